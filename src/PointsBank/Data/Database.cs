@@ -1,0 +1,87 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+
+namespace PointsBank.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}
+
+/// <summary>Bound from the <c>Database</c> section plus <c>ConnectionStrings:PointsBank</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string DefaultSqliteConnectionString = "Data Source=data/pointsbank.db";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public string ConnectionString { get; set; } = DefaultSqliteConnectionString;
+
+    /// <summary>Apply pending schema scripts when the service starts (the <c>migrate</c> verb always does).</summary>
+    public bool MigrateOnStartup { get; set; } = true;
+}
+
+public static class Database
+{
+    public static DbDataSource CreateDataSource(DatabaseOptions options) => options.Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteDataSource(PrepareSqlite(options.ConnectionString)),
+        DatabaseProvider.SqlServer => SqlClientFactory.Instance.CreateDataSource(options.ConnectionString),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "unknown database provider"),
+    };
+
+    public static SqlDialect CreateDialect(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Sqlite => SqlDialect.Sqlite,
+        DatabaseProvider.SqlServer => SqlDialect.SqlServer,
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "unknown database provider"),
+    };
+
+    // Creates the data folder and turns on WAL, which is a property of the file and so is set once here.
+    private static string PrepareSqlite(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.Mode is SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:")
+        {
+            return builder.ToString();
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+        using var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+        return builder.ToString();
+    }
+}
+
+/// <summary>
+/// SQLite connections with the per-connection settings every connection needs: foreign keys on, a full fsync on
+/// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue.
+/// </summary>
+public sealed class SqliteDataSource(string connectionString) : DbDataSource
+{
+    private const string ConnectionPragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+
+    public override string ConnectionString => connectionString;
+
+    protected override DbConnection CreateDbConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.StateChange += static (sender, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Open && sender is SqliteConnection opened)
+            {
+                using var command = opened.CreateCommand();
+                command.CommandText = ConnectionPragmas;
+                command.ExecuteNonQuery();
+            }
+        };
+        return connection;
+    }
+}

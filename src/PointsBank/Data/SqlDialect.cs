@@ -1,0 +1,40 @@
+using System.Data;
+using System.Data.Common;
+
+namespace PointsBank.Data;
+
+/// <summary>One statement written for each engine, where the portable subset is not enough.</summary>
+public sealed record DialectSql(string Sqlite, string SqlServer);
+
+/// <summary>
+/// The one place where SQLite and SQL Server differ: locking, inserted ids, paging. Everything else is written
+/// once in the portable subset.
+/// </summary>
+public sealed class SqlDialect
+{
+    public static readonly SqlDialect Sqlite = new(DatabaseProvider.Sqlite);
+    public static readonly SqlDialect SqlServer = new(DatabaseProvider.SqlServer);
+
+    private SqlDialect(DatabaseProvider provider) => Provider = provider;
+
+    public DatabaseProvider Provider { get; }
+
+    public string Pick(DialectSql sql) => Provider == DatabaseProvider.Sqlite ? sql.Sqlite : sql.SqlServer;
+
+    /// <summary>
+    /// Starts a writing transaction. On SQLite this is BEGIN IMMEDIATE (the database write lock is taken up front,
+    /// so two writers never deadlock on lock upgrade); on SQL Server, READ COMMITTED plus the UPDLOCK on the
+    /// community's chain head taken by <see cref="LockChainHead"/>.
+    /// </summary>
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    public static readonly DialectSql LockChainHead = new(
+        Sqlite: """
+            SELECT last_seq AS LastSeq, last_hash AS LastHash FROM chain_heads WHERE community_id = @communityId
+            """,
+        SqlServer: """
+            SELECT last_seq AS LastSeq, last_hash AS LastHash FROM chain_heads WITH (UPDLOCK, HOLDLOCK) WHERE community_id = @communityId
+            """);
+
+}

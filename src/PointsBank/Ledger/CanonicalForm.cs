@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PointsBank.Ledger;
+
+/// <summary>
+/// The canonical serialization of a transaction and its hash, exactly as <c>docs/ledger.md</c> specifies:
+/// hash = SHA-256(previous hash as 32 bytes ‖ canonical bytes), lowercase hex. Changing anything here breaks
+/// every existing chain.
+/// </summary>
+public static class CanonicalForm
+{
+    public const string Version = "pointsbank-tx-v1";
+
+    /// <summary>The previous hash of a community's first transaction: 32 zero bytes.</summary>
+    public static readonly string GenesisHash = new('0', 64);
+
+    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    public static byte[] Serialize(LedgerTransaction tx)
+    {
+        var buffer = new MemoryStream(256);
+        Field(buffer, Version);
+        Field(buffer, Number(tx.CommunityId));
+        Field(buffer, Number(tx.Seq));
+        Field(buffer, tx.Kind.ToDb());
+        Field(buffer, tx.Category);
+        Field(buffer, tx.IdempotencyKey);
+        Field(buffer, tx.RuleCode ?? "");
+        Field(buffer, tx.RuleVersion is { } version ? Number(version) : "");
+        Field(buffer, tx.Facts);
+        Field(buffer, tx.Explanation);
+        Field(buffer, tx.Actor);
+        Field(buffer, tx.MemberId is { } member ? Number(member) : "");
+        Field(buffer, tx.Minutes is { } minutes ? Number(minutes) : "");
+        Field(buffer, tx.ReversesSeq is { } reversed ? Number(reversed) : "");
+        Field(buffer, tx.OccurredAt.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        Field(buffer, Number(tx.Postings.Count));
+        for (var i = 0; i < tx.Postings.Count; i++)
+        {
+            Field(buffer, Number(i + 1));
+            Field(buffer, Number(tx.Postings[i].AccountId));
+            Field(buffer, Number(tx.Postings[i].Amount));
+        }
+        return buffer.ToArray();
+    }
+
+    public static string Hash(string prevHash, LedgerTransaction tx)
+    {
+        var body = Serialize(tx);
+        var input = new byte[32 + body.Length];
+        Convert.FromHexString(prevHash).CopyTo(input, 0);
+        body.CopyTo(input, 32);
+        return Convert.ToHexStringLower(SHA256.HashData(input));
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    // A field is its UTF-8 byte count in ASCII decimal, ':', the bytes, ','  (a netstring), so no value can be
+    // confused with a separator and null or empty needs no escaping.
+    private static void Field(MemoryStream buffer, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        var prefix = Encoding.ASCII.GetBytes(bytes.Length.ToString(CultureInfo.InvariantCulture) + ":");
+        buffer.Write(prefix);
+        buffer.Write(bytes);
+        buffer.WriteByte((byte)',');
+    }
+}

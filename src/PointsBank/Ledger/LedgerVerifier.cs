@@ -1,0 +1,285 @@
+using System.Data.Common;
+using System.Globalization;
+using PointsBank.Data;
+
+namespace PointsBank.Ledger;
+
+/// <summary>Where a community's ledger first disagrees with itself.</summary>
+public sealed record ChainBreak(long CommunityId, long? Seq, string What)
+{
+    public override string ToString() =>
+        Seq is { } seq ? $"community {CommunityId}, transaction {seq}: {What}" : $"community {CommunityId}: {What}";
+}
+
+public sealed record CommunityVerification(long CommunityId, long Transactions, long LastSeq, ChainBreak? Break);
+
+public sealed record VerifyReport(IReadOnlyList<CommunityVerification> Communities)
+{
+    public bool Intact => Communities.All(c => c.Break is null);
+    public ChainBreak? FirstBreak => Communities.Select(c => c.Break).FirstOrDefault(b => b is not null);
+}
+
+/// <summary>
+/// Recomputes every community's hash chain, sequence continuity, sum-to-zero, balances, holds and monthly
+/// aggregates from the journal, and reports the first place each community breaks. Reads only.
+/// </summary>
+public sealed class LedgerVerifier(DbDataSource db)
+{
+    private const string SelectCommunities = "SELECT id, time_zone FROM communities ORDER BY id";
+
+    private const string SelectHead = "SELECT last_seq, last_hash FROM chain_heads WHERE community_id = @communityId";
+
+    private const string SelectAccounts = "SELECT id, kind FROM accounts WHERE community_id = @communityId";
+
+    private const string SelectJournal = """
+        SELECT t.id, t.seq, t.kind, t.category, t.idempotency_key, t.rule_code, t.rule_version, t.facts, t.explanation, t.actor,
+               t.member_id, t.minutes, t.reverses_seq, t.occurred_at, t.prev_hash, t.hash, p.line_no, p.account_id, p.amount
+          FROM ledger_transactions t
+          LEFT JOIN ledger_postings p ON p.transaction_id = t.id
+         WHERE t.community_id = @communityId
+         ORDER BY t.seq, p.line_no
+        """;
+
+    private const string SelectBalances = """
+        SELECT account_id, balance, held FROM balances WHERE community_id = @communityId ORDER BY account_id
+        """;
+
+    private const string SelectOpenHolds = """
+        SELECT account_id, SUM(amount) FROM holds WHERE community_id = @communityId AND status = 'open' GROUP BY account_id
+        """;
+
+    private const string SelectAggregates = """
+        SELECT account_id, member_id, category, month, earned, deducted, redeemed, volunteer_minutes
+          FROM monthly_aggregates WHERE community_id = @communityId
+        """;
+
+    public async Task<VerifyReport> VerifyAsync(CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var communities = new List<(long Id, string Zone)>();
+        await using (var command = Ledger.Command(connection, null, SelectCommunities))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                communities.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+        var results = new List<CommunityVerification>();
+        foreach (var (id, zone) in communities)
+        {
+            results.Add(await VerifyCommunityAsync(connection, id, Projections.Zone(zone), ct));
+        }
+        return new VerifyReport(results);
+    }
+
+    private static async Task<CommunityVerification> VerifyCommunityAsync(DbConnection connection, long communityId, TimeZoneInfo zone,
+        CancellationToken ct)
+    {
+        var accounts = new Dictionary<long, bool>();
+        await using (var command = Query(connection, SelectAccounts, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                accounts[reader.GetInt64(0)] = reader.GetString(1) == "system";
+            }
+        }
+
+        var balances = new Dictionary<long, long>();
+        var lastTouch = new Dictionary<long, long>();
+        var aggregates = new Dictionary<AggregateKey, AggregateDelta>();
+        var originals = new Dictionary<long, (TransactionKind Kind, string Month)>();
+        var expectedSeq = 1L;
+        var prevHash = CanonicalForm.GenesisHash;
+        ChainBreak? Break(long? seq, string what) => new(communityId, seq, what);
+        CommunityVerification Broken(ChainBreak b) => new(communityId, expectedSeq - 1, expectedSeq - 1, b);
+
+        await using (var command = Query(connection, SelectJournal, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            var more = await reader.ReadAsync(ct);
+            while (more)
+            {
+                var head = LedgerReader.Transaction(reader, communityId, []);
+                var postings = new List<PostingLine>();
+                var lineNumbersInOrder = true;
+                do
+                {
+                    if (!reader.IsDBNull(16))
+                    {
+                        lineNumbersInOrder &= Convert.ToInt64(reader.GetValue(16), CultureInfo.InvariantCulture) == postings.Count + 1;
+                        postings.Add(new PostingLine(reader.GetInt64(17), reader.GetInt64(18)));
+                    }
+                    more = await reader.ReadAsync(ct);
+                }
+                while (more && reader.GetInt64(1) == head.Seq);
+                var tx = head with { Postings = postings };
+
+                if (tx.Seq != expectedSeq)
+                {
+                    return Broken(Break(expectedSeq, tx.Seq > expectedSeq
+                        ? $"transaction {expectedSeq} is missing: the journal goes from {expectedSeq - 1} to {tx.Seq}"
+                        : $"sequence out of order: expected {expectedSeq}, found {tx.Seq}")!);
+                }
+                if (postings.Count < 2 || !lineNumbersInOrder)
+                {
+                    return Broken(Break(tx.Seq, $"has {postings.Count} posting(s) numbered out of order or fewer than two")!);
+                }
+                var sum = postings.Sum(p => p.Amount);
+                if (sum != 0)
+                {
+                    return Broken(Break(tx.Seq, $"postings sum to {sum}, not 0")!);
+                }
+                if (tx.PrevHash != prevHash)
+                {
+                    return Broken(Break(tx.Seq, $"prev_hash is {tx.PrevHash}, but the previous transaction's hash is {prevHash}")!);
+                }
+                var computed = CanonicalForm.Hash(prevHash, tx);
+                if (computed != tx.Hash)
+                {
+                    return Broken(Break(tx.Seq, $"hash mismatch: stored {tx.Hash}, recomputed {computed} (the transaction or its postings were changed)")!);
+                }
+
+                var effectiveKind = tx.Kind;
+                var month = Projections.Month(tx.OccurredAt, zone);
+                var sign = 1;
+                if (tx.ReversesSeq is { } reversed)
+                {
+                    if (!originals.TryGetValue(reversed, out var original))
+                    {
+                        return Broken(Break(tx.Seq, $"reverses transaction {reversed}, which does not precede it")!);
+                    }
+                    (effectiveKind, month, sign) = (original.Kind, original.Month, -1);
+                }
+                originals[tx.Seq] = (tx.Kind, month);
+
+                foreach (var line in postings)
+                {
+                    if (!accounts.TryGetValue(line.AccountId, out var isSystem))
+                    {
+                        return Broken(Break(tx.Seq, $"posts to account {line.AccountId}, which is not in this community")!);
+                    }
+                    balances[line.AccountId] = checked(balances.GetValueOrDefault(line.AccountId) + line.Amount);
+                    lastTouch[line.AccountId] = tx.Seq;
+                    if (!isSystem)
+                    {
+                        var key = new AggregateKey(line.AccountId, tx.MemberId ?? 0, tx.Category, month);
+                        if (!aggregates.TryGetValue(key, out var delta))
+                        {
+                            aggregates[key] = delta = new AggregateDelta();
+                        }
+                        Projections.Apply(delta, effectiveKind, line.Amount, tx.Minutes, sign);
+                    }
+                }
+                prevHash = tx.Hash;
+                expectedSeq++;
+            }
+        }
+        var lastSeq = expectedSeq - 1;
+
+        await using (var command = Query(connection, SelectHead, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return Broken(Break(null, "has no chain head")!);
+            }
+            var headSeq = reader.GetInt64(0);
+            var headHash = reader.GetString(1).Trim();
+            if (headSeq < lastSeq)
+            {
+                return Broken(Break(headSeq + 1, $"is in the journal but not covered by the chain head, which ends at {headSeq}")!);
+            }
+            if (headSeq > lastSeq)
+            {
+                return Broken(Break(lastSeq + 1, $"is missing: the chain head is at {headSeq} but the journal ends at {lastSeq}")!);
+            }
+            if (headHash != prevHash)
+            {
+                return Broken(Break(lastSeq, $"chain head hash {headHash} differs from the journal's {prevHash}")!);
+            }
+        }
+
+        var held = new Dictionary<long, long>();
+        await using (var command = Query(connection, SelectOpenHolds, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                held[reader.GetInt64(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            }
+        }
+
+        var seen = new HashSet<long>();
+        await using (var command = Query(connection, SelectBalances, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var accountId = reader.GetInt64(0);
+                seen.Add(accountId);
+                var projected = reader.GetInt64(1);
+                var journal = balances.GetValueOrDefault(accountId);
+                if (projected != journal)
+                {
+                    return Broken(Break(lastTouch.TryGetValue(accountId, out var s) ? s : null,
+                        $"balance of account {accountId} is {projected} in the projection but {journal} in the journal")!);
+                }
+                var projectedHeld = reader.GetInt64(2);
+                if (projectedHeld != held.GetValueOrDefault(accountId))
+                {
+                    return Broken(Break(null, $"held of account {accountId} is {projectedHeld} but its open holds sum to {held.GetValueOrDefault(accountId)}")!);
+                }
+            }
+        }
+        foreach (var accountId in balances.Keys.Where(a => !seen.Contains(a)))
+        {
+            return Broken(Break(lastTouch[accountId], $"account {accountId} has postings but no balance row")!);
+        }
+
+        await using (var command = Query(connection, SelectAggregates, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var key = new AggregateKey(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3).Trim());
+                var stored = new AggregateDelta
+                {
+                    Earned = reader.GetInt64(4),
+                    Deducted = reader.GetInt64(5),
+                    Redeemed = reader.GetInt64(6),
+                    VolunteerMinutes = reader.GetInt64(7),
+                };
+                var expected = aggregates.GetValueOrDefault(key) ?? new AggregateDelta();
+                aggregates.Remove(key);
+                if (stored.Earned != expected.Earned || stored.Deducted != expected.Deducted
+                    || stored.Redeemed != expected.Redeemed || stored.VolunteerMinutes != expected.VolunteerMinutes)
+                {
+                    return Broken(Break(null, $"monthly aggregate {Describe(key)} is {Describe(stored)} but the journal gives {Describe(expected)}")!);
+                }
+            }
+        }
+        foreach (var (key, delta) in aggregates)
+        {
+            if (!delta.IsZero)
+            {
+                return Broken(Break(null, $"monthly aggregate {Describe(key)} is missing; the journal gives {Describe(delta)}")!);
+            }
+        }
+        return new CommunityVerification(communityId, lastSeq, lastSeq, null);
+    }
+
+    private static string Describe(AggregateKey key) =>
+        $"(account {key.AccountId}, member {key.MemberId}, {key.Category}, {key.Month})";
+
+    private static string Describe(AggregateDelta d) =>
+        $"earned {d.Earned}, deducted {d.Deducted}, redeemed {d.Redeemed}, minutes {d.VolunteerMinutes}";
+
+    private static DbCommand Query(DbConnection connection, string sql, long communityId)
+    {
+        var command = Ledger.Command(connection, null, sql);
+        Ledger.Param(command, "@communityId", communityId);
+        return command;
+    }
+}

@@ -1,0 +1,493 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using PointsBank.Data;
+
+namespace PointsBank.Ledger;
+
+/// <summary>
+/// One database transaction of the ledger, holding the community's chain-head lock. Balances and aggregates are
+/// accumulated in memory and written once per account and key in <see cref="FlushAsync"/>, before the commit;
+/// commands are prepared once per session and reused, which is what keeps batches close to raw insert speed.
+/// </summary>
+internal sealed class PostingSession(DbConnection connection, DbTransaction tx, SqlDialect dialect, long communityId, DateTime now)
+    : IAsyncDisposable
+{
+    private sealed class AccountState
+    {
+        public required long Balance;
+        public required long Held;
+        public required long LastSeq;
+        public required bool IsSystem;
+        public bool Dirty;
+
+        public long Available => Balance - Held;
+    }
+
+    private readonly Dictionary<string, DbCommand> _commands = [];
+    private readonly Dictionary<long, AccountState?> _accounts = [];
+    private readonly Dictionary<AggregateKey, AggregateDelta> _aggregates = [];
+    private readonly Dictionary<SystemAccount, long> _systemAccounts = [];
+    private readonly HashSet<long> _knownResidents = [];
+    private long _lastSeq;
+    private string _lastHash = CanonicalForm.GenesisHash;
+    private bool _headMoved;
+    private TimeZoneInfo _zone = TimeZoneInfo.Utc;
+    private PenaltyPolicy _penaltyPolicy;
+    private string? _currentMonth;
+
+    public async Task<bool> LockAsync(CancellationToken ct)
+    {
+        await using (var reader = await Prepared(dialect.Pick(SqlDialect.LockChainHead), ("@communityId", communityId)).ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return false;
+            }
+            _lastSeq = reader.GetInt64(0);
+            _lastHash = reader.GetString(1).Trim();
+        }
+        await using (var reader = await Prepared(LedgerSql.SelectCommunityPolicy, ("@communityId", communityId)).ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            _zone = Projections.Zone(reader.GetString(0));
+            _penaltyPolicy = reader.GetString(1) == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
+        }
+        return true;
+    }
+
+    public async Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct)
+    {
+        var requestHash = Ledger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
+            entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings);
+        if (await ReplayAsync(entry.IdempotencyKey, requestHash, ct) is { } replay)
+        {
+            return replay;
+        }
+        foreach (var line in entry.Postings)
+        {
+            if (await AccountAsync(line.AccountId, ct) is null)
+            {
+                return LedgerResult.Fail(LedgerError.UnknownAccount, $"account {line.AccountId} does not exist in community {communityId}");
+            }
+        }
+        if (entry.MemberId is { } member && !await IsResidentAsync(member, ct))
+        {
+            return LedgerResult.Fail(LedgerError.InvalidEntry, $"resident {member} does not exist in community {communityId}");
+        }
+
+        var postings = entry.Postings;
+        var explanation = entry.Explanation;
+        switch (entry.Kind)
+        {
+            case TransactionKind.Redeem:
+            case TransactionKind.Expire:
+                if (Overdraft(postings) is { } overdraft)
+                {
+                    return overdraft;
+                }
+                break;
+            case TransactionKind.Deduct when _penaltyPolicy == PenaltyPolicy.Cap:
+                var capped = CapPenalty(postings);
+                if (capped is null)
+                {
+                    return Overdraft(postings) ?? LedgerResult.Fail(LedgerError.InsufficientPoints, "the deduction exceeds the available points");
+                }
+                if (!ReferenceEquals(capped.Value.Postings, postings))
+                {
+                    postings = capped.Value.Postings;
+                    explanation += $"（按社区规定，扣分以当前可用积分为限：应扣 {capped.Value.Requested} 分，实扣 {capped.Value.Actual} 分 / capped at the available balance: {capped.Value.Requested} requested, {capped.Value.Actual} deducted）";
+                }
+                break;
+        }
+
+        var posted = await AppendAsync(entry.Kind, entry.Category, entry.IdempotencyKey, requestHash, entry.RuleCode, entry.RuleVersion,
+            entry.Facts, explanation, entry.Actor, entry.MemberId, entry.Minutes, reversesSeq: null, postings,
+            effectiveKind: entry.Kind, month: CurrentMonth, sign: 1, ct);
+        return LedgerResult.Posted(posted);
+    }
+
+    public async Task<LedgerResult> ReverseAsync(long seq, string reason, string actor, string key, CancellationToken ct)
+    {
+        var requestHash = Ledger.RequestHash("reverse", seq, reason);
+        if (await ReplayAsync(key, requestHash, ct) is { } replay)
+        {
+            return replay;
+        }
+        var original = await LoadAsync(seq, ct);
+        if (original is null)
+        {
+            return LedgerResult.Fail(LedgerError.TransactionNotFound, $"transaction {seq} does not exist in community {communityId}");
+        }
+        if (original.Kind == TransactionKind.Reverse)
+        {
+            return LedgerResult.Fail(LedgerError.NotReversible, $"transaction {seq} is itself a reversal");
+        }
+        var existing = await Prepared(LedgerSql.SelectReversalOf, ("@communityId", communityId), ("@seq", seq)).ExecuteScalarAsync(ct);
+        if (existing is not null and not DBNull)
+        {
+            return LedgerResult.Fail(LedgerError.AlreadyReversed, $"transaction {seq} was already reversed by transaction {existing}");
+        }
+        foreach (var line in original.Postings)
+        {
+            await AccountAsync(line.AccountId, ct);
+        }
+        var negated = original.Postings.Select(p => p with { Amount = checked(-p.Amount) }).ToList();
+        var facts = JsonSerializer.Serialize(new { reverses = seq, reason });
+        var explanation = $"冲正第 {seq} 笔 / reversal of #{seq}：{reason}";
+        var posted = await AppendAsync(TransactionKind.Reverse, original.Category, key, requestHash, original.RuleCode, original.RuleVersion,
+            facts, explanation, actor, original.MemberId, original.Minutes, reversesSeq: seq, negated,
+            effectiveKind: original.Kind, month: Projections.Month(original.OccurredAt, _zone), sign: -1, ct);
+        return LedgerResult.Posted(posted);
+    }
+
+    public async Task<HoldResult> PlaceHoldAsync(long accountId, long amount, string reference, string actor, string key,
+        DateTime? expiresAt, CancellationToken ct)
+    {
+        var requestHash = Ledger.RequestHash("hold", accountId, amount, reference, expiresAt?.ToString("O", CultureInfo.InvariantCulture));
+        await using (var reader = await Prepared(LedgerSql.SelectIdempotencyKey, ("@communityId", communityId), ("@key", key)).ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                var sameRequest = reader.GetString(0).Trim() == requestHash;
+                var holdId = reader.GetInt64(1);
+                await reader.CloseAsync();
+                return sameRequest
+                    ? new HoldResult(await LoadHoldAsync(holdId, ct), null, null, Replayed: true)
+                    : HoldResult.Fail(LedgerError.IdempotencyConflict, $"idempotency key '{key}' was used for a different request");
+            }
+        }
+        var state = await AccountAsync(accountId, ct);
+        if (state is null || state.IsSystem)
+        {
+            return HoldResult.Fail(LedgerError.UnknownAccount, $"account {accountId} does not exist in community {communityId}");
+        }
+        if (state.Available < amount)
+        {
+            return HoldResult.Fail(LedgerError.InsufficientPoints, $"available {state.Available}, needed {amount}");
+        }
+        var id = Convert.ToInt64(await Prepared(dialect.Pick(LedgerSql.InsertHold), ("@communityId", communityId), ("@accountId", accountId),
+            ("@amount", amount), ("@reference", reference), ("@actor", actor), ("@now", now), ("@expiresAt", expiresAt)).ExecuteScalarAsync(ct),
+            CultureInfo.InvariantCulture);
+        state.Held = checked(state.Held + amount);
+        state.Dirty = true;
+        await Prepared(LedgerSql.InsertIdempotencyKey, ("@communityId", communityId), ("@key", key), ("@requestHash", requestHash),
+            ("@command", "hold"), ("@resultId", id), ("@now", now)).ExecuteNonQueryAsync(ct);
+        return new HoldResult(new Hold(id, communityId, accountId, amount, HoldStatus.Open, reference, now, expiresAt, null), null, null);
+    }
+
+    public async Task<LedgerResult> CaptureHoldAsync(long holdId, string key, string explanation, string actor, CancellationToken ct)
+    {
+        var requestHash = Ledger.RequestHash("capture", holdId);
+        if (await ReplayAsync(key, requestHash, ct) is { } replay)
+        {
+            return replay;
+        }
+        var hold = await LoadHoldAsync(holdId, ct);
+        if (hold is null)
+        {
+            return LedgerResult.Fail(LedgerError.HoldNotFound, $"hold {holdId} does not exist in community {communityId}");
+        }
+        if (hold.Status != HoldStatus.Open)
+        {
+            return LedgerResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} is {hold.Status.ToString().ToLowerInvariant()}");
+        }
+        if (hold.ExpiresAt is { } expires && expires <= now)
+        {
+            return LedgerResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} expired at {expires.ToString(CanonicalForm.TimeFormat, CultureInfo.InvariantCulture)}");
+        }
+        var state = (await AccountAsync(hold.AccountId, ct))!;
+        state.Held = checked(state.Held - hold.Amount);
+        state.Dirty = true;
+        var redeemed = await SystemAccountIdAsync(SystemAccount.Redeemed, ct);
+        await AccountAsync(redeemed, ct);
+        PostingLine[] postings = [new(hold.AccountId, -hold.Amount), new(redeemed, hold.Amount)];
+        if (Overdraft(postings) is { } overdraft)
+        {
+            return overdraft;
+        }
+        var text = string.IsNullOrWhiteSpace(explanation) ? $"积分兑换 / redemption ({hold.Reference})" : explanation;
+        var facts = JsonSerializer.Serialize(new { holdId, reference = hold.Reference });
+        var posted = await AppendAsync(TransactionKind.Redeem, Categories.Redemption, key, requestHash, null, null, facts, text, actor,
+            null, null, null, postings, TransactionKind.Redeem, CurrentMonth, 1, ct);
+        await Prepared(LedgerSql.CloseHold, ("@status", "captured"), ("@now", now), ("@capturedSeq", posted.Seq), ("@holdId", holdId))
+            .ExecuteNonQueryAsync(ct);
+        return LedgerResult.Posted(posted);
+    }
+
+    public async Task<HoldResult> ReleaseHoldAsync(long holdId, CancellationToken ct)
+    {
+        var hold = await LoadHoldAsync(holdId, ct);
+        if (hold is null)
+        {
+            return HoldResult.Fail(LedgerError.HoldNotFound, $"hold {holdId} does not exist in community {communityId}");
+        }
+        switch (hold.Status)
+        {
+            case HoldStatus.Released:
+                return new HoldResult(hold, null, null, Replayed: true);
+            case HoldStatus.Captured:
+                return HoldResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} was captured by transaction {hold.CapturedSeq}");
+        }
+        var state = (await AccountAsync(hold.AccountId, ct))!;
+        state.Held = checked(state.Held - hold.Amount);
+        state.Dirty = true;
+        await Prepared(LedgerSql.CloseHold, ("@status", "released"), ("@now", now), ("@capturedSeq", null), ("@holdId", holdId))
+            .ExecuteNonQueryAsync(ct);
+        return new HoldResult(hold with { Status = HoldStatus.Released }, null, null);
+    }
+
+    /// <summary>Writes the balances, aggregates and chain head the session changed. Called just before commit.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        foreach (var (accountId, state) in _accounts)
+        {
+            if (state is { Dirty: true })
+            {
+                await Prepared(LedgerSql.UpdateBalance, ("@balance", state.Balance), ("@held", state.Held), ("@lastSeq", state.LastSeq),
+                    ("@accountId", accountId)).ExecuteNonQueryAsync(ct);
+            }
+        }
+        foreach (var (key, delta) in _aggregates)
+        {
+            if (delta.IsZero)
+            {
+                continue;
+            }
+            var updated = await Prepared(LedgerSql.UpdateAggregate, ("@earned", delta.Earned), ("@deducted", delta.Deducted),
+                ("@redeemed", delta.Redeemed), ("@minutes", delta.VolunteerMinutes), ("@accountId", key.AccountId),
+                ("@memberId", key.MemberId), ("@category", key.Category), ("@month", key.Month)).ExecuteNonQueryAsync(ct);
+            if (updated == 0)
+            {
+                await Prepared(LedgerSql.InsertAggregate, ("@communityId", communityId), ("@accountId", key.AccountId),
+                    ("@memberId", key.MemberId), ("@category", key.Category), ("@month", key.Month), ("@earned", delta.Earned),
+                    ("@deducted", delta.Deducted), ("@redeemed", delta.Redeemed), ("@minutes", delta.VolunteerMinutes)).ExecuteNonQueryAsync(ct);
+            }
+        }
+        if (_headMoved)
+        {
+            await Prepared(LedgerSql.UpdateChainHead, ("@lastSeq", _lastSeq), ("@lastHash", _lastHash), ("@now", now),
+                ("@communityId", communityId)).ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync();
+        }
+    }
+
+    private string CurrentMonth => _currentMonth ??= Projections.Month(now, _zone);
+
+    private async Task<LedgerTransaction> AppendAsync(TransactionKind kind, string category, string key, string requestHash,
+        string? ruleCode, int? ruleVersion, string facts, string explanation, string actor, long? memberId, int? minutes,
+        long? reversesSeq, IReadOnlyList<PostingLine> postings, TransactionKind effectiveKind, string month, int sign, CancellationToken ct)
+    {
+        var seq = checked(_lastSeq + 1);
+        var draft = new LedgerTransaction(0, communityId, seq, kind, category, key, ruleCode, ruleVersion, facts, explanation, actor,
+            memberId, minutes, reversesSeq, now, _lastHash, "", postings);
+        var hash = CanonicalForm.Hash(_lastHash, draft);
+        var id = Convert.ToInt64(await Prepared(dialect.Pick(LedgerSql.InsertTransaction),
+            ("@communityId", communityId), ("@seq", seq), ("@kind", kind.ToDb()), ("@category", category), ("@key", key),
+            ("@requestHash", requestHash), ("@ruleCode", ruleCode), ("@ruleVersion", ruleVersion), ("@facts", facts),
+            ("@explanation", explanation), ("@actor", actor), ("@memberId", memberId), ("@minutes", minutes),
+            ("@reversesSeq", reversesSeq), ("@occurredAt", now), ("@prevHash", _lastHash), ("@hash", hash)).ExecuteScalarAsync(ct),
+            CultureInfo.InvariantCulture);
+        for (var i = 0; i < postings.Count; i++)
+        {
+            var line = postings[i];
+            await Prepared(LedgerSql.InsertPosting, ("@transactionId", id), ("@lineNo", i + 1), ("@accountId", line.AccountId),
+                ("@amount", line.Amount)).ExecuteNonQueryAsync(ct);
+            var state = _accounts[line.AccountId]!;
+            state.Balance = checked(state.Balance + line.Amount);
+            state.LastSeq = seq;
+            state.Dirty = true;
+            if (!state.IsSystem)
+            {
+                var aggregateKey = new AggregateKey(line.AccountId, memberId ?? 0, category, month);
+                if (!_aggregates.TryGetValue(aggregateKey, out var delta))
+                {
+                    _aggregates[aggregateKey] = delta = new AggregateDelta();
+                }
+                Projections.Apply(delta, effectiveKind, line.Amount, minutes, sign);
+            }
+        }
+        _lastSeq = seq;
+        _lastHash = hash;
+        _headMoved = true;
+        return draft with { Id = id, Hash = hash };
+    }
+
+    private LedgerResult? Overdraft(IReadOnlyList<PostingLine> postings)
+    {
+        foreach (var line in postings)
+        {
+            var state = _accounts[line.AccountId]!;
+            if (line.Amount < 0 && !state.IsSystem && state.Available + line.Amount < 0)
+            {
+                return LedgerResult.Fail(LedgerError.InsufficientPoints,
+                    $"account {line.AccountId} has {Math.Max(0, state.Available)} points available, {-line.Amount} needed");
+            }
+        }
+        return null;
+    }
+
+    // The default penalty policy: a deduction takes at most what the account has available. Only the plain shape
+    // (one account debited, one credited) can be capped; anything else must fit as it is.
+    private (IReadOnlyList<PostingLine> Postings, long Requested, long Actual)? CapPenalty(IReadOnlyList<PostingLine> postings)
+    {
+        if (Overdraft(postings) is null)
+        {
+            return (postings, 0, 0);
+        }
+        if (postings.Count != 2)
+        {
+            return null;
+        }
+        var debitIndex = postings[0].Amount < 0 ? 0 : 1;
+        var debit = postings[debitIndex];
+        var credit = postings[1 - debitIndex];
+        var actual = Math.Max(0, _accounts[debit.AccountId]!.Available);
+        PostingLine[] capped = new PostingLine[2];
+        capped[debitIndex] = debit with { Amount = -actual };
+        capped[1 - debitIndex] = credit with { Amount = actual };
+        return (capped, -debit.Amount, actual);
+    }
+
+    private async Task<LedgerResult?> ReplayAsync(string key, string requestHash, CancellationToken ct)
+    {
+        long seq;
+        string storedHash;
+        await using (var reader = await Prepared(LedgerSql.SelectByKey, ("@communityId", communityId), ("@key", key)).ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+            seq = reader.GetInt64(0);
+            storedHash = reader.GetString(1).Trim();
+        }
+        return storedHash == requestHash
+            ? LedgerResult.Replay((await LoadAsync(seq, ct))!)
+            : LedgerResult.Fail(LedgerError.IdempotencyConflict,
+                $"idempotency key '{key}' was already used by transaction {seq} for a different request");
+    }
+
+    private async Task<LedgerTransaction?> LoadAsync(long seq, CancellationToken ct)
+    {
+        LedgerTransaction tx;
+        await using (var reader = await Prepared(LedgerSql.SelectTransaction, ("@communityId", communityId), ("@seq", seq)).ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+            tx = LedgerReader.Transaction(reader, communityId, []);
+        }
+        var postings = new List<PostingLine>();
+        await using (var reader = await Prepared(LedgerSql.SelectPostings, ("@transactionId", tx.Id)).ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                postings.Add(new PostingLine(reader.GetInt64(0), reader.GetInt64(1)));
+            }
+        }
+        return tx with { Postings = postings };
+    }
+
+    private async Task<Hold?> LoadHoldAsync(long holdId, CancellationToken ct)
+    {
+        await using var reader = await Prepared(LedgerSql.SelectHold, ("@holdId", holdId), ("@communityId", communityId)).ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var status = reader.GetString(3) switch
+        {
+            "open" => HoldStatus.Open,
+            "captured" => HoldStatus.Captured,
+            _ => HoldStatus.Released,
+        };
+        return new Hold(reader.GetInt64(0), communityId, reader.GetInt64(1), reader.GetInt64(2), status, reader.GetString(4),
+            Clock.AsUtc(reader.GetDateTime(5)), reader.IsDBNull(6) ? null : Clock.AsUtc(reader.GetDateTime(6)),
+            reader.IsDBNull(7) ? null : reader.GetInt64(7));
+    }
+
+    private async Task<AccountState?> AccountAsync(long accountId, CancellationToken ct)
+    {
+        if (_accounts.TryGetValue(accountId, out var cached))
+        {
+            return cached;
+        }
+        AccountState? state = null;
+        await using (var reader = await Prepared(LedgerSql.SelectAccountState, ("@accountId", accountId)).ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct) && reader.GetInt64(0) == communityId)
+            {
+                state = new AccountState
+                {
+                    IsSystem = reader.GetString(1) == "system",
+                    Balance = reader.GetInt64(2),
+                    Held = reader.GetInt64(3),
+                    LastSeq = reader.GetInt64(4),
+                };
+            }
+        }
+        _accounts[accountId] = state;
+        return state;
+    }
+
+    private async Task<long> SystemAccountIdAsync(SystemAccount system, CancellationToken ct)
+    {
+        if (!_systemAccounts.TryGetValue(system, out var id))
+        {
+            id = Convert.ToInt64(await Prepared(LedgerSql.SelectSystemAccount, ("@communityId", communityId), ("@systemCode", system.ToDb()))
+                .ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            _systemAccounts[system] = id;
+        }
+        return id;
+    }
+
+    private async Task<bool> IsResidentAsync(long residentId, CancellationToken ct)
+    {
+        if (_knownResidents.Contains(residentId))
+        {
+            return true;
+        }
+        var count = Convert.ToInt64(await Prepared(LedgerSql.SelectResidentInCommunity, ("@residentId", residentId), ("@communityId", communityId))
+            .ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        if (count > 0)
+        {
+            _knownResidents.Add(residentId);
+        }
+        return count > 0;
+    }
+
+    // The same statement is prepared once per session and re-bound on later calls; arguments always come in the
+    // same order for a given statement.
+    private DbCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Ledger.Command(connection, tx, sql);
+            foreach (var (name, value) in args)
+            {
+                Ledger.Param(command, name, value);
+            }
+            _commands[sql] = command;
+            return command;
+        }
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = command.Parameters[i];
+            parameter.Value = args[i].Value ?? DBNull.Value;
+            if (args[i].Value is DateTime)
+            {
+                parameter.DbType = System.Data.DbType.DateTime2;
+            }
+        }
+        return command;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace PointsBank.Ledger;
+
+public readonly record struct AggregateKey(long AccountId, long MemberId, string Category, string Month);
+
+public sealed class AggregateDelta
+{
+    public long Earned;
+    public long Deducted;
+    public long Redeemed;
+    public long VolunteerMinutes;
+
+    public bool IsZero => Earned == 0 && Deducted == 0 && Redeemed == 0 && VolunteerMinutes == 0;
+}
+
+/// <summary>
+/// How a posting moves the monthly aggregates. Both the posting path and <c>verify</c> use these rules, so the
+/// projection and its recomputation can only differ when the stored data was changed.
+/// </summary>
+public static class Projections
+{
+    public const string MonthFormat = "yyyy-MM";
+
+    public static string Month(DateTime utc, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone)
+            .ToString(MonthFormat, CultureInfo.InvariantCulture);
+
+    public static TimeZoneInfo Zone(string id) => TimeZoneInfo.FindSystemTimeZoneById(id);
+
+    /// <summary>
+    /// Adds one posting's effect. <paramref name="effectiveKind"/> is the transaction's kind, or for a reversal the
+    /// kind of the transaction it reverses (so reversing an award lowers "earned"); <paramref name="sign"/> is −1
+    /// for a reversal, which takes volunteer minutes back.
+    /// Award and adjust count as earned; deduct as deducted; redeem as redeemed; expire counts nowhere.
+    /// </summary>
+    public static void Apply(AggregateDelta delta, TransactionKind effectiveKind, long amount, int? minutes, int sign)
+    {
+        switch (effectiveKind)
+        {
+            case TransactionKind.Award:
+            case TransactionKind.Adjust:
+                delta.Earned = checked(delta.Earned + amount);
+                break;
+            case TransactionKind.Deduct:
+                delta.Deducted = checked(delta.Deducted - amount);
+                break;
+            case TransactionKind.Redeem:
+                delta.Redeemed = checked(delta.Redeemed - amount);
+                break;
+        }
+        if (minutes is { } m)
+        {
+            delta.VolunteerMinutes = checked(delta.VolunteerMinutes + sign * m);
+        }
+    }
+}

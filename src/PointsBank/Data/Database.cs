@@ -24,6 +24,13 @@ public sealed class DatabaseOptions
 
 public static class Database
 {
+    static Database()
+    {
+        // Dapper would send DateTime as the legacy SQL Server datetime type, which rounds milliseconds.
+        Dapper.SqlMapper.AddTypeMap(typeof(DateTime), System.Data.DbType.DateTime2);
+        Dapper.SqlMapper.AddTypeMap(typeof(DateTime?), System.Data.DbType.DateTime2);
+    }
+
     public static DbDataSource CreateDataSource(DatabaseOptions options) => options.Provider switch
     {
         DatabaseProvider.Sqlite => new SqliteDataSource(PrepareSqlite(options.ConnectionString)),

@@ -24,6 +24,8 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     public const int MaxCategoryLength = 64;
     public const int MaxBatchSize = 10_000;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long, SystemAccount), long> _systemAccounts = new();
+
     /// <summary>Posts one transaction. Expected failures come back as values; nothing is written when it fails.</summary>
     public async Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct = default)
     {
@@ -132,6 +134,33 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     public async Task<HoldResult> ReleaseHoldAsync(long communityId, long holdId, CancellationToken ct = default) =>
         await WriteAsync(communityId, (session, token) => session.ReleaseHoldAsync(holdId, token),
             static r => r.Succeeded && !r.Replayed, static (e, d) => HoldResult.Fail(e, d), ct);
+
+    /// <summary>The id of one of the community's system accounts (they never change once created, so it is cached).</summary>
+    public async Task<long?> SystemAccountIdAsync(long communityId, SystemAccount system, CancellationToken ct = default)
+    {
+        if (_systemAccounts.TryGetValue((communityId, system), out var cached))
+        {
+            return cached;
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = Command(connection, null, LedgerSql.SelectSystemAccount);
+        Param(command, "@communityId", communityId);
+        Param(command, "@systemCode", system.ToDb());
+        if (await command.ExecuteScalarAsync(ct) is not { } value || value is DBNull)
+        {
+            return null;
+        }
+        var id = Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        _systemAccounts[(communityId, system)] = id;
+        return id;
+    }
+
+    public async Task<LedgerTransaction?> GetTransactionAsync(long communityId, long seq, CancellationToken ct = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var session = new PostingSession(connection, null, dialect, communityId, Clock.Now(clock));
+        return await session.LoadAsync(seq, ct);
+    }
 
     public async Task<AccountBalance?> GetBalanceAsync(long communityId, long accountId, CancellationToken ct = default)
     {

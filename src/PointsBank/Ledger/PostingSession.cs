@@ -10,7 +10,7 @@ namespace PointsBank.Ledger;
 /// accumulated in memory and written once per account and key in <see cref="FlushAsync"/>, before the commit;
 /// commands are prepared once per session and reused, which is what keeps batches close to raw insert speed.
 /// </summary>
-internal sealed class PostingSession(DbConnection connection, DbTransaction tx, SqlDialect dialect, long communityId, DateTime now)
+internal sealed class PostingSession(DbConnection connection, DbTransaction? tx, SqlDialect dialect, long communityId, DateTime now)
     : IAsyncDisposable
 {
     private sealed class AccountState
@@ -375,7 +375,7 @@ internal sealed class PostingSession(DbConnection connection, DbTransaction tx, 
                 $"idempotency key '{key}' was already used by transaction {seq} for a different request");
     }
 
-    private async Task<LedgerTransaction?> LoadAsync(long seq, CancellationToken ct)
+    public async Task<LedgerTransaction?> LoadAsync(long seq, CancellationToken ct)
     {
         LedgerTransaction tx;
         await using (var reader = await Prepared(LedgerSql.SelectTransaction, ("@communityId", communityId), ("@seq", seq)).ExecuteReaderAsync(ct))

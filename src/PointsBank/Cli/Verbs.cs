@@ -1,0 +1,55 @@
+using PointsBank.Data;
+using PointsBank.Ledger;
+
+namespace PointsBank.Cli;
+
+/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>.</summary>
+internal static class Verbs
+{
+    private static readonly string[] Known = ["migrate", "verify", "bench"];
+
+    public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
+
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args)
+    {
+        try
+        {
+            return args[0] switch
+            {
+                "migrate" => await MigrateAsync(services),
+                "verify" => await VerifyAsync(services),
+                "bench" => await Bench.RunAsync(args[1..]),
+                _ => 2,
+            };
+        }
+        catch (MigrationException e)
+        {
+            await Console.Error.WriteLineAsync($"migration refused: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static async Task<int> MigrateAsync(IServiceProvider services)
+    {
+        var report = await services.GetRequiredService<Migrator>().MigrateAsync();
+        Console.WriteLine(report.Applied.Count == 0
+            ? $"schema is current ({report.AlreadyApplied} scripts applied earlier)"
+            : $"applied {string.Join(", ", report.Applied)} ({report.AlreadyApplied} applied earlier)");
+        return 0;
+    }
+
+    private static async Task<int> VerifyAsync(IServiceProvider services)
+    {
+        var report = await services.GetRequiredService<LedgerVerifier>().VerifyAsync();
+        foreach (var community in report.Communities)
+        {
+            Console.WriteLine(community.Break is null
+                ? $"community {community.CommunityId}: {community.Transactions} transactions, chain, balances and aggregates intact"
+                : $"community {community.CommunityId}: BROKEN at {community.Break}");
+        }
+        Console.WriteLine(report.Intact
+            ? $"verify: intact ({report.Communities.Count} communities)"
+            : $"verify: FAILED — first break: {report.FirstBreak}");
+        return report.Intact ? 0 : 1;
+    }
+}

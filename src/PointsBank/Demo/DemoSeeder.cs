@@ -1,0 +1,135 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Communities;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+
+namespace PointsBank.Demo;
+
+public sealed record DemoSummary(long CommunityId, string CommunityName, long SampleAccountId, string SampleHousehold, int Transactions);
+
+/// <summary>
+/// Development only: fills an empty database with a demo village (示范村) — grids, households, residents and a
+/// few months of awards, deductions, redemptions and a correction — so a newcomer has something to look at.
+/// </summary>
+public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect dialect, TimeProvider clock)
+{
+    private const string CountCommunities = "SELECT COUNT(*) FROM communities";
+
+    private static readonly string[] GridNames = ["一组", "二组", "三组"];
+
+    private static readonly string[][] Families =
+    [
+        ["张建国", "李秀英", "张明"],
+        ["王德福", "赵桂兰"],
+        ["刘志强", "陈美华", "刘洋"],
+        ["杨春生", "周玉梅"],
+        ["黄永刚", "吴丽娟", "黄晓东"],
+        ["孙长海", "郑淑芬"],
+        ["马金山", "胡秀兰", "马小军"],
+        ["朱国庆", "何翠花"],
+    ];
+
+    private sealed record Deed(string Category, string Reason, long Points, int? Minutes = null);
+
+    private static readonly Deed[] Deeds =
+    [
+        new(Categories.GoodDeed, "拾金不昧，归还村民钱包", 10),
+        new(Categories.Volunteer, "参加村组织的义务劳动（环境整治）", 5, 120),
+        new(Categories.Hygiene, "垃圾分类月度检查达标", 10),
+        new(Categories.Hygiene, "门前三包，宅前屋后无乱堆乱放", 15),
+        new(Categories.FilialPiety, "孝老爱亲，照顾卧病老人", 10),
+        new(Categories.Neighbourliness, "调解邻里矛盾", 8),
+        new(Categories.Volunteer, "治安巡防志愿服务 3 小时", 6, 180),
+    ];
+
+    public async Task<bool> IsEmptyAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountCommunities, cancellationToken: ct)) == 0;
+    }
+
+    public async Task<DemoSummary> SeedAsync(CancellationToken ct)
+    {
+        var community = Must(await mediator.Send(new CreateCommunity("demo", "示范村"), ct)).CommunityId;
+        var grids = new List<long>();
+        foreach (var grid in GridNames)
+        {
+            grids.Add(Must(await mediator.Send(new AddGrid(community, grid), ct)).GridId);
+        }
+
+        var accounts = new List<(long Account, long[] Members, string Code)>();
+        for (var i = 0; i < Families.Length; i++)
+        {
+            var code = $"{GridNames[i % GridNames.Length]}-{i + 1:D2}";
+            var household = Must(await mediator.Send(new AddHousehold(community, grids[i % grids.Count], code, $"示范村{code}号"), ct)).HouseholdId;
+            var members = new List<long>();
+            foreach (var (name, index) in Families[i].Select((n, k) => (n, k)))
+            {
+                members.Add(Must(await mediator.Send(new AddResident(community, household, name, $"1380000{i:D2}{index:D2}"), ct)).ResidentId);
+            }
+            var account = Must(await mediator.Send(new OpenAccount(community, "household", household), ct)).AccountId;
+            accounts.Add((account, members.ToArray(), code));
+        }
+
+        // Postings dated over the last three months, through a ledger whose clock walks forward day by day.
+        var seedClock = new SteppingClock(clock.GetUtcNow().AddDays(-90));
+        var ledger = new Ledger.Ledger(db, dialect, seedClock);
+        var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance, ct))!.Value;
+        var penalty = (await ledger.SystemAccountIdAsync(community, SystemAccount.Penalty, ct))!.Value;
+        var random = new Random(20261122);
+        var posted = 0;
+        for (var day = 0; day < 88; day += 2)
+        {
+            seedClock.Set(clock.GetUtcNow().AddDays(-90 + day).Date.AddHours(1 + random.Next(8)));
+            var (account, members, _) = accounts[random.Next(accounts.Count)];
+            var member = members[random.Next(members.Length)];
+            var deed = Deeds[random.Next(Deeds.Length)];
+            var result = await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, deed.Category, $"demo-award-{day}",
+                deed.Reason, "demo:committee", [new(issuance, -deed.Points), new(account, deed.Points)], member, Minutes: deed.Minutes), ct);
+            posted += Count(result);
+            if (day % 12 == 6)
+            {
+                var (target, targetMembers, _) = accounts[random.Next(accounts.Count)];
+                posted += Count(await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Deduct, Categories.Deduction,
+                    $"demo-deduct-{day}", "乱扔垃圾，经网格员检查扣分", "demo:inspector",
+                    [new(target, -5), new(penalty, 5)], targetMembers[0]), ct));
+            }
+            if (day % 20 == 10)
+            {
+                var (buyer, _, code) = accounts[random.Next(accounts.Count)];
+                var hold = await ledger.PlaceHoldAsync(community, buyer, 5, $"demo-voucher-{day}", "demo:shop", $"demo-hold-{day}",
+                    null, ct);
+                if (hold.Succeeded)
+                {
+                    posted += Count(await ledger.CaptureHoldAsync(community, hold.Hold!.Id, $"demo-redeem-{day}",
+                        $"积分超市兑换 肥皂 1 块（{code}）", "demo:shop", ct));
+                }
+            }
+        }
+        // One correction, as a committee would make it: reverse a mistaken award with a reason.
+        seedClock.Set(clock.GetUtcNow().AddDays(-1));
+        posted += Count(await ledger.ReverseAsync(community, 1, "录入错误：该户当日未参加活动", "demo:committee", "demo-reverse-1", ct));
+
+        var sample = accounts[0];
+        return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted);
+    }
+
+    private static int Count(LedgerResult result) => result.Succeeded ? 1 : 0;
+
+    private static T Must<T>(Outcome<T> outcome) => outcome.Succeeded
+        ? outcome.Value!
+        : throw new InvalidOperationException($"demo seed failed: {outcome.Failure!.Code} {outcome.Failure.Detail}");
+
+    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public void Set(DateTimeOffset now) => _now = now;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+
+namespace PointsBank.Features.Accounts;
+
+public sealed record AccountOpened(long AccountId, string Kind, long OwnerId);
+
+/// <summary>
+/// Opens a points account for a household (以户为单位), a person (以人为单位) or a shop. An owner has at most one
+/// account; system accounts are created with the community.
+/// </summary>
+public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated
+{
+    public IEnumerable<FieldError> Validate()
+    {
+        if (Kind is not ("household" or "person" or "shop"))
+        {
+            yield return new FieldError(nameof(Kind), "须为 household、person 或 shop", "must be 'household', 'person' or 'shop'");
+        }
+        foreach (var e in Check.Positive(nameof(OwnerId), OwnerId)) yield return e;
+    }
+}
+
+sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.Ledger ledger) : IRequestHandler<OpenAccount, Outcome<AccountOpened>>
+{
+    private const string HouseholdCode = "SELECT code FROM households WHERE id = @ownerId AND community_id = @communityId";
+    private const string ResidentExists = "SELECT CAST(id AS varchar(20)) FROM residents WHERE id = @ownerId AND community_id = @communityId";
+    private const string ShopName = "SELECT name FROM shops WHERE id = @ownerId AND community_id = @communityId";
+
+    private const string HouseholdAccount = "SELECT id FROM accounts WHERE household_id = @ownerId";
+    private const string PersonAccount = "SELECT id FROM accounts WHERE resident_id = @ownerId";
+    private const string ShopAccount = "SELECT id FROM accounts WHERE shop_id = @ownerId";
+
+    public async Task<Outcome<AccountOpened>> Handle(OpenAccount request, CancellationToken ct)
+    {
+        var kind = Enum.Parse<AccountKind>(request.Kind, ignoreCase: true);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var args = new { ownerId = request.OwnerId, communityId = request.CommunityId };
+        var label = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(kind switch
+        {
+            AccountKind.Household => HouseholdCode,
+            AccountKind.Person => ResidentExists,
+            _ => ShopName,
+        }, args, tx, cancellationToken: ct));
+        if (label is null)
+        {
+            return new Failure("owner_not_found", $"{request.Kind} {request.OwnerId} does not exist in community {request.CommunityId}");
+        }
+        var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(kind switch
+        {
+            AccountKind.Household => HouseholdAccount,
+            AccountKind.Person => PersonAccount,
+            _ => ShopAccount,
+        }, args, tx, cancellationToken: ct));
+        if (existing is { } existingId)
+        {
+            return new Failure("account_exists", $"{request.Kind} {request.OwnerId} already has account {existingId}");
+        }
+        // Account names never carry a person's full name: they show up in shop-facing and public views.
+        var name = kind switch
+        {
+            AccountKind.Household => $"户 {label}",
+            AccountKind.Person => $"居民 #{label}",
+            _ => $"商家 {label}",
+        };
+        var accountId = await ledger.OpenAccountAsync(connection, tx, request.CommunityId, kind, request.OwnerId, null, name, ct);
+        await tx.CommitAsync(ct);
+        return new AccountOpened(accountId, request.Kind, request.OwnerId);
+    }
+}

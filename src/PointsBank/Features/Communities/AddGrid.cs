@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Communities;
+
+public sealed record GridAdded(long GridId);
+
+/// <summary>Adds a grid (网格), the area a grid worker looks after.</summary>
+public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated
+{
+    public IEnumerable<FieldError> Validate() => Check.Text(nameof(Name), Name, 200);
+}
+
+sealed class AddGridHandler(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IRequestHandler<AddGrid, Outcome<GridAdded>>
+{
+    private static readonly DialectSql Insert = new(
+        Sqlite: "INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now) RETURNING id",
+        SqlServer: "INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now); SELECT CAST(SCOPE_IDENTITY() AS bigint);");
+
+    public async Task<Outcome<GridAdded>> Handle(AddGrid request, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (!await Roster.CommunityExistsAsync(connection, request.CommunityId, ct))
+        {
+            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        }
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert),
+            new { communityId = request.CommunityId, name = request.Name.Trim(), now = Clock.Now(clock) }, cancellationToken: ct));
+        return new GridAdded(id);
+    }
+}

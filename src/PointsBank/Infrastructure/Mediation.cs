@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Reflection;
+using MediatR;
+
+namespace PointsBank.Infrastructure;
+
+public static class Mediation
+{
+    /// <summary>
+    /// MediatR 5.1.0 has no DI package: register the mediator, every request handler found in the assembly, and
+    /// the pipeline behaviours, outermost first.
+    /// </summary>
+    public static IServiceCollection AddMediation(this IServiceCollection services, Assembly assembly)
+    {
+        services.AddScoped<ServiceFactory>(sp => sp.GetService!);
+        services.AddScoped<IMediator, Mediator>();
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false }))
+        {
+            foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestHandler<,>)))
+            {
+                services.AddTransient(contract, type);
+            }
+        }
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        return services;
+    }
+}
+
+/// <summary>Logs every request with its duration and outcome.</summary>
+public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> logger)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        var name = typeof(TRequest).Name;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await next();
+            var failure = response?.GetType().GetProperty(nameof(Outcome<object>.Failure))?.GetValue(response) as Failure;
+            if (failure is null)
+            {
+                logger.LogInformation("{Request} handled in {Elapsed:0.0} ms", name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            else
+            {
+                logger.LogWarning("{Request} refused with {Code}: {Detail}", name, failure.Code, failure.Detail);
+            }
+            return response;
+        }
+        catch (Exception e) when (e is not RequestValidationException and not OperationCanceledException)
+        {
+            logger.LogError(e, "{Request} failed after {Elapsed:0.0} ms", name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            throw;
+        }
+    }
+}
+
+/// <summary>The one place validation failures come from: requests that implement <see cref="IValidated"/>.</summary>
+public sealed class ValidationBehavior<TRequest, TResponse> : IPipelineBehavior<TRequest, TResponse>
+{
+    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        if (request is IValidated validated)
+        {
+            var errors = validated.Validate().ToList();
+            if (errors.Count > 0)
+            {
+                throw new RequestValidationException(typeof(TRequest).Name, errors);
+            }
+        }
+        return next();
+    }
+}

@@ -1,0 +1,128 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using PointsBank.Ledger;
+
+namespace PointsBank.Infrastructure;
+
+/// <summary>Every machine code the API can return, with its HTTP status and titles in Chinese and English.</summary>
+public static class ProblemCatalog
+{
+    public sealed record Entry(int Status, string Zh, string En);
+
+    private static readonly Dictionary<string, Entry> Entries = new()
+    {
+        ["validation_failed"] = new(400, "请求内容有误", "The request is invalid"),
+        ["invalid_request"] = new(400, "请求格式有误", "The request is malformed"),
+        ["idempotency_key_required"] = new(400, "缺少 Idempotency-Key 请求头", "The Idempotency-Key header is required"),
+        ["unbalanced"] = new(400, "记账分录借贷不平", "The postings do not sum to zero"),
+        ["invalid_entry"] = new(400, "记账内容有误", "The ledger entry is invalid"),
+        ["unauthorized"] = new(401, "需要登录或有效的凭据", "Authentication is required"),
+        ["forbidden"] = new(403, "没有权限执行此操作", "You are not allowed to do this"),
+        ["not_found"] = new(404, "未找到", "Not found"),
+        ["community_not_found"] = new(404, "社区不存在", "The community does not exist"),
+        ["account_not_found"] = new(404, "账户不存在", "The account does not exist"),
+        ["owner_not_found"] = new(404, "户或居民不存在", "The household, resident or shop does not exist"),
+        ["transaction_not_found"] = new(404, "该笔记录不存在", "The transaction does not exist"),
+        ["hold_not_found"] = new(404, "冻结记录不存在", "The hold does not exist"),
+        ["payload_too_large"] = new(413, "请求内容过大", "The request is too large"),
+        ["idempotency_conflict"] = new(409, "该 Idempotency-Key 已用于另一笔不同的请求", "The Idempotency-Key was already used for a different request"),
+        ["already_reversed"] = new(409, "该笔记录已冲正，不能重复冲正", "The transaction was already reversed"),
+        ["not_reversible"] = new(409, "冲正记录不能再次冲正", "A reversal cannot be reversed"),
+        ["community_exists"] = new(409, "社区编码已存在", "A community with this code exists"),
+        ["account_exists"] = new(409, "账户已存在", "The account already exists"),
+        ["hold_not_open"] = new(409, "冻结已结束", "The hold is no longer open"),
+        ["insufficient_points"] = new(422, "可用积分不足", "Not enough points available"),
+        ["internal_error"] = new(500, "服务器内部错误，请稍后再试", "Internal server error; please try again later"),
+        ["service_unavailable"] = new(503, "服务暂不可用", "The service is unavailable"),
+    };
+
+    public static IReadOnlyDictionary<string, Entry> All => Entries;
+
+    public static Entry Get(string code) => Entries.TryGetValue(code, out var entry)
+        ? entry
+        : throw new ArgumentOutOfRangeException(nameof(code), code, "no such problem code");
+
+    public static Failure ToFailure(LedgerError error, string detail) => new(error switch
+    {
+        LedgerError.InvalidEntry => "invalid_entry",
+        LedgerError.Unbalanced => "unbalanced",
+        LedgerError.UnknownCommunity => "community_not_found",
+        LedgerError.UnknownAccount => "account_not_found",
+        LedgerError.InsufficientPoints => "insufficient_points",
+        LedgerError.IdempotencyConflict => "idempotency_conflict",
+        LedgerError.TransactionNotFound => "transaction_not_found",
+        LedgerError.AlreadyReversed => "already_reversed",
+        LedgerError.NotReversible => "not_reversible",
+        LedgerError.HoldNotFound => "hold_not_found",
+        LedgerError.HoldNotOpen => "hold_not_open",
+        _ => throw new ArgumentOutOfRangeException(nameof(error)),
+    }, detail);
+}
+
+/// <summary>RFC 9457 problem details with a stable <c>code</c>, titled in the caller's language (Chinese unless English is preferred).</summary>
+public static class Problems
+{
+    public static bool PrefersEnglish(HttpContext context)
+    {
+        var preferred = context.Request.GetTypedHeaders().AcceptLanguage
+            .Where(l => l.Quality is null or > 0)
+            .OrderByDescending(l => l.Quality ?? 1)
+            .Select(l => l.Value.Value ?? "")
+            .FirstOrDefault(l => l.StartsWith("zh", StringComparison.OrdinalIgnoreCase) || l.StartsWith("en", StringComparison.OrdinalIgnoreCase));
+        return preferred?.StartsWith("en", StringComparison.OrdinalIgnoreCase) == true;
+    }
+
+    public static ProblemHttpResult Result(HttpContext context, string code, string? detail = null,
+        IDictionary<string, object?>? extensions = null)
+    {
+        var entry = ProblemCatalog.Get(code);
+        var english = PrefersEnglish(context);
+        var problem = new ProblemDetails
+        {
+            Status = entry.Status,
+            Title = english ? entry.En : entry.Zh,
+            Detail = detail,
+            Type = $"https://pointsbank.example/problems/{code.Replace('_', '-')}",
+            Instance = context.Request.Path,
+        };
+        problem.Extensions["code"] = code;
+        problem.Extensions["traceId"] = context.TraceIdentifier;
+        if (extensions is not null)
+        {
+            foreach (var (key, value) in extensions)
+            {
+                problem.Extensions[key] = value;
+            }
+        }
+        return TypedResults.Problem(problem);
+    }
+
+    public static ProblemHttpResult Result(HttpContext context, Failure failure) => Result(context, failure.Code, failure.Detail);
+
+    /// <summary>Turns validation failures and malformed requests into 400s, and anything else into a 500 that leaks nothing.</summary>
+    public static async ValueTask<bool> HandleExceptionAsync(HttpContext context, Exception exception)
+    {
+        ProblemHttpResult result = exception switch
+        {
+            RequestValidationException invalid => Result(context, "validation_failed", null, new Dictionary<string, object?>
+            {
+                ["errors"] = invalid.Errors
+                    .GroupBy(e => e.Field)
+                    .ToDictionary(g => g.Key, g => g.Select(e => PrefersEnglish(context) ? e.En : e.Zh).ToArray()),
+            }),
+            BadHttpRequestException bad => Result(context, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "invalid_request",
+                PrefersEnglish(context) ? "The request body or parameters could not be read." : "请求内容或参数无法读取。"),
+            _ => Result(context, "internal_error"),
+        };
+        await result.ExecuteAsync(context);
+        return true;
+    }
+}
+
+/// <summary>Plugs <see cref="Problems.HandleExceptionAsync"/> into ASP.NET Core's exception handling.</summary>
+public sealed class ProblemExceptionHandler : IExceptionHandler
+{
+    public ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken) =>
+        Problems.HandleExceptionAsync(httpContext, exception);
+}

@@ -1,0 +1,37 @@
+using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PointsBank.Data;
+using PointsBank.Ledger;
+
+namespace PointsBank.Infrastructure;
+
+public static class ServiceSetup
+{
+    public static DatabaseOptions ReadDatabaseOptions(IConfiguration configuration)
+    {
+        var options = new DatabaseOptions();
+        configuration.GetSection("Database").Bind(options);
+        options.ConnectionString = configuration.GetConnectionString("PointsBank") is { Length: > 0 } configured
+            ? configured
+            : DatabaseOptions.DefaultSqliteConnectionString;
+        if (options.Provider == DatabaseProvider.SqlServer && options.ConnectionString == DatabaseOptions.DefaultSqliteConnectionString)
+        {
+            throw new InvalidOperationException("Database:Provider is SqlServer but ConnectionStrings:PointsBank is not set");
+        }
+        return options;
+    }
+
+    /// <summary>Everything but the web host: storage, ledger, mediator. Tests and CLI verbs use exactly this.</summary>
+    public static IServiceCollection AddPointsBank(this IServiceCollection services, DatabaseOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(_ => Database.CreateDataSource(options));
+        services.AddSingleton(Database.CreateDialect(options.Provider));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Ledger.Ledger>();
+        services.AddSingleton<LedgerVerifier>();
+        services.AddSingleton<Migrator>();
+        services.AddMediation(typeof(ServiceSetup).Assembly);
+        return services;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Data.Common;
+using MediatR;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Data;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Communities;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+using LedgerService = PointsBank.Ledger.Ledger;
+
+namespace PointsBank.Tests.Support;
+
+/// <summary>
+/// A migrated database for one test: a fresh SQLite file, or the SQL Server named by POINTSBANK_SQLSERVER (where each
+/// test owns its data by creating its own community).
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    public const string SqlServerVariable = "POINTSBANK_SQLSERVER";
+
+    private readonly ServiceProvider _services;
+    private readonly string? _file;
+
+    private TestDatabase(ServiceProvider services, string? file)
+    {
+        _services = services;
+        _file = file;
+    }
+
+    public IServiceProvider Services => _services;
+    public DbDataSource Db => _services.GetRequiredService<DbDataSource>();
+    public SqlDialect Dialect => _services.GetRequiredService<SqlDialect>();
+    public LedgerService Ledger => _services.GetRequiredService<LedgerService>();
+    public LedgerVerifier Verifier => _services.GetRequiredService<LedgerVerifier>();
+    public IMediator Mediator => _services.GetRequiredService<IMediator>();
+    public FakeClock Clock => (FakeClock)_services.GetRequiredService<TimeProvider>();
+    public string? File => _file;
+
+    public static readonly DateTimeOffset DefaultNow = new(2026, 11, 15, 2, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Marks the calling fixture ignored, with the reason, when its engine is not available here.</summary>
+    public static void RequireEngine(DatabaseProvider provider)
+    {
+        if (provider == DatabaseProvider.SqlServer && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SqlServerVariable)))
+        {
+            Assert.Ignore($"SQL Server suite not run: set {SqlServerVariable} to a SQL Server connection string to run it");
+        }
+    }
+
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider)
+    {
+        RequireEngine(provider);
+        DatabaseOptions options;
+        string? file = null;
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"{Guid.NewGuid():N}.db");
+            options = new DatabaseOptions { Provider = provider, ConnectionString = $"Data Source={file}" };
+        }
+        else
+        {
+            options = new DatabaseOptions { Provider = provider, ConnectionString = Environment.GetEnvironmentVariable(SqlServerVariable)! };
+        }
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(new FakeClock(DefaultNow))
+            .AddPointsBank(options)
+            .BuildServiceProvider();
+        await services.GetRequiredService<Migrator>().MigrateAsync();
+        return new TestDatabase(services, file);
+    }
+
+    public async Task<TestCommunity> NewCommunityAsync(string accountMode = "household", string penaltyPolicy = "cap",
+        string timeZone = "Asia/Shanghai")
+    {
+        var code = $"t-{Guid.NewGuid():N}"[..30];
+        var created = await Mediator.Send(new CreateCommunity(code, "测试村 " + code, timeZone, accountMode, penaltyPolicy));
+        Assert.That(created.Failure, Is.Null);
+        var id = created.Value!.CommunityId;
+        return new TestCommunity(this, id,
+            (await Ledger.SystemAccountIdAsync(id, SystemAccount.Issuance))!.Value,
+            (await Ledger.SystemAccountIdAsync(id, SystemAccount.Redeemed))!.Value,
+            (await Ledger.SystemAccountIdAsync(id, SystemAccount.Penalty))!.Value);
+    }
+
+    /// <summary>Runs raw SQL straight at the database, bypassing the app.</summary>
+    public async Task<int> ExecuteRawAsync(string sql)
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<object?> ScalarRawAsync(string sql)
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        if (_file is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var path in new[] { _file, _file + "-wal", _file + "-shm" })
+            {
+                System.IO.File.Delete(path);
+            }
+        }
+        else
+        {
+            SqlConnection.ClearAllPools();
+        }
+    }
+}
+
+/// <summary>A community created for one test, with helpers to make member accounts and move points.</summary>
+public sealed class TestCommunity(TestDatabase database, long id, long issuance, long redeemed, long penalty)
+{
+    private int _keys;
+
+    public long Id => id;
+    public long Issuance => issuance;
+    public long Redeemed => redeemed;
+    public long Penalty => penalty;
+
+    public string NextKey() => $"k-{Interlocked.Increment(ref _keys)}";
+
+    public async Task<(long AccountId, long MemberId)> NewHouseholdAccountAsync()
+    {
+        var household = await database.Mediator.Send(new AddHousehold(id, null, $"h-{Guid.NewGuid():N}"[..20]));
+        var member = await database.Mediator.Send(new AddResident(id, household.Value!.HouseholdId, "测试居民"));
+        var account = await database.Mediator.Send(new OpenAccount(id, "household", household.Value.HouseholdId));
+        Assert.That(account.Failure, Is.Null);
+        return (account.Value!.AccountId, member.Value!.ResidentId);
+    }
+
+    public LedgerEntry Award(long account, long points, string? key = null, long? member = null, string category = Categories.GoodDeed,
+        int? minutes = null) =>
+        new(id, TransactionKind.Award, category, key ?? NextKey(), $"奖励 {points} 分", "test:committee",
+            [new PostingLine(issuance, -points), new PostingLine(account, points)], member, Minutes: minutes);
+
+    public LedgerEntry Deduct(long account, long points, string? key = null) =>
+        new(id, TransactionKind.Deduct, Categories.Deduction, key ?? NextKey(), $"扣 {points} 分", "test:inspector",
+            [new PostingLine(account, -points), new PostingLine(penalty, points)]);
+
+    public LedgerEntry Redeem(long account, long points, string? key = null) =>
+        new(id, TransactionKind.Redeem, Categories.Redemption, key ?? NextKey(), $"兑换 {points} 分", "test:shop",
+            [new PostingLine(account, -points), new PostingLine(redeemed, points)]);
+
+    public async Task<LedgerTransaction> PostAsync(LedgerEntry entry)
+    {
+        var result = await database.Ledger.PostAsync(entry);
+        Assert.That(result.Error, Is.Null, result.Detail);
+        return result.Transaction!;
+    }
+
+    public async Task<AccountBalance> BalanceAsync(long account) => (await database.Ledger.GetBalanceAsync(id, account))!;
+}

@@ -1,5 +1,6 @@
 -- PointsBank ledger schema for SQLite (the embedded default).
--- Times are UTC, stored as text 'yyyy-MM-dd HH:mm:ss.fff'. Points are integers.
+-- Times are UTC with millisecond precision, stored as text 'yyyy-MM-dd HH:mm:ss[.FFF]' (trailing zeros of the
+-- fraction dropped). Points are integers.
 
 CREATE TABLE communities (
     id              INTEGER PRIMARY KEY,

@@ -1,6 +1,7 @@
 -- PointsBank ledger schema for SQL Server (the production engine).
 -- Apply with `PointsBank migrate` under a login that may create objects, or by hand with sqlcmd (batches split on GO).
--- Times are UTC datetime2(3). Points are bigint.
+-- Times are UTC datetime2(3). Points are bigint. Idempotency keys compare byte for byte (binary collation),
+-- as they do on SQLite: 'A1' and 'a1' are different keys.
 
 CREATE TABLE dbo.communities (
     id              bigint IDENTITY(1,1) NOT NULL CONSTRAINT pk_communities PRIMARY KEY,
@@ -89,7 +90,7 @@ CREATE TABLE dbo.ledger_transactions (
     kind            nvarchar(16)   NOT NULL CONSTRAINT ck_ledger_transactions_kind
                     CHECK (kind IN (N'award', N'deduct', N'redeem', N'reverse', N'expire', N'adjust')),
     category        nvarchar(64)   NOT NULL,
-    idempotency_key nvarchar(200)  NOT NULL,
+    idempotency_key nvarchar(200)  COLLATE Latin1_General_100_BIN2 NOT NULL,
     request_hash    char(64)       NOT NULL,
     rule_code       nvarchar(64)   NULL,
     rule_version    int            NULL,
@@ -188,7 +189,7 @@ GO
 
 CREATE TABLE dbo.idempotency_keys (
     community_id    bigint        NOT NULL CONSTRAINT fk_idempotency_keys_community REFERENCES dbo.communities (id),
-    idempotency_key nvarchar(200) NOT NULL,
+    idempotency_key nvarchar(200) COLLATE Latin1_General_100_BIN2 NOT NULL,
     request_hash    char(64)      NOT NULL,
     command         nvarchar(64)  NOT NULL,
     result_id       bigint        NOT NULL,
@@ -217,4 +218,7 @@ GRANT SELECT, INSERT, UPDATE ON dbo.balances TO pointsbank_app;
 GRANT SELECT, INSERT, UPDATE ON dbo.monthly_aggregates TO pointsbank_app;
 GRANT SELECT, INSERT, UPDATE ON dbo.holds TO pointsbank_app;
 GRANT SELECT, INSERT ON dbo.idempotency_keys TO pointsbank_app;
+-- /health/ready reads the migration history; the migrator creates it before this script runs.
+IF OBJECT_ID(N'dbo.schema_migrations', N'U') IS NOT NULL
+    GRANT SELECT ON dbo.schema_migrations TO pointsbank_app;
 GO

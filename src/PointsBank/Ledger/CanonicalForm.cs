@@ -20,6 +20,12 @@ public static class CanonicalForm
 
     public static byte[] Serialize(LedgerTransaction tx)
     {
+        // The time is part of the hash as UTC milliseconds; anything else would not survive a round trip through
+        // the database, and the stored hash could never be recomputed.
+        if (tx.OccurredAt.Kind != DateTimeKind.Utc || tx.OccurredAt.Ticks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            throw new ArgumentException("occurred_at must be UTC with whole milliseconds", nameof(tx));
+        }
         var buffer = new MemoryStream(256);
         Field(buffer, Version);
         Field(buffer, Number(tx.CommunityId));
@@ -48,6 +54,10 @@ public static class CanonicalForm
 
     public static string Hash(string prevHash, LedgerTransaction tx)
     {
+        if (prevHash.Length != 64 || !prevHash.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            throw new ArgumentException("the previous hash is 64 lowercase hex digits", nameof(prevHash));
+        }
         var body = Serialize(tx);
         var input = new byte[32 + body.Length];
         Convert.FromHexString(prevHash).CopyTo(input, 0);
@@ -55,13 +65,16 @@ public static class CanonicalForm
         return Convert.ToHexStringLower(SHA256.HashData(input));
     }
 
+    // Throws on unpaired surrogates instead of writing U+FFFD, so two different strings never share bytes.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     // A field is its UTF-8 byte count in ASCII decimal, ':', the bytes, ','  (a netstring), so no value can be
     // confused with a separator and null or empty needs no escaping.
     private static void Field(MemoryStream buffer, string value)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
+        var bytes = StrictUtf8.GetBytes(value);
         var prefix = Encoding.ASCII.GetBytes(bytes.Length.ToString(CultureInfo.InvariantCulture) + ":");
         buffer.Write(prefix);
         buffer.Write(bytes);

@@ -85,7 +85,7 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     public async Task<LedgerResult> ReverseAsync(long communityId, long seq, string reason, string actor, string idempotencyKey,
         CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500)
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500 || HasLoneSurrogate(reason) || HasLoneSurrogate(idempotencyKey))
         {
             return LedgerResult.Fail(LedgerError.InvalidEntry, "a reversal needs a reason of 1 to 500 characters");
         }
@@ -266,6 +266,10 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
         {
             return (LedgerError.InvalidEntry, "the actor is required (at most 200 characters)");
         }
+        if (new[] { entry.Category, entry.Explanation, entry.Actor, entry.Facts, entry.IdempotencyKey, entry.RuleCode }.Any(HasLoneSurrogate))
+        {
+            return (LedgerError.InvalidEntry, "text fields must be valid Unicode");
+        }
         if (entry.RuleCode is "")
         {
             return (LedgerError.InvalidEntry, "a rule code, when given, is not empty");
@@ -293,6 +297,10 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
         }
         return null;
     }
+
+    private static bool HasLoneSurrogate(string? value) =>
+        value is not null && System.Text.Unicode.Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out _,
+            replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done;
 
     private static string? KeyProblem(string? key) =>
         string.IsNullOrWhiteSpace(key) || key.Length > MaxKeyLength

@@ -89,7 +89,8 @@ public sealed class LedgerVerifier(DbDataSource db)
         var balances = new Dictionary<long, long>();
         var lastTouch = new Dictionary<long, long>();
         var aggregates = new Dictionary<AggregateKey, AggregateDelta>();
-        var originals = new Dictionary<long, (TransactionKind Kind, string Month)>();
+        var originals = new Dictionary<long, (TransactionKind Kind, string Month, ulong Digest)>();
+        var reversedSeqs = new HashSet<long>();
         var expectedSeq = 1L;
         var prevHash = CanonicalForm.GenesisHash;
         ChainBreak? Break(long? seq, string what) => new(communityId, seq, what);
@@ -144,15 +145,27 @@ public sealed class LedgerVerifier(DbDataSource db)
                 var effectiveKind = tx.Kind;
                 var month = Projections.Month(tx.OccurredAt, zone);
                 var sign = 1;
+                if ((tx.Kind == TransactionKind.Reverse) != (tx.ReversesSeq is not null))
+                {
+                    return Broken(Break(tx.Seq, "a reversal must reference the transaction it reverses, and only a reversal may")!);
+                }
                 if (tx.ReversesSeq is { } reversed)
                 {
                     if (!originals.TryGetValue(reversed, out var original))
                     {
                         return Broken(Break(tx.Seq, $"reverses transaction {reversed}, which does not precede it")!);
                     }
+                    if (original.Kind == TransactionKind.Reverse || !reversedSeqs.Add(reversed))
+                    {
+                        return Broken(Break(tx.Seq, $"reverses transaction {reversed}, which is a reversal or was already reversed")!);
+                    }
+                    if (Digest(postings, -1) != original.Digest)
+                    {
+                        return Broken(Break(tx.Seq, $"does not negate the postings of transaction {reversed}, which it reverses")!);
+                    }
                     (effectiveKind, month, sign) = (original.Kind, original.Month, -1);
                 }
-                originals[tx.Seq] = (tx.Kind, month);
+                originals[tx.Seq] = (tx.Kind, month, Digest(postings, 1));
 
                 foreach (var line in postings)
                 {
@@ -268,6 +281,21 @@ public sealed class LedgerVerifier(DbDataSource db)
             }
         }
         return new CommunityVerification(communityId, lastSeq, lastSeq, null);
+    }
+
+    // A 64-bit FNV-1a digest of (account, sign × amount) in line order: enough to check that a reversal negates the
+    // original without keeping every posting of a large ledger in memory.
+    private static ulong Digest(IReadOnlyList<PostingLine> postings, int sign)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var line in postings)
+        {
+            foreach (var value in (ReadOnlySpan<long>)[line.AccountId, sign * line.Amount])
+            {
+                hash = unchecked((hash ^ (ulong)value) * 1099511628211UL);
+            }
+        }
+        return hash;
     }
 
     private static string Describe(AggregateKey key) =>

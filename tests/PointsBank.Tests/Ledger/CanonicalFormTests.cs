@@ -236,13 +236,32 @@ public sealed class CanonicalFormTests
         Assert.That(text, Does.EndWith(",1:2,1:1,1:1,8:-1000000,1:2,1:5,7:1000000,"));
     }
 
-    [Test]
-    public void A_time_read_back_without_a_kind_hashes_like_the_utc_time_written()
+    [TestCase(DateTimeKind.Unspecified, 0)]
+    [TestCase(DateTimeKind.Local, 0)]
+    [TestCase(DateTimeKind.Utc, 1)]
+    public void Hash_RefusesTimesThatWouldNotRoundTrip(DateTimeKind kind, int extraTicks)
     {
         var written = Award();
-        var readBack = written with { OccurredAt = DateTime.SpecifyKind(written.OccurredAt, DateTimeKind.Unspecified) };
+        var odd = written with { OccurredAt = DateTime.SpecifyKind(written.OccurredAt.AddTicks(extraTicks), kind) };
 
-        Assert.That(CanonicalForm.Hash(CanonicalForm.GenesisHash, readBack), Is.EqualTo(CanonicalForm.Hash(CanonicalForm.GenesisHash, written)));
+        Assert.That(() => CanonicalForm.Hash(CanonicalForm.GenesisHash, odd), Throws.ArgumentException);
+    }
+
+    [TestCase("")]
+    [TestCase("00")]
+    [TestCase("0000000000000000000000000000000000000000000000000000000000000000AB")]
+    [TestCase("ABCDEF0000000000000000000000000000000000000000000000000000000000")]
+    public void Hash_RefusesAMalformedPreviousHash(string prev)
+    {
+        Assert.That(() => CanonicalForm.Hash(prev, Award()), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void Serialize_RefusesUnpairedSurrogates_InsteadOfReplacingThem()
+    {
+        var broken = Award() with { Explanation = "好人\ud800好事" };
+
+        Assert.That(() => CanonicalForm.Serialize(broken), Throws.InstanceOf<System.Text.EncoderFallbackException>());
     }
 
     // ---- (d) genesis ----

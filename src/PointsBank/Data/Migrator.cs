@@ -80,7 +80,11 @@ public sealed partial class Migrator(DbDataSource db, SqlDialect dialect, TimePr
         return scripts;
     }
 
-    public async Task<MigrationReport> MigrateAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Checks the applied scripts and applies the pending ones. With <paramref name="apply"/> false (a service whose
+    /// login may not change the schema) pending scripts are an error instead: run the <c>migrate</c> verb first.
+    /// </summary>
+    public async Task<MigrationReport> MigrateAsync(bool apply = true, CancellationToken ct = default)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(dialect.Pick(CreateHistoryTable), cancellationToken: ct));
@@ -99,8 +103,14 @@ public sealed partial class Migrator(DbDataSource db, SqlDialect dialect, TimePr
             }
         }
 
+        var pending = scripts.Where(s => !applied.ContainsKey(s.Version)).ToList();
+        if (!apply && pending.Count > 0)
+        {
+            throw new MigrationException(
+                $"{pending.Count} schema script(s) are pending ({string.Join(", ", pending.Select(s => $"{s.Version:D4}_{s.Name}"))}); run the migrate verb with a login that may change the schema");
+        }
         var done = new List<string>();
-        foreach (var script in scripts.Where(s => !applied.ContainsKey(s.Version)))
+        foreach (var script in pending)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
             foreach (var batch in Batches(script.Text))

@@ -9,13 +9,10 @@ internal static class Startup
     public static async Task PrepareDatabaseAsync(WebApplication app)
     {
         var options = app.Services.GetRequiredService<DatabaseOptions>();
-        if (options.MigrateOnStartup)
+        var report = await app.Services.GetRequiredService<Migrator>().MigrateAsync(apply: options.MigrateOnStartup);
+        if (report.Applied.Count > 0)
         {
-            var report = await app.Services.GetRequiredService<Migrator>().MigrateAsync();
-            if (report.Applied.Count > 0)
-            {
-                app.Logger.LogInformation("Applied schema scripts {Scripts}", string.Join(", ", report.Applied));
-            }
+            app.Logger.LogInformation("Applied schema scripts {Scripts}", string.Join(", ", report.Applied));
         }
         if (!app.Environment.IsDevelopment() || !app.Configuration.GetValue("Demo:Seed", true))
         {

@@ -1,0 +1,232 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Http;
+
+/// <summary>The HTTP API through the real host: demo seed, health, writes with their keys, problem details.</summary>
+public sealed class PointsApiTests
+{
+    private AppFactory _app = null!;
+    private long _community;
+    private long _account;
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        _app = new AppFactory();
+        using var warmup = _app.CreateClient();
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+        _account = await connection.ExecuteScalarAsync<long>(
+            "SELECT MIN(a.id) FROM accounts a JOIN balances b ON b.account_id = a.id WHERE a.kind = 'household' AND a.community_id = @c AND b.balance > 20",
+            new { c = _community });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp() => await _app.DisposeAsync();
+
+    private string Api(string path) => $"/api/v1/communities/{_community}{path}";
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static HttpRequestMessage Post(string url, object body, string? key, string? language = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+        if (language is not null)
+        {
+            request.Headers.Add("Accept-Language", language);
+        }
+        return request;
+    }
+
+    [Test]
+    public async Task HealthReady_Answers200_AndTheDemoHasABalance()
+    {
+        using var client = _app.CreateClient();
+
+        var ready = await client.GetAsync("/health/ready");
+        var live = await client.GetAsync("/health/live");
+        var balance = await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"));
+
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Json(ready)).GetProperty("status").GetString(), Is.EqualTo("ready"));
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(balance.GetProperty("balance").GetInt64(), Is.GreaterThan(20));
+        Assert.That(balance.GetProperty("available").GetInt64(),
+            Is.EqualTo(balance.GetProperty("balance").GetInt64() - balance.GetProperty("held").GetInt64()));
+    }
+
+    [Test]
+    public async Task History_IsNewestFirst_WithExplanations_AndPaged()
+    {
+        using var client = _app.CreateClient();
+
+        var page = await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/history?pageSize=2"));
+        var tooBig = await client.GetAsync(Api($"/accounts/{_account}/history?pageSize=1000"));
+
+        var seqs = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("seq").GetInt64()).ToList();
+        Assert.That(seqs, Has.Count.EqualTo(2));
+        Assert.That(seqs, Is.Ordered.Descending);
+        Assert.That(page.GetProperty("items")[0].GetProperty("explanation").GetString(), Is.Not.Empty);
+        Assert.That(page.GetProperty("hasMore").GetBoolean(), Is.True);
+        Assert.That(tooBig.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Award_PostsOnce_ReplaysWithTheSameKey_AndConflictsWithAnotherPayload()
+    {
+        using var client = _app.Writer();
+        var key = Guid.NewGuid().ToString();
+        var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("balance").GetInt64();
+
+        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "帮助困难居民" }, key));
+        var replay = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "帮助困难居民" }, key));
+        var conflict = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 7, reason = "帮助困难居民" }, key));
+        var after = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("balance").GetInt64();
+
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(created.Headers.Location!.ToString(), Does.StartWith(Api("/transactions/")));
+        Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(replay.Headers.GetValues("Idempotent-Replayed"), Is.EqualTo(new[] { "true" }));
+        Assert.That((await Json(replay)).GetProperty("seq").GetInt64(), Is.EqualTo((await Json(created)).GetProperty("seq").GetInt64()));
+        Assert.That(conflict.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await Json(conflict)).GetProperty("code").GetString(), Is.EqualTo("idempotency_conflict"));
+        Assert.That(after - before, Is.EqualTo(6));
+    }
+
+    [Test]
+    public async Task Writes_WithoutTheApiKey_Are401_AndChangeNothing()
+    {
+        using var client = _app.CreateClient();
+        var before = await client.GetStringAsync(Api($"/accounts/{_account}/balance"));
+
+        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, "no-key"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("unauthorized"));
+        Assert.That(await client.GetStringAsync(Api($"/accounts/{_account}/balance")), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task Award_WithoutIdempotencyKey_IsAClear400()
+    {
+        using var client = _app.Writer();
+
+        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, key: null));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("idempotency_key_required"));
+    }
+
+    [TestCase(null, "请求内容有误", "必须在 1 到 100000 之间")]
+    [TestCase("zh-CN,zh;q=0.9", "请求内容有误", "必须在 1 到 100000 之间")]
+    [TestCase("en-US,en;q=0.9", "The request is invalid", "must be between 1 and 100000")]
+    public async Task ValidationErrors_AreProblemDetails_InTheCallersLanguage(string? language, string title, string message)
+    {
+        using var client = _app.Writer();
+
+        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 0, reason = "" }, "v-" + Guid.NewGuid(), language));
+
+        var problem = await Json(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("validation_failed"));
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo(title));
+        Assert.That(problem.GetProperty("errors").GetProperty("points")[0].GetString(), Is.EqualTo(message));
+        Assert.That(problem.GetProperty("errors").TryGetProperty("reason", out _), Is.True);
+    }
+
+    [Test]
+    public async Task UnknownAccount_Is404_NotSomethingElse()
+    {
+        using var client = _app.Writer();
+
+        var read = await client.GetAsync(Api("/accounts/999999/balance"));
+        var write = await client.SendAsync(Post(Api("/awards"), new { accountId = 999999, points = 1, reason = "x" }, "u-" + Guid.NewGuid()));
+        var otherCommunity = await client.GetAsync($"/api/v1/communities/999/accounts/{_account}/balance");
+
+        Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await Json(read)).GetProperty("code").GetString(), Is.EqualTo("account_not_found"));
+        Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(otherCommunity.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task MalformedJson_IsA400Problem()
+    {
+        using var client = _app.Writer();
+        var request = new HttpRequestMessage(HttpMethod.Post, Api("/awards"))
+        {
+            Content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", "m-" + Guid.NewGuid());
+
+        var response = await client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("invalid_request"));
+    }
+
+    [Test]
+    public async Task Deduction_IsCappedAndSaysSo_AndReversalRestoresIt_Once()
+    {
+        using var client = _app.Writer();
+        var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("available").GetInt64();
+
+        var deduction = await Json(await client.SendAsync(Post(Api("/deductions"),
+            new { accountId = _account, points = 100_000, reason = "违章搭建" }, "d-" + Guid.NewGuid())));
+        var seq = deduction.GetProperty("seq").GetInt64();
+        var reversal = await client.SendAsync(Post(Api($"/transactions/{seq}/reversal"), new { reason = "复核后撤销" }, "r-" + Guid.NewGuid()));
+        var second = await client.SendAsync(Post(Api($"/transactions/{seq}/reversal"), new { reason = "再次撤销" }, "r-" + Guid.NewGuid(), "en"));
+        var after = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("available").GetInt64();
+
+        Assert.That(deduction.GetProperty("explanation").GetString(), Does.Contain($"实扣 {before} 分"));
+        Assert.That(reversal.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await Json(reversal)).GetProperty("reversesSeq").GetInt64(), Is.EqualTo(seq));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        var problem = await Json(second);
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("already_reversed"));
+        Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("The transaction was already reversed"));
+        Assert.That(after, Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task OpenApiDocument_ListsEveryMappedRoute()
+    {
+        using var client = _app.CreateClient();
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(paths, Is.SupersetOf(new[]
+        {
+            "/health/live", "/health/ready",
+            "/api/v1/communities/{communityId}/accounts/{accountId}/balance",
+            "/api/v1/communities/{communityId}/accounts/{accountId}/history",
+            "/api/v1/communities/{communityId}/transactions/{seq}",
+            "/api/v1/communities/{communityId}/accounts",
+            "/api/v1/communities/{communityId}/awards",
+            "/api/v1/communities/{communityId}/deductions",
+            "/api/v1/communities/{communityId}/transactions/{seq}/reversal",
+        }));
+    }
+
+    [Test]
+    public async Task TheDemoLedger_Verifies()
+    {
+        var report = await _app.Services.GetRequiredService<PointsBank.Ledger.LedgerVerifier>().VerifyAsync();
+
+        Assert.That(report.FirstBreak, Is.Null);
+        Assert.That(report.Communities.Single().Transactions, Is.GreaterThan(40));
+    }
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using PointsBank.Data;
+using PointsBank.Ledger;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Ledger;
+
+/// <summary>
+/// Tampering made with raw SQL after dropping the append-only triggers (as an attacker with database access could):
+/// verify must find it and name the transaction.
+/// </summary>
+public sealed class VerifyTamperTests
+{
+    private TestDatabase _db = null!;
+    private TestCommunity _community = null!;
+    private long _a;
+    private long _b;
+
+    [SetUp]
+    public async Task PostFiveTransactionsAndDropTriggers()
+    {
+        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _community = await _db.NewCommunityAsync();
+        (_a, _) = await _community.NewHouseholdAccountAsync();
+        (_b, _) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(_a, 10));   // 1
+        await _community.PostAsync(_community.Award(_b, 20));   // 2
+        await _community.PostAsync(_community.Deduct(_a, 3));   // 3
+        await _community.PostAsync(_community.Redeem(_b, 5));   // 4
+        await _community.PostAsync(_community.Award(_a, 7));    // 5
+        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True, "the untouched ledger verifies");
+        foreach (var trigger in new[] { "tr_ledger_transactions_no_update", "tr_ledger_transactions_no_delete", "tr_ledger_postings_no_update", "tr_ledger_postings_no_delete" })
+        {
+            await _db.ExecuteRawAsync($"DROP TRIGGER {trigger}");
+        }
+    }
+
+    [TearDown]
+    public async Task Drop() => await _db.DisposeAsync();
+
+    private string Tx(long seq) => $"(SELECT id FROM ledger_transactions WHERE community_id = {_community.Id} AND seq = {seq})";
+
+    // Inserts a transaction chained correctly on its predecessor, as a forger who knows the algorithm would.
+    private async Task<string> InsertForgedAsync(LedgerTransaction forged)
+    {
+        var hash = CanonicalForm.Hash(forged.PrevHash, forged);
+        await _db.ExecuteRawAsync($"""
+            INSERT INTO ledger_transactions (community_id, seq, kind, category, idempotency_key, request_hash, facts, explanation, actor,
+                occurred_at, prev_hash, hash)
+            VALUES ({_community.Id}, {forged.Seq}, 'award', '{forged.Category}', '{forged.IdempotencyKey}', 'x', '{forged.Facts}',
+                '{forged.Explanation}', '{forged.Actor}', '{forged.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)}',
+                '{forged.PrevHash}', '{hash}')
+            """);
+        foreach (var (posting, line) in forged.Postings.Select((p, i) => (p, i + 1)))
+        {
+            await _db.ExecuteRawAsync(
+                $"INSERT INTO ledger_postings (transaction_id, line_no, account_id, amount) VALUES ({Tx(forged.Seq)}, {line}, {posting.AccountId}, {posting.Amount})");
+        }
+        return hash;
+    }
+
+    private async Task<ChainBreak> FirstBreak()
+    {
+        var report = await _db.Verifier.VerifyAsync();
+        Assert.That(report.Intact, Is.False, "verify must notice the tampering");
+        return report.FirstBreak!;
+    }
+
+    [Test]
+    public async Task ChangedPostingAmount_IsNamedBySequence()
+    {
+        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount - 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(3));
+        Assert.That(found.What, Does.Contain("sum to"));
+    }
+
+    [Test]
+    public async Task ChangedPostingAmountsThatStillBalance_BreakTheHash()
+    {
+        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = -amount * 2 WHERE transaction_id = {Tx(3)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(3));
+        Assert.That(found.What, Does.Contain("hash mismatch"));
+    }
+
+    [Test]
+    public async Task ChangedExplanation_BreaksTheHash()
+    {
+        await _db.ExecuteRawAsync($"UPDATE ledger_transactions SET explanation = '改过的说明' WHERE id = {Tx(2)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(2));
+        Assert.That(found.What, Does.Contain("hash mismatch"));
+    }
+
+    [Test]
+    public async Task DeletedTransaction_IsNamedAsMissing()
+    {
+        await _db.ExecuteRawAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(3)}");
+        await _db.ExecuteRawAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(3)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(3));
+        Assert.That(found.What, Does.Contain("missing"));
+    }
+
+    [Test]
+    public async Task DeletedLastTransaction_IsNamedAsMissing()
+    {
+        await _db.ExecuteRawAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(5)}");
+        await _db.ExecuteRawAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(5)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(5));
+        Assert.That(found.What, Does.Contain("missing"));
+    }
+
+    [Test]
+    public async Task InsertedTransaction_WithAValidHash_IsNamedAsNotCoveredByTheHead()
+    {
+        // The forger knows the algorithm and chains the new row correctly; the chain head still ends at 5.
+        var last = (await _db.Ledger.GetTransactionAsync(_community.Id, 5))!;
+        var forged = last with
+        {
+            Seq = 6, IdempotencyKey = "forged", Explanation = "伪造的奖励", PrevHash = last.Hash,
+            Postings = [new PostingLine(_community.Issuance, -500), new PostingLine(_a, 500)],
+        };
+        await InsertForgedAsync(forged);
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(6));
+        Assert.That(found.What, Does.Contain("not covered by the chain head"));
+    }
+
+    [Test]
+    public async Task InsertedTransaction_WithTheHeadMovedToo_IsCaughtByTheBalances()
+    {
+        var last = (await _db.Ledger.GetTransactionAsync(_community.Id, 5))!;
+        var forged = last with { Seq = 6, IdempotencyKey = "forged", PrevHash = last.Hash };
+        var hash = await InsertForgedAsync(forged);
+        await _db.ExecuteRawAsync($"UPDATE chain_heads SET last_seq = 6, last_hash = '{hash}' WHERE community_id = {_community.Id}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(6));
+        Assert.That(found.What, Does.Contain("balance of account"));
+    }
+
+    [Test]
+    public async Task ChangedBalanceProjection_IsNamedByTheAccountsLastTransaction()
+    {
+        await _db.ExecuteRawAsync($"UPDATE balances SET balance = balance + 100 WHERE account_id = {_b}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.Seq, Is.EqualTo(4), "account b was last posted by transaction 4");
+        Assert.That(found.What, Does.Contain($"balance of account {_b}"));
+    }
+
+    [Test]
+    public async Task ChangedMonthlyAggregate_IsReported()
+    {
+        await _db.ExecuteRawAsync($"UPDATE monthly_aggregates SET earned = earned + 50 WHERE account_id = {_a} AND category = 'good_deed'");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.What, Does.Contain("monthly aggregate").And.Contain($"account {_a}"));
+    }
+
+    [Test]
+    public async Task ChangedHeldAmount_IsReported()
+    {
+        await _db.ExecuteRawAsync($"UPDATE balances SET held = 4 WHERE account_id = {_a}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.What, Does.Contain($"held of account {_a}"));
+    }
+}

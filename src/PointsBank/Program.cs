@@ -1,23 +1,31 @@
 using System.Text.Json.Serialization;
 using PointsBank.Cli;
-using PointsBank.Data;
 using PointsBank.Demo;
+using PointsBank.Features.Audit;
+using PointsBank.Features.Auth;
+using PointsBank.Features.Communities;
 using PointsBank.Features.Health;
 using PointsBank.Features.Points;
+using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Storage, ledger and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
+// Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
 builder.Services.AddTransient<DemoSeeder>();
 
-// HTTP conventions: problem details everywhere, camelCase JSON with string enums, an OpenAPI document.
+// Who is calling: cookie sign-in for pages, bearer tokens for the API.
+builder.Services.AddPointsBankAuthentication();
+
+// HTTP conventions: problem details everywhere, camelCase JSON with string enums, OpenAPI, limits, pages.
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.AddOpenApi();
+builder.Services.AddPointsBankOpenApi();
+builder.Services.AddPointsBankRateLimits();
+builder.Services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/"));
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();
@@ -31,9 +39,22 @@ await Startup.PrepareDatabaseAsync(app);
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseSecurityHeaders();
+app.UseStaticFiles();
+app.UseRouting();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseCaller();
+app.UseAuthorization();
+
 app.MapHealth();
+app.MapAuth();
+app.MapUsers();
+app.MapCommunities();
 app.MapPoints();
-app.MapOpenApi();
+app.MapAudit();
+app.MapRazorPages();
+app.MapOpenApi().PublicEndpoint();
 
 await app.RunAsync();
 return 0;

@@ -3,10 +3,10 @@ using PointsBank.Ledger;
 
 namespace PointsBank.Cli;
 
-/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>.</summary>
+/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>, <c>admin …</c>.</summary>
 internal static class Verbs
 {
-    private static readonly string[] Known = ["migrate", "verify", "bench"];
+    private static readonly string[] Known = ["migrate", "verify", "bench", "admin"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
 
@@ -19,6 +19,7 @@ internal static class Verbs
                 "migrate" => await MigrateAsync(services),
                 "verify" => await VerifyAsync(services),
                 "bench" => await Bench.RunAsync(args[1..]),
+                "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 _ => 2,
             };
         }
@@ -27,6 +28,14 @@ internal static class Verbs
             await Console.Error.WriteLineAsync($"migration refused: {e.Message}");
             return 2;
         }
+    }
+
+    // Admin verbs work on a fresh installation too: the schema must exist before the first user.
+    private static async Task<int> MigrateQuietlyThen(IServiceProvider services, Func<Task<int>> then)
+    {
+        var options = services.GetRequiredService<DatabaseOptions>();
+        await services.GetRequiredService<Migrator>().MigrateAsync(apply: options.MigrateOnStartup);
+        return await then();
     }
 
     private static async Task<int> MigrateAsync(IServiceProvider services)

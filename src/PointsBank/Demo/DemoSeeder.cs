@@ -4,12 +4,16 @@ using MediatR;
 using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
+using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
 namespace PointsBank.Demo;
 
-public sealed record DemoSummary(long CommunityId, string CommunityName, long SampleAccountId, string SampleHousehold, int Transactions);
+public sealed record DemoUser(string Username, string Password, string Role);
+
+public sealed record DemoSummary(long CommunityId, string CommunityName, long SampleAccountId, string SampleHousehold, int Transactions,
+    IReadOnlyList<DemoUser> Users);
 
 /// <summary>
 /// Development only: fills an empty database with a demo village (示范村) — grids, households, residents and a
@@ -114,8 +118,36 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect d
         seedClock.Set(clock.GetUtcNow().AddDays(-1));
         posted += Count(await ledger.ReverseAsync(community, 1, "录入错误：该户当日未参加活动", "demo:committee", "demo-reverse-1", ct));
 
+        var shop = Must(await mediator.Send(new AddShop(community, "示范村积分超市"), ct)).ShopId;
+        var users = await SeedUsersAsync(community, grids[0], shop, ct);
+
         var sample = accounts[0];
-        return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted);
+        return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted, users);
+    }
+
+    // One demo user per role, with a password that says it is a demo. Development only.
+    private async Task<IReadOnlyList<DemoUser>> SeedUsersAsync(long community, long firstGrid, long shop, CancellationToken ct)
+    {
+        (string Username, string Name, string Role, long? Grid, long? Shop)[] staff =
+        [
+            ("committee", "王书记（两委）", "committee", null, null),
+            ("reviewer", "李评议（评议员）", "reviewer", null, null),
+            ("inspector", "赵网格（一组网格员）", "inspector", firstGrid, null),
+            ("organizer", "陈组织（志愿活动）", "organizer", null, null),
+            ("shopkeeper", "周店员（积分超市）", "shopkeeper", null, shop),
+        ];
+        var users = new List<DemoUser>();
+        Must(await mediator.Send(new CreateUser("admin", "系统管理员", "admin-demo-2026"), ct));
+        Must(await mediator.Send(new GrantSystemAdmin("admin"), ct));
+        Must(await mediator.Send(new GrantRole(community, "admin", "admin"), ct));
+        users.Add(new DemoUser("admin", "admin-demo-2026", "admin"));
+        foreach (var (username, name, role, grid, shopId) in staff)
+        {
+            var password = $"{username}-demo-2026";
+            Must(await mediator.Send(new AddCommunityUser(community, username, name, password, role, grid, shopId), ct));
+            users.Add(new DemoUser(username, password, role));
+        }
+        return users;
     }
 
     private static int Count(LedgerResult result) => result.Succeeded ? 1 : 0;

@@ -22,6 +22,8 @@ public static class Mediation
             }
         }
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(Identity.AuditBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(Identity.AuthorizationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
         return services;
     }
@@ -49,7 +51,8 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
             }
             return response;
         }
-        catch (Exception e) when (e is not RequestValidationException and not OperationCanceledException)
+        catch (Exception e) when (e is not RequestValidationException and not OperationCanceledException
+                                      and not Identity.NotAuthenticatedException and not Identity.ForbiddenException)
         {
             logger.LogError(e, "{Request} failed after {Elapsed:0.0} ms", name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;

@@ -19,6 +19,18 @@ public static class ProblemCatalog
         ["invalid_entry"] = new(400, "记账内容有误", "The ledger entry is invalid"),
         ["unauthorized"] = new(401, "需要登录或有效的凭据", "Authentication is required"),
         ["forbidden"] = new(403, "没有权限执行此操作", "You are not allowed to do this"),
+        ["self_approval"] = new(403, "不能审核自己录入的内容", "You cannot approve what you recorded yourself"),
+        ["invalid_credentials"] = new(401, "用户名或密码错误", "Wrong username or password"),
+        ["account_locked"] = new(423, "密码错误次数过多，账户已暂时锁定，请稍后再试", "Too many wrong passwords; the account is locked for a while"),
+        ["too_many_requests"] = new(429, "请求过于频繁，请稍后再试", "Too many requests; please wait and try again"),
+        ["user_exists"] = new(409, "用户名已存在", "The username is taken"),
+        ["user_not_found"] = new(404, "用户不存在", "The user does not exist"),
+        ["token_not_found"] = new(404, "令牌不存在或已撤销", "The token does not exist or was revoked"),
+        ["role_not_found"] = new(404, "该用户没有这个角色", "The user does not hold this role"),
+        ["grid_not_found"] = new(404, "网格不存在", "The grid does not exist"),
+        ["household_not_found"] = new(404, "户不存在", "The household does not exist"),
+        ["resident_not_found"] = new(404, "居民不存在", "The resident does not exist"),
+        ["shop_not_found"] = new(404, "商家不存在", "The shop does not exist"),
         ["not_found"] = new(404, "未找到", "Not found"),
         ["community_not_found"] = new(404, "社区不存在", "The community does not exist"),
         ["account_not_found"] = new(404, "账户不存在", "The account does not exist"),
@@ -100,6 +112,14 @@ public static class Problems
 
     public static ProblemHttpResult Result(HttpContext context, Failure failure) => Result(context, failure.Code, failure.Detail);
 
+    /// <summary>200 with the value, or the failure as problem details.</summary>
+    public static Results<Ok<T>, ProblemHttpResult> Reply<T>(HttpContext context, Outcome<T> outcome) =>
+        outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Result(context, outcome.Failure!);
+
+    /// <summary>201 with the value at the location it names, or the failure as problem details.</summary>
+    public static Results<Created<T>, ProblemHttpResult> Created<T>(HttpContext context, Outcome<T> outcome, Func<T, string> location) =>
+        outcome.Succeeded ? TypedResults.Created(location(outcome.Value!), outcome.Value!) : Result(context, outcome.Failure!);
+
     /// <summary>Turns validation failures and malformed requests into 400s, and anything else into a 500 that leaks nothing.</summary>
     public static async ValueTask<bool> HandleExceptionAsync(HttpContext context, Exception exception)
     {
@@ -111,6 +131,9 @@ public static class Problems
                     .GroupBy(e => e.Field)
                     .ToDictionary(g => g.Key, g => g.Select(e => PrefersEnglish(context) ? e.En : e.Zh).ToArray()),
             }),
+            Identity.NotAuthenticatedException => Result(context, "unauthorized",
+                PrefersEnglish(context) ? "Sign in, or send a valid bearer token." : "请先登录，或提供有效的访问令牌。"),
+            Identity.ForbiddenException forbidden => Result(context, forbidden.Code),
             BadHttpRequestException bad => Result(context, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "invalid_request",
                 PrefersEnglish(context) ? "The request body or parameters could not be read." : "请求内容或参数无法读取。"),
             _ => Result(context, "internal_error"),

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Ledger;
 
 namespace PointsBank.Infrastructure;
@@ -31,6 +32,10 @@ public static class ServiceSetup
         services.AddSingleton<Ledger.Ledger>();
         services.AddSingleton<LedgerVerifier>();
         services.AddSingleton<Migrator>();
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<Tokens>();
+        services.AddSingleton<AuditLog>();
+        services.AddScoped<CallerContext>();
         services.AddMediation(typeof(ServiceSetup).Assembly);
         return services;
     }

@@ -19,6 +19,7 @@ internal static class Startup
             return;
         }
         using var scope = app.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<Identity.CallerContext>().Current = Identity.Caller.Cli("demo-seed");
         var seeder = scope.ServiceProvider.GetRequiredService<DemoSeeder>();
         if (!await seeder.IsEmptyAsync(CancellationToken.None))
         {
@@ -29,13 +30,15 @@ internal static class Startup
         app.Logger.LogWarning(
             """
             Seeded the demo community {Name} (id {Community}) with {Transactions} transactions. Look at:
+              {Url}/                 sign in with a demo user below (Development only)
               {Url}/health/ready
-              {Url}/api/v1/communities/{Community}/accounts/{Account}/balance      (household {Household})
-              {Url}/api/v1/communities/{Community}/accounts/{Account}/history
               {Url}/openapi/v1.json
-            Writes need the header X-Api-Key: {ApiKey} (Development only; set Security:ApiKey elsewhere).
+            Demo users (username / password): {Users}
+            An API token: curl -X POST {Url}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{"username":"committee","password":"{Password}"}}'
+            then: curl {Url}/api/v1/communities/{Community}/accounts/{Account}/balance -H 'Authorization: Bearer pbk_…'   (household {Household})
             """,
-            demo.CommunityName, demo.CommunityId, demo.Transactions, url, url, demo.CommunityId, demo.SampleAccountId, demo.SampleHousehold,
-            url, demo.CommunityId, demo.SampleAccountId, url, app.Configuration["Security:ApiKey"]);
+            demo.CommunityName, demo.CommunityId, demo.Transactions, url, url, url,
+            string.Join(", ", demo.Users.Select(u => $"{u.Username} / {u.Password} ({u.Role})")),
+            url, demo.Users.First(u => u.Username == "committee").Password, url, demo.CommunityId, demo.SampleAccountId, demo.SampleHousehold);
     }
 }

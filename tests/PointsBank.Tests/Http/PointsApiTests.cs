@@ -52,7 +52,7 @@ public sealed class PointsApiTests
     [Test]
     public async Task HealthReady_Answers200_AndTheDemoHasABalance()
     {
-        using var client = _app.CreateClient();
+        using var client = await _app.ClientAsAsync("committee");
 
         var ready = await client.GetAsync("/health/ready");
         var live = await client.GetAsync("/health/live");
@@ -69,7 +69,7 @@ public sealed class PointsApiTests
     [Test]
     public async Task History_IsNewestFirst_WithExplanations_AndPaged()
     {
-        using var client = _app.CreateClient();
+        using var client = await _app.ClientAsAsync("committee");
 
         var page = await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/history?pageSize=2"));
         var tooBig = await client.GetAsync(Api($"/accounts/{_account}/history?pageSize=1000"));
@@ -85,7 +85,7 @@ public sealed class PointsApiTests
     [Test]
     public async Task Award_PostsOnce_ReplaysWithTheSameKey_AndConflictsWithAnotherPayload()
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
         var key = Guid.NewGuid().ToString();
         var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("balance").GetInt64();
 
@@ -105,22 +105,23 @@ public sealed class PointsApiTests
     }
 
     [Test]
-    public async Task Writes_WithoutTheApiKey_Are401_AndChangeNothing()
+    public async Task Writes_WithoutAToken_Are401_AndChangeNothing()
     {
-        using var client = _app.CreateClient();
-        var before = await client.GetStringAsync(Api($"/accounts/{_account}/balance"));
+        using var anonymous = _app.CreateClient();
+        using var committee = await _app.ClientAsAsync("committee");
+        var before = await committee.GetStringAsync(Api($"/accounts/{_account}/balance"));
 
-        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, "no-key"));
+        var response = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, "no-token"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("unauthorized"));
-        Assert.That(await client.GetStringAsync(Api($"/accounts/{_account}/balance")), Is.EqualTo(before));
+        Assert.That(await committee.GetStringAsync(Api($"/accounts/{_account}/balance")), Is.EqualTo(before));
     }
 
     [Test]
     public async Task Award_WithoutIdempotencyKey_IsAClear400()
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
 
         var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, key: null));
 
@@ -133,7 +134,7 @@ public sealed class PointsApiTests
     [TestCase("en-US,en;q=0.9", "The request is invalid", "must be between 1 and 100000")]
     public async Task ValidationErrors_AreProblemDetails_InTheCallersLanguage(string? language, string title, string message)
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
 
         var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 0, reason = "" }, "v-" + Guid.NewGuid(), language));
 
@@ -149,7 +150,7 @@ public sealed class PointsApiTests
     [Test]
     public async Task UnknownAccount_Is404_NotSomethingElse()
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
 
         var read = await client.GetAsync(Api("/accounts/999999/balance"));
         var write = await client.SendAsync(Post(Api("/awards"), new { accountId = 999999, points = 1, reason = "x" }, "u-" + Guid.NewGuid()));
@@ -158,13 +159,13 @@ public sealed class PointsApiTests
         Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That((await Json(read)).GetProperty("code").GetString(), Is.EqualTo("account_not_found"));
         Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(otherCommunity.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(otherCommunity.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "no role in community 999: refused before any look-up");
     }
 
     [Test]
     public async Task MalformedJson_IsA400Problem()
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
         var request = new HttpRequestMessage(HttpMethod.Post, Api("/awards"))
         {
             Content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json"),
@@ -180,7 +181,7 @@ public sealed class PointsApiTests
     [Test]
     public async Task Deduction_IsCappedAndSaysSo_AndReversalRestoresIt_Once()
     {
-        using var client = _app.Writer();
+        using var client = await _app.ClientAsAsync("committee");
         var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("available").GetInt64();
 
         var deduction = await Json(await client.SendAsync(Post(Api("/deductions"),
@@ -218,6 +219,7 @@ public sealed class PointsApiTests
             "/api/v1/communities/{communityId}/awards",
             "/api/v1/communities/{communityId}/deductions",
             "/api/v1/communities/{communityId}/transactions/{seq}/reversal",
+            "/api/v1/auth/token", "/api/v1/me", "/api/v1/communities/{communityId}/audit",
         }));
     }
 

@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -8,7 +11,7 @@ namespace PointsBank.Tests.Support;
 /// <summary>The real host (Program) over a fresh SQLite file, in Development with the demo seed.</summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
-    public const string ApiKey = "test-api-key";
+    public const string DemoPasswordSuffix = "-demo-2026";
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"app-{Guid.NewGuid():N}.db");
 
@@ -16,14 +19,26 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
-        builder.UseSetting("Security:ApiKey", ApiKey);
+        builder.UseSetting("RateLimits:SignInPerMinute", "10000");
+        builder.UseSetting("RateLimits:PublicPerMinute", "10000");
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(TimeProvider.System));
     }
 
-    public HttpClient Writer()
+    private readonly Dictionary<string, string> _tokens = [];
+
+    /// <summary>A client signed in as a demo user (committee, inspector, …) with a bearer token.</summary>
+    public async Task<HttpClient> ClientAsAsync(string username)
     {
+        if (!_tokens.TryGetValue(username, out var token))
+        {
+            using var anonymous = CreateClient();
+            var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password = username + DemoPasswordSuffix, name = "tests" });
+            response.EnsureSuccessStatusCode();
+            token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            _tokens[username] = token;
+        }
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 using LedgerService = PointsBank.Ledger.Ledger;
@@ -69,6 +70,8 @@ public sealed class TestDatabase : IAsyncDisposable
             .AddPointsBank(options)
             .BuildServiceProvider();
         await services.GetRequiredService<Migrator>().MigrateAsync();
+        // The root scope acts as an operator at the command line; tests that need a particular caller make a scope.
+        services.GetRequiredService<CallerContext>().Current = Caller.Cli("test");
         return new TestDatabase(services, file);
     }
 

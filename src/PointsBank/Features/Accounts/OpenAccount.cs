@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
@@ -13,7 +14,8 @@ public sealed record AccountOpened(long AccountId, string Kind, long OwnerId);
 /// Opens a points account for a household (以户为单位), a person (以人为单位) or a shop. An owner has at most one
 /// account; system accounts are created with the community.
 /// </summary>
-public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated
+[Allow(Role.Committee, Role.Admin)]
+public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate()
     {

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
@@ -9,7 +10,8 @@ namespace PointsBank.Features.Communities;
 public sealed record GridAdded(long GridId);
 
 /// <summary>Adds a grid (网格), the area a grid worker looks after.</summary>
-public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated
+[Allow(Role.Committee, Role.Admin)]
+public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => Check.Text(nameof(Name), Name, 200);
 }

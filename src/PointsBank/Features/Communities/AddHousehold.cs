@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
@@ -9,7 +10,8 @@ namespace PointsBank.Features.Communities;
 public sealed record HouseholdAdded(long HouseholdId);
 
 /// <summary>Adds a household (户), identified in the community by its door-plate code such as "一组-08".</summary>
-public sealed record AddHousehold(long CommunityId, long? GridId, string Code, string Address = "") : IRequest<Outcome<HouseholdAdded>>, IValidated
+[Allow(Role.Committee, Role.Admin)]
+public sealed record AddHousehold(long CommunityId, long? GridId, string Code, string Address = "") : IRequest<Outcome<HouseholdAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() =>
         Check.Text(nameof(Code), Code, 64).Concat(Check.Text(nameof(Address), Address, 400, required: false));

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
@@ -9,8 +10,9 @@ namespace PointsBank.Features.Communities;
 public sealed record ResidentAdded(long ResidentId);
 
 /// <summary>Adds a resident (居民/村民), optionally as a member of a household. Name and phone are personal data.</summary>
+[Allow(Role.Committee, Role.Admin)]
 public sealed record AddResident(long CommunityId, long? HouseholdId, string FullName, string? Phone = null)
-    : IRequest<Outcome<ResidentAdded>>, IValidated
+    : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() =>
         Check.Text(nameof(FullName), FullName, 100).Concat(Check.Text(nameof(Phone), Phone, 32, required: false));

@@ -2,13 +2,15 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
 
 public sealed record CommunityCreated(long CommunityId);
 
-/// <summary>Creates a community with its chain head and system accounts, in one database transaction.</summary>
+/// <summary>Creates a community with its chain head and system accounts, in one database transaction. System administrators only.</summary>
+[Allow(Role.Admin)]
 public sealed record CreateCommunity(
     string Code,
     string Name,

@@ -17,6 +17,7 @@ internal static class HealthEndpoints
         var group = routes.MapGroup("/health").WithTags("Health");
 
         group.MapGet("/live", () => TypedResults.Ok(new HealthStatus("live")))
+            .PublicEndpoint()
             .WithSummary("The process is up");
 
         group.MapGet("/ready", async Task<Results<Ok<HealthStatus>, ProblemHttpResult>> (DbDataSource db, SqlDialect dialect, HttpContext http,
@@ -36,6 +37,6 @@ internal static class HealthEndpoints
                 logger.LogWarning(e, "Readiness check could not reach the database");
                 return Problems.Result(http, "service_unavailable", "the database cannot be reached");
             }
-        }).WithSummary("The database answers and its schema is current");
+        }).PublicEndpoint().WithSummary("The database answers and its schema is current");
     }
 }

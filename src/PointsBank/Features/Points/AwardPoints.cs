@@ -1,5 +1,6 @@
 using System.Data.Common;
 using MediatR;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
@@ -9,6 +10,7 @@ namespace PointsBank.Features.Points;
 /// Awards points to a household or person account with an explicit amount and reason (the rules engine will
 /// compute amounts later). <see cref="MemberId"/> names the resident who earned them, even on a household account.
 /// </summary>
+[Allow(Role.Committee, Role.Inspector)]
 public sealed record AwardPoints(
     long CommunityId,
     long AccountId,
@@ -16,15 +18,14 @@ public sealed record AwardPoints(
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey,
-    string Actor) : IRequest<Outcome<Posted>>, IValidated
+    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped
 {
     public const long MaxPoints = 100_000;
 
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class AwardPointsHandler(DbDataSource db, Ledger.Ledger ledger) : IRequestHandler<AwardPoints, Outcome<Posted>>
+sealed class AwardPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
     public async Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct)
     {
@@ -38,7 +39,7 @@ sealed class AwardPointsHandler(DbDataSource db, Ledger.Ledger ledger) : IReques
             return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
         }
         var result = await ledger.PostAsync(new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category,
-            request.IdempotencyKey, request.Reason.Trim(), request.Actor,
+            request.IdempotencyKey, request.Reason.Trim(), callers.Current.Actor,
             [new PostingLine(issuance.Value, -request.Points), new PostingLine(request.AccountId, request.Points)],
             request.MemberId), ct);
         return LedgerOutcomes.From(result);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using MediatR;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
@@ -9,6 +10,7 @@ namespace PointsBank.Features.Points;
 /// Deducts points (扣分) from a household or person account. Under the default community policy a deduction is
 /// capped at the points available, and the transaction's explanation says so.
 /// </summary>
+[Allow(Role.Committee, Role.Inspector)]
 public sealed record DeductPoints(
     long CommunityId,
     long AccountId,
@@ -16,15 +18,14 @@ public sealed record DeductPoints(
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey,
-    string Actor) : IRequest<Outcome<Posted>>, IValidated
+    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped
 {
     public const long MaxPoints = 100_000;
 
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class DeductPointsHandler(DbDataSource db, Ledger.Ledger ledger) : IRequestHandler<DeductPoints, Outcome<Posted>>
+sealed class DeductPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
     public async Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct)
     {
@@ -38,7 +39,7 @@ sealed class DeductPointsHandler(DbDataSource db, Ledger.Ledger ledger) : IReque
             return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
         }
         var result = await ledger.PostAsync(new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category,
-            request.IdempotencyKey, request.Reason.Trim(), request.Actor,
+            request.IdempotencyKey, request.Reason.Trim(), callers.Current.Actor,
             [new PostingLine(request.AccountId, -request.Points), new PostingLine(penalty.Value, request.Points)],
             request.MemberId), ct);
         return LedgerOutcomes.From(result);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Points;
@@ -28,8 +29,9 @@ public sealed record HistoryPage(long AccountId, int Page, int PageSize, long To
 }
 
 /// <summary>An account's entries, newest first, each with the amount on this account and why it happened.</summary>
+[Allow(Role.Committee, Role.Admin, Role.Reviewer, Role.Inspector)]
 public sealed record GetHistory(long CommunityId, long AccountId, int Page = 1, int PageSize = GetHistory.DefaultPageSize)
-    : IRequest<Outcome<HistoryPage>>, IValidated
+    : IRequest<Outcome<HistoryPage>>, IValidated, IQuery, IAccountScoped
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;

@@ -1,10 +1,12 @@
 using MediatR;
+using PointsBank.Identity;
 using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Points;
 
 /// <summary>One transaction of a community by its sequence number, with its postings and hash.</summary>
-public sealed record GetTransaction(long CommunityId, long Seq) : IRequest<Outcome<TransactionView>>;
+[Allow(Role.Committee, Role.Admin, Role.Reviewer)]
+public sealed record GetTransaction(long CommunityId, long Seq) : IRequest<Outcome<TransactionView>>, IQuery, ICommunityScoped;
 
 sealed class GetTransactionHandler(Ledger.Ledger ledger) : IRequestHandler<GetTransaction, Outcome<TransactionView>>
 {

@@ -23,23 +23,24 @@ internal static class PointsEndpoints
 
         group.MapGet("/accounts/{accountId:long}/balance",
             async Task<Results<Ok<BalanceView>, ProblemHttpResult>> (long communityId, long accountId, IMediator sender, HttpContext http, CancellationToken ct) =>
-                Reply(http, await sender.Send(new GetBalance(communityId, accountId), ct)))
+                Problems.Reply(http, await sender.Send(new GetBalance(communityId, accountId), ct)))
+            .Sends<GetBalance>()
             .WithSummary("Balance, held and available points of an account");
 
         group.MapGet("/accounts/{accountId:long}/history",
             async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> (long communityId, long accountId, int? page, int? pageSize, IMediator sender,
                 HttpContext http, CancellationToken ct) =>
-                Reply(http, await sender.Send(new GetHistory(communityId, accountId, page ?? 1, pageSize ?? GetHistory.DefaultPageSize), ct)))
+                Problems.Reply(http, await sender.Send(new GetHistory(communityId, accountId, page ?? 1, pageSize ?? GetHistory.DefaultPageSize), ct)))
+            .Sends<GetHistory>()
             .WithSummary("An account's entries, newest first, with explanations (paged; pageSize at most 100)");
 
         group.MapGet("/transactions/{seq:long}",
             async Task<Results<Ok<TransactionView>, ProblemHttpResult>> (long communityId, long seq, IMediator sender, HttpContext http, CancellationToken ct) =>
-                Reply(http, await sender.Send(new GetTransaction(communityId, seq), ct)))
+                Problems.Reply(http, await sender.Send(new GetTransaction(communityId, seq), ct)))
+            .Sends<GetTransaction>()
             .WithSummary("One transaction with its postings and hash");
 
-        var writes = group.MapGroup("").AddEndpointFilter<ApiKeyFilter>();
-
-        writes.MapPost("/accounts",
+        group.MapPost("/accounts",
             async Task<Results<Created<AccountOpened>, ProblemHttpResult>> (long communityId, OpenAccountBody body, IMediator sender, HttpContext http,
                 CancellationToken ct) =>
             {
@@ -48,35 +49,36 @@ internal static class PointsEndpoints
                     ? TypedResults.Created($"/api/v1/communities/{communityId}/accounts/{outcome.Value!.AccountId}/balance", outcome.Value)
                     : Problems.Result(http, outcome.Failure!);
             })
-            .WithSummary("Open a household, person or shop account (requires X-Api-Key)");
+            .Sends<OpenAccount>()
+            .WithSummary("Open a household, person or shop account");
 
-        var ledgerWrites = writes.MapGroup("").AddEndpointFilter<IdempotencyKeyFilter>();
+        var ledgerWrites = group.MapGroup("").AddEndpointFilter<IdempotencyKeyFilter>();
 
         ledgerWrites.MapPost("/awards",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, AwardBody body,
                 [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Posted(http, communityId, await sender.Send(new AwardPoints(communityId, body.AccountId, body.Points, body.Reason,
-                    body.Category ?? Categories.GoodDeed, body.MemberId, idempotencyKey!, ApiKeyFilter.Actor), ct)))
-            .WithSummary("Award points with an explicit amount and reason (requires X-Api-Key and Idempotency-Key)");
+                    body.Category ?? Categories.GoodDeed, body.MemberId, idempotencyKey!), ct)))
+            .Sends<AwardPoints>()
+            .WithSummary("Award points with an explicit amount and reason (Idempotency-Key required)");
 
         ledgerWrites.MapPost("/deductions",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, DeductBody body,
                 [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Posted(http, communityId, await sender.Send(new DeductPoints(communityId, body.AccountId, body.Points, body.Reason,
-                    body.Category ?? Categories.Deduction, body.MemberId, idempotencyKey!, ApiKeyFilter.Actor), ct)))
-            .WithSummary("Deduct points; capped at the available balance under the default policy (requires X-Api-Key and Idempotency-Key)");
+                    body.Category ?? Categories.Deduction, body.MemberId, idempotencyKey!), ct)))
+            .Sends<DeductPoints>()
+            .WithSummary("Deduct points; capped at the available balance under the default policy (Idempotency-Key required)");
 
         ledgerWrites.MapPost("/transactions/{seq:long}/reversal",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, long seq, ReverseBody body,
                 [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
-                Posted(http, communityId, await sender.Send(new ReverseTransaction(communityId, seq, body.Reason, idempotencyKey!, ApiKeyFilter.Actor), ct)))
-            .WithSummary("Reverse a transaction once, with a reason (requires X-Api-Key and Idempotency-Key)");
+                Posted(http, communityId, await sender.Send(new ReverseTransaction(communityId, seq, body.Reason, idempotencyKey!), ct)))
+            .Sends<ReverseTransaction>()
+            .WithSummary("Reverse a transaction once, with a reason (Idempotency-Key required)");
 
         return group;
     }
-
-    private static Results<Ok<T>, ProblemHttpResult> Reply<T>(HttpContext http, Outcome<T> outcome) =>
-        outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Problems.Result(http, outcome.Failure!);
 
     // 201 for a new transaction; 200 with Idempotent-Replayed for a replay of the same key and payload.
     private static Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult> Posted(HttpContext http, long communityId,

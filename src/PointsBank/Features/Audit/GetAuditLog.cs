@@ -1,0 +1,64 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Audit;
+
+public sealed record AuditEntry
+{
+    public long Id { get; init; }
+    public DateTime OccurredAt { get; init; }
+    public string Actor { get; init; } = "";
+    public string Action { get; init; } = "";
+    public string Target { get; init; } = "";
+    public string Outcome { get; init; } = "";
+    public string Detail { get; init; } = "";
+}
+
+public sealed record AuditPage(int Page, int PageSize, IReadOnlyList<AuditEntry> Items);
+
+/// <summary>The community's audit log, newest first, optionally filtered by actor (e.g. "user:wang") and request type (e.g. "AwardPoints").</summary>
+[Allow(Role.Committee, Role.Admin)]
+public sealed record GetAuditLog(long CommunityId, string? Actor, string? Action, int Page = 1, int PageSize = 50)
+    : IRequest<Outcome<AuditPage>>, IValidated, IQuery, ICommunityScoped
+{
+    public IEnumerable<FieldError> Validate() =>
+        Check.Range("page", Page, 1, 100_000).Concat(Check.Range("pageSize", PageSize, 1, 100))
+            .Concat(Check.Text("actor", Actor, 200, required: false)).Concat(Check.Text("action", Action, 100, required: false));
+}
+
+sealed class GetAuditLogHandler(DbDataSource db, SqlDialect dialect) : IRequestHandler<GetAuditLog, Outcome<AuditPage>>
+{
+    private static readonly DialectSql Select = new(
+        Sqlite: """
+            SELECT id AS Id, occurred_at AS OccurredAt, actor AS Actor, action AS Action, target AS Target, outcome AS Outcome, detail AS Detail
+              FROM audit_log
+             WHERE community_id = @communityId AND (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
+             ORDER BY id DESC
+             LIMIT @take OFFSET @skip
+            """,
+        SqlServer: """
+            SELECT id AS Id, occurred_at AS OccurredAt, actor AS Actor, action AS Action, target AS Target, outcome AS Outcome, detail AS Detail
+              FROM audit_log
+             WHERE community_id = @communityId AND (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
+             ORDER BY id DESC
+            OFFSET @skip ROWS FETCH NEXT @take ROWS ONLY
+            """);
+
+    public async Task<Outcome<AuditPage>> Handle(GetAuditLog request, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AuditEntry>(new CommandDefinition(dialect.Pick(Select), new
+        {
+            communityId = request.CommunityId,
+            actor = string.IsNullOrWhiteSpace(request.Actor) ? null : request.Actor.Trim(),
+            action = string.IsNullOrWhiteSpace(request.Action) ? null : request.Action.Trim(),
+            take = request.PageSize,
+            skip = (long)(request.Page - 1) * request.PageSize,
+        }, cancellationToken: ct));
+        return new AuditPage(request.Page, request.PageSize, rows.Select(r => r with { OccurredAt = Clock.AsUtc(r.OccurredAt) }).ToList());
+    }
+}

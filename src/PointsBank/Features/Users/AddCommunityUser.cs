@@ -1,0 +1,41 @@
+using System.Data.Common;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Users;
+
+/// <summary>A community admin creates a staff user and grants them a role in the community, in one step.</summary>
+[Allow(Identity.Role.Admin)]
+public sealed record AddCommunityUser(long CommunityId, string Username, string DisplayName, [property: Secret] string Password, string Role,
+    long? GridId = null, long? ShopId = null) : IRequest<Outcome<UserCreated>>, IValidated, ICommunityScoped
+{
+    public IEnumerable<FieldError> Validate() =>
+        UserRecords.ValidateNewUser(Username, DisplayName, Password).Concat(UserRecords.ValidateRole(Role, GridId, ShopId));
+}
+
+sealed class AddCommunityUserHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<AddCommunityUser, Outcome<UserCreated>>
+{
+    public async Task<Outcome<UserCreated>> Handle(AddCommunityUser request, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var now = Clock.Now(clock);
+        var created = await UserRecords.CreateUserAsync(connection, tx, dialect, request.Username, request.DisplayName, request.Password,
+            callers.Current.Actor, now, ct);
+        if (!created.Succeeded)
+        {
+            return created.Failure!;
+        }
+        Roles.TryParse(request.Role, out var role);
+        if (await UserRecords.GrantAsync(connection, tx, created.Value, request.CommunityId, role, request.GridId, request.ShopId,
+                callers.Current.Actor, now, ct) is { } failure)
+        {
+            return failure;
+        }
+        await tx.CommitAsync(ct);
+        return new UserCreated(created.Value, UserStore.NormalizeUsername(request.Username));
+    }
+}

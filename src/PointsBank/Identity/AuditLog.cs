@@ -1,0 +1,66 @@
+using System.Data.Common;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Dapper;
+using PointsBank.Data;
+
+namespace PointsBank.Identity;
+
+/// <summary>A request property never written to the audit log (passwords, PINs, tokens).</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class SecretAttribute : Attribute;
+
+/// <summary>Append-only record of writes and denied attempts (table <c>audit_log</c>; triggers reject UPDATE and DELETE).</summary>
+public sealed class AuditLog(DbDataSource db, TimeProvider clock)
+{
+    private const string Insert = """
+        INSERT INTO audit_log (occurred_at, actor, user_id, community_id, action, target, outcome, detail)
+        VALUES (@occurredAt, @actor, @userId, @communityId, @action, @target, @outcome, @detail)
+        """;
+
+    private static readonly JsonSerializerOptions TargetJson = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { DropSecrets } },
+    };
+
+    public async Task RecordAsync(Caller caller, object request, string outcome, string detail, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(Insert, new
+        {
+            occurredAt = Clock.Now(clock),
+            actor = caller.Actor,
+            userId = caller.UserId,
+            communityId = (request as ICommunityScoped)?.CommunityId,
+            action = request.GetType().Name,
+            target = Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400),
+            outcome = Truncate(outcome, 64),
+            detail = Truncate(detail, 2000),
+        }, cancellationToken: ct));
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
+
+    // Record parameters carry [Secret] on the constructor parameter; look there as well as on the property.
+    private static void DropSecrets(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+        var secretParameters = info.Type.GetConstructors()
+            .SelectMany(c => c.GetParameters())
+            .Where(p => p.GetCustomAttribute<SecretAttribute>() is not null)
+            .Select(p => p.Name)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in info.Properties)
+        {
+            if (property.AttributeProvider?.IsDefined(typeof(SecretAttribute), true) == true || secretParameters.Contains(property.Name))
+            {
+                property.ShouldSerialize = static (_, _) => false;
+            }
+        }
+    }
+}

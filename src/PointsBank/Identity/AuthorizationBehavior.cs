@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+
+namespace PointsBank.Identity;
+
+/// <summary>
+/// Checks the caller before any handler runs, so no endpoint, page or CLI path can skip it: the request must declare
+/// who may send it; the caller needs an allowed role in the request's community (an inspector limited to grids
+/// only for those grids, a shopkeeper only for their shop); and an approval must come from someone other than the
+/// recorder. A request that declares nothing is refused: access fails closed.
+/// </summary>
+public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext callers, IServiceProvider services, DbDataSource db)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    // The grid of the household behind a household account, or behind a person account's household.
+    private const string GridOfAccount = """
+        SELECT COALESCE(h1.grid_id, h2.grid_id)
+          FROM accounts a
+          LEFT JOIN households h1 ON h1.id = a.household_id
+          LEFT JOIN residents r ON r.id = a.resident_id
+          LEFT JOIN households h2 ON h2.id = r.household_id
+         WHERE a.id = @accountId AND a.community_id = @communityId
+        """;
+
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        var name = typeof(TRequest).Name;
+        var rule = AccessRule.For(typeof(TRequest))
+            ?? throw new InvalidOperationException($"{name} declares no access rule: add [Allow(...)] or [PublicAccess]");
+        if (rule.IsPublic)
+        {
+            return await next();
+        }
+        var caller = callers.Current;
+        switch (caller.Kind)
+        {
+            case CallerKind.System:
+                return await next();
+            case CallerKind.Anonymous:
+                throw new NotAuthenticatedException(name);
+        }
+        if (!await PermittedAsync(caller, rule, request!, cancellationToken))
+        {
+            throw new ForbiddenException("forbidden", $"{caller.Actor} may not send {name}" +
+                (request is ICommunityScoped scoped ? $" in community {scoped.CommunityId}" : ""));
+        }
+        if (request is IApproval)
+        {
+            var lookup = services.GetService(typeof(IRecorderOf<TRequest>)) as IRecorderOf<TRequest>
+                ?? throw new InvalidOperationException($"{name} is an approval but no IRecorderOf<{name}> is registered");
+            var recorder = await lookup.RecorderAsync(request, cancellationToken);
+            if (recorder is not null && recorder == caller.UserId)
+            {
+                throw new ForbiddenException("self_approval", $"{caller.Actor} recorded this and cannot also approve it");
+            }
+        }
+        return await next();
+    }
+
+    private async Task<bool> PermittedAsync(Caller caller, AccessRule rule, object request, CancellationToken ct)
+    {
+        if (caller.IsSystemAdmin && rule.Roles.Contains(Role.Admin))
+        {
+            return true;
+        }
+        if (request is not ICommunityScoped scoped)
+        {
+            // Not tied to a community (e.g. "my tokens"): any signed-in user when every role is allowed.
+            return rule.Roles.Count == Roles.All.Count;
+        }
+        foreach (var grant in caller.Grants)
+        {
+            if (grant.CommunityId != scoped.CommunityId || !rule.Roles.Contains(grant.Role))
+            {
+                continue;
+            }
+            if (grant is { Role: Role.Inspector, GridId: { } grid } && await GridAsync(request, ct) != grid)
+            {
+                continue;
+            }
+            if (grant.Role == Role.Shopkeeper && request is IShopScoped atShop && atShop.ShopId != grant.ShopId)
+            {
+                continue;
+            }
+            return true;
+        }
+        return false;
+    }
+
+    // The grid a request acts on, for inspectors limited to grids: declared by the request, or found from its account.
+    // A request about no particular grid is outside every grid, so a grid-limited inspector may not send it.
+    private async Task<long?> GridAsync(object request, CancellationToken ct)
+    {
+        switch (request)
+        {
+            case IGridScoped onGrid:
+                return onGrid.GridId;
+            case IAccountScoped onAccount:
+                await using (var connection = await db.OpenConnectionAsync(ct))
+                {
+                    return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(GridOfAccount,
+                        new { accountId = onAccount.AccountId, communityId = onAccount.CommunityId }, cancellationToken: ct));
+                }
+            default:
+                return null;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace PointsBank.Identity;
+
+/// <summary>What a user may do in a community. One user may hold several roles in several communities.</summary>
+public enum Role
+{
+    /// <summary>管理员: sets up the community, its users and keys. Without a community: administrator of the installation.</summary>
+    Admin,
+
+    /// <summary>村(居)委会/两委: runs the scheme — roster, points, corrections, rules, rankings; sees personal data.</summary>
+    Committee,
+
+    /// <summary>评议员/审核员: reviews claims.</summary>
+    Reviewer,
+
+    /// <summary>网格员: inspections and good deeds, optionally limited to some grids.</summary>
+    Inspector,
+
+    /// <summary>志愿活动组织者: volunteer activities and service records.</summary>
+    Organizer,
+
+    /// <summary>超市/爱心商家店员: redemptions at the counter of one shop.</summary>
+    Shopkeeper,
+}
+
+public static class Roles
+{
+    public static readonly IReadOnlyList<Role> All = Enum.GetValues<Role>();
+
+    /// <summary>Roles that may see residents' full names and phone numbers.</summary>
+    public static readonly IReadOnlyList<Role> SeePersonalData = [Role.Committee, Role.Admin];
+
+    public static string ToDb(this Role role) => role.ToString().ToLowerInvariant();
+
+    public static bool TryParse(string? value, out Role role) =>
+        Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(value, out _);
+
+    public static string ChineseName(this Role role) => role switch
+    {
+        Role.Admin => "管理员",
+        Role.Committee => "两委",
+        Role.Reviewer => "评议员",
+        Role.Inspector => "网格员",
+        Role.Organizer => "志愿活动组织者",
+        Role.Shopkeeper => "店员",
+        _ => role.ToString(),
+    };
+}

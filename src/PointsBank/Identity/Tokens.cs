@@ -1,0 +1,122 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using PointsBank.Data;
+
+namespace PointsBank.Identity;
+
+public sealed record IssuedToken(long Id, string Token, string Prefix, DateTime ExpiresAt);
+
+public sealed record TokenInfo(long Id, string Name, string Prefix, DateTime CreatedAt, DateTime ExpiresAt, DateTime? RevokedAt);
+
+/// <summary>
+/// API bearer tokens: <c>pbk_&lt;prefix&gt;_&lt;secret&gt;</c> with 160 random bits of secret, shown once, stored only as
+/// SHA-256 (a high-entropy secret needs no slow hash), expiring, revocable, tied to a user.
+/// </summary>
+public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clock)
+{
+    public const string Scheme = "pbk";
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(90);
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(366);
+
+    private static readonly DialectSql Insert = new(
+        Sqlite: """
+            INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at)
+            VALUES (@userId, @name, @prefix, @tokenHash, @now, @expiresAt) RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at)
+            VALUES (@userId, @name, @prefix, @tokenHash, @now, @expiresAt); SELECT CAST(SCOPE_IDENTITY() AS bigint);
+            """);
+
+    private const string SelectByPrefix = """
+        SELECT user_id AS UserId, token_hash AS TokenHash, expires_at AS ExpiresAt, revoked_at AS RevokedAt
+          FROM api_tokens WHERE prefix = @prefix
+        """;
+
+    private const string RevokeOwned = """
+        UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND user_id = @userId AND revoked_at IS NULL
+        """;
+
+    private const string RevokeAny = "UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL";
+
+    private const string SelectOwned = """
+        SELECT id AS Id, name AS Name, prefix AS Prefix, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt
+          FROM api_tokens WHERE user_id = @userId ORDER BY id DESC
+        """;
+
+    private sealed class Row
+    {
+        public long UserId { get; init; }
+        public string TokenHash { get; init; } = "";
+        public DateTime ExpiresAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+    }
+
+    private sealed class InfoRow
+    {
+        public long Id { get; init; }
+        public string Name { get; init; } = "";
+        public string Prefix { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime ExpiresAt { get; init; }
+        public DateTime? RevokedAt { get; init; }
+    }
+
+    public async Task<IssuedToken> IssueAsync(long userId, string name, TimeSpan lifetime, CancellationToken ct)
+    {
+        var prefix = RandomBase32(10);
+        var token = $"{Scheme}_{prefix}_{RandomBase32(32)}";
+        var expiresAt = Clock.Now(clock) + (lifetime > MaxLifetime ? MaxLifetime : lifetime);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert), new
+        {
+            userId, name, prefix, tokenHash = Hash(token), now = Clock.Now(clock), expiresAt,
+        }, cancellationToken: ct));
+        return new IssuedToken(id, token, prefix, expiresAt);
+    }
+
+    /// <summary>The user a presented token belongs to, or null when it is malformed, unknown, revoked or expired.</summary>
+    public async Task<long?> ValidateAsync(string presented, CancellationToken ct)
+    {
+        var parts = presented.Split('_');
+        if (parts.Length != 3 || parts[0] != Scheme || parts[1].Length != 10 || parts[2].Length != 32)
+        {
+            return null;
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(SelectByPrefix, new { prefix = parts[1] }, cancellationToken: ct));
+        if (row is null || row.RevokedAt is not null || Clock.AsUtc(row.ExpiresAt) <= Clock.Now(clock))
+        {
+            return null;
+        }
+        var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(presented)), Encoding.ASCII.GetBytes(row.TokenHash.Trim()));
+        return matches ? row.UserId : null;
+    }
+
+    /// <summary>Revokes a token; with <paramref name="ownerId"/> only if that user owns it. False when there was nothing to revoke.</summary>
+    public async Task<bool> RevokeAsync(long tokenId, long? ownerId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(ownerId is null ? RevokeAny : RevokeOwned,
+            new { id = tokenId, userId = ownerId, now = Clock.Now(clock) }, cancellationToken: ct));
+        return changed > 0;
+    }
+
+    public async Task<IReadOnlyList<TokenInfo>> ListAsync(long userId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<InfoRow>(new CommandDefinition(SelectOwned, new { userId }, cancellationToken: ct));
+        return rows.Select(r => new TokenInfo(r.Id, r.Name, r.Prefix, Clock.AsUtc(r.CreatedAt), Clock.AsUtc(r.ExpiresAt),
+            r.RevokedAt is { } revoked ? Clock.AsUtc(revoked) : null)).ToList();
+    }
+
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string RandomBase32(int length)
+    {
+        const string alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+        return RandomNumberGenerator.GetString(alphabet, length);
+    }
+}

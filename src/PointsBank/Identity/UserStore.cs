@@ -1,0 +1,142 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using PointsBank.Data;
+
+namespace PointsBank.Identity;
+
+public sealed record UserRecord(long Id, string Username, string DisplayName, string? PasswordHash, bool IsActive, int FailedLogins, DateTime? LockedUntil);
+
+public enum SignInResult
+{
+    Succeeded,
+    InvalidCredentials,
+    LockedOut,
+}
+
+/// <summary>Users, their role grants and password sign-in with lockout.</summary>
+public sealed class UserStore(DbDataSource db, TimeProvider clock)
+{
+    public const int MaxFailedLogins = 5;
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    private static readonly PasswordHasher<UserRecord> Hasher = new();
+
+    private const string SelectByName = """
+        SELECT id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash,
+               is_active AS IsActive, failed_logins AS FailedLogins, locked_until AS LockedUntil
+          FROM users WHERE username = @username
+        """;
+
+    private const string SelectById = """
+        SELECT id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash,
+               is_active AS IsActive, failed_logins AS FailedLogins, locked_until AS LockedUntil
+          FROM users WHERE id = @id
+        """;
+
+    private const string SelectGrants = """
+        SELECT community_id AS CommunityId, role AS Role, grid_id AS GridId, shop_id AS ShopId
+          FROM user_roles WHERE user_id = @userId AND revoked_at IS NULL
+        """;
+
+    private const string RecordFailure = """
+        UPDATE users SET failed_logins = failed_logins + 1, locked_until = @lockedUntil WHERE id = @id
+        """;
+
+    private const string ResetFailures = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id";
+
+    private sealed class UserRow
+    {
+        public long Id { get; init; }
+        public string Username { get; init; } = "";
+        public string DisplayName { get; init; } = "";
+        public string? PasswordHash { get; init; }
+        public bool IsActive { get; init; }
+        public int FailedLogins { get; init; }
+        public DateTime? LockedUntil { get; init; }
+
+        public UserRecord ToRecord() => new(Id, Username, DisplayName, PasswordHash, IsActive, FailedLogins,
+            LockedUntil is { } until ? Clock.AsUtc(until) : null);
+    }
+
+    private sealed class GrantRow
+    {
+        public long? CommunityId { get; init; }
+        public string Role { get; init; } = "";
+        public long? GridId { get; init; }
+        public long? ShopId { get; init; }
+    }
+
+    private const string CountSystemAdmins = """
+        SELECT COUNT(*) FROM user_roles WHERE community_id IS NULL AND role = 'admin' AND revoked_at IS NULL
+        """;
+
+    public async Task<bool> AnySystemAdminAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountSystemAdmins, cancellationToken: ct)) > 0;
+    }
+
+    public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
+
+    public static string NormalizeUsername(string username) => username.Trim().ToLowerInvariant();
+
+    public async Task<UserRecord?> FindAsync(string username, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(SelectByName,
+            new { username = NormalizeUsername(username) }, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task<UserRecord?> FindAsync(long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(SelectById, new { id }, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<RoleGrant>> GrantsAsync(long userId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<GrantRow>(new CommandDefinition(SelectGrants, new { userId }, cancellationToken: ct));
+        return rows.Select(r => Roles.TryParse(r.Role, out var role) ? new RoleGrant(r.CommunityId, role, r.GridId, r.ShopId) : null)
+            .OfType<RoleGrant>().ToList();
+    }
+
+    /// <summary>The caller for an authenticated user id, or anonymous when the user no longer exists or was deactivated.</summary>
+    public async Task<Caller> CallerAsync(long userId, CancellationToken ct)
+    {
+        var user = await FindAsync(userId, ct);
+        return user is { IsActive: true } ? Caller.User(user.Id, user.Username, await GrantsAsync(user.Id, ct)) : Caller.Anonymous;
+    }
+
+    /// <summary>
+    /// Checks a password. Five wrong passwords in a row lock the account for <see cref="LockoutDuration"/>; while locked,
+    /// even the right password is refused. Unknown users get the same answer as a wrong password.
+    /// </summary>
+    public async Task<(SignInResult Result, UserRecord? User)> CheckPasswordAsync(string username, string password, CancellationToken ct)
+    {
+        var user = await FindAsync(username, ct);
+        var now = Clock.Now(clock);
+        if (user is null || !user.IsActive || user.PasswordHash is null)
+        {
+            return (SignInResult.InvalidCredentials, null);
+        }
+        if (user.LockedUntil is { } until && until > now)
+        {
+            return (SignInResult.LockedOut, null);
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        if (verdict == PasswordVerificationResult.Failed)
+        {
+            var lockNow = user.FailedLogins + 1 >= MaxFailedLogins;
+            await connection.ExecuteAsync(new CommandDefinition(RecordFailure,
+                new { id = user.Id, lockedUntil = lockNow ? now + LockoutDuration : (DateTime?)null }, cancellationToken: ct));
+            return (lockNow ? SignInResult.LockedOut : SignInResult.InvalidCredentials, null);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(ResetFailures, new { id = user.Id }, cancellationToken: ct));
+        return (SignInResult.Succeeded, user);
+    }
+}

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
 using PointsBank.Cli;
 using PointsBank.Demo;
 using PointsBank.Features.Audit;
@@ -15,8 +16,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
 builder.Services.AddTransient<DemoSeeder>();
 
-// Who is calling: cookie sign-in for pages, bearer tokens for the API.
+// Who is calling: cookie sign-in for pages, bearer tokens for the API. Cookie keys live with the data, so sign-ins
+// survive a restart; several instances behind one load balancer must share this folder.
 builder.Services.AddPointsBankAuthentication();
+builder.Services.AddDataProtection()
+    .SetApplicationName("PointsBank")
+    .PersistKeysToFileSystem(new DirectoryInfo(builder.Configuration["DataProtection:KeysPath"] ?? "data/keys"));
 
 // HTTP conventions: problem details everywhere, camelCase JSON with string enums, OpenAPI, limits, pages.
 builder.Services.AddProblemDetails();

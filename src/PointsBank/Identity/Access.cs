@@ -32,6 +32,24 @@ public interface IAccountScoped : ICommunityScoped
     long AccountId { get; }
 }
 
+/// <summary>A request about one household: an inspector limited to grids may only act on households of those grids.</summary>
+public interface IHouseholdScoped : ICommunityScoped
+{
+    long HouseholdId { get; }
+}
+
+/// <summary>A request about one resident: an inspector limited to grids may only act on residents of households in those grids.</summary>
+public interface IResidentScoped : ICommunityScoped
+{
+    long ResidentId { get; }
+}
+
+/// <summary>
+/// A read of the community's own reference data (the community, its grids, its shops), which belongs to no grid: an
+/// inspector limited to grids may send it too.
+/// </summary>
+public interface ICommunityWide : ICommunityScoped;
+
 /// <summary>A request about one shop: a shopkeeper may only act for the shop they are bound to.</summary>
 public interface IShopScoped : ICommunityScoped
 {

@@ -75,7 +75,7 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
             {
                 continue;
             }
-            if (grant is { Role: Role.Inspector, GridId: { } grid } && await GridAsync(request, ct) != grid)
+            if (grant is { Role: Role.Inspector, GridId: { } grid } && request is not ICommunityWide && await GridAsync(request, ct) != grid)
             {
                 continue;
             }
@@ -88,6 +88,13 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
         return false;
     }
 
+    private const string GridOfHousehold = "SELECT grid_id FROM households WHERE id = @householdId AND community_id = @communityId";
+
+    private const string GridOfResident = """
+        SELECT h.grid_id FROM residents r JOIN households h ON h.id = r.household_id
+         WHERE r.id = @residentId AND r.community_id = @communityId
+        """;
+
     // The grid a request acts on, for inspectors limited to grids: declared by the request, or found from its account.
     // A request about no particular grid is outside every grid, so a grid-limited inspector may not send it.
     private async Task<long?> GridAsync(object request, CancellationToken ct)
@@ -97,13 +104,19 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
             case IGridScoped onGrid:
                 return onGrid.GridId;
             case IAccountScoped onAccount:
-                await using (var connection = await db.OpenConnectionAsync(ct))
-                {
-                    return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(GridOfAccount,
-                        new { accountId = onAccount.AccountId, communityId = onAccount.CommunityId }, cancellationToken: ct));
-                }
+                return await ScalarAsync(GridOfAccount, new { accountId = onAccount.AccountId, communityId = onAccount.CommunityId }, ct);
+            case IHouseholdScoped onHousehold:
+                return await ScalarAsync(GridOfHousehold, new { householdId = onHousehold.HouseholdId, communityId = onHousehold.CommunityId }, ct);
+            case IResidentScoped onResident:
+                return await ScalarAsync(GridOfResident, new { residentId = onResident.ResidentId, communityId = onResident.CommunityId }, ct);
             default:
                 return null;
         }
+    }
+
+    private async Task<long?> ScalarAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(sql, args, cancellationToken: ct));
     }
 }

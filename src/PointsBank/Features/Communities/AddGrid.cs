@@ -9,28 +9,31 @@ namespace PointsBank.Features.Communities;
 
 public sealed record GridAdded(long GridId);
 
-/// <summary>Adds a grid (网格), the area a grid worker looks after.</summary>
+/// <summary>Adds a grid (网格), the area a grid worker looks after. Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped
 {
-    public IEnumerable<FieldError> Validate() => Check.Text(nameof(Name), Name, 200);
+    public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 
-sealed class AddGridHandler(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IRequestHandler<AddGrid, Outcome<GridAdded>>
+sealed class AddGridHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<AddGrid, Outcome<GridAdded>>
 {
+    private const string NameTaken = "SELECT COUNT(*) FROM grids WHERE community_id = @communityId AND name = @name";
+
     private static readonly DialectSql Insert = new(
         Sqlite: "INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now) RETURNING id",
         SqlServer: "INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now); SELECT CAST(SCOPE_IDENTITY() AS bigint);");
 
     public async Task<Outcome<GridAdded>> Handle(AddGrid request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await Roster.CommunityExistsAsync(connection, request.CommunityId, ct))
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert),
-            new { communityId = request.CommunityId, name = request.Name.Trim(), now = Clock.Now(clock) }, cancellationToken: ct));
-        return new GridAdded(id);
+        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var args = new { communityId = request.CommunityId, name = request.Name.Trim(), now = write.Now };
+        var created = await Roster.CreateAsync<GridView>(write, Roster.Grids, request.CommunityId,
+            async (connection, tx) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0
+                ? new Failure("grid_name_exists", $"community {request.CommunityId} already has a grid named '{args.name}'")
+                : null,
+            Insert, args, ct);
+        return created.Succeeded ? new GridAdded(created.Value!.Id) : created.Failure!;
     }
 }

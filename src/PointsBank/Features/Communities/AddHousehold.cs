@@ -9,18 +9,20 @@ namespace PointsBank.Features.Communities;
 
 public sealed record HouseholdAdded(long HouseholdId);
 
-/// <summary>Adds a household (户), identified in the community by its door-plate code such as "一组-08".</summary>
+/// <summary>
+/// Adds a household (户), identified in the community by its door-plate code such as "一组-08", optionally in a grid.
+/// A deactivated grid takes no new households.
+/// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddHousehold(long CommunityId, long? GridId, string Code, string Address = "") : IRequest<Outcome<HouseholdAdded>>, IValidated, ICommunityScoped
+public sealed record AddHousehold(long CommunityId, long? GridId, string Code, string Address = "")
+    : IRequest<Outcome<HouseholdAdded>>, IValidated, IGridScoped
 {
-    public IEnumerable<FieldError> Validate() =>
-        Check.Text(nameof(Code), Code, 64).Concat(Check.Text(nameof(Address), Address, 400, required: false));
+    public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);
 }
 
-sealed class AddHouseholdHandler(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IRequestHandler<AddHousehold, Outcome<HouseholdAdded>>
+sealed class AddHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<AddHousehold, Outcome<HouseholdAdded>>
 {
-    private const string GridInCommunity = "SELECT COUNT(*) FROM grids WHERE id = @gridId AND community_id = @communityId";
-
     private static readonly DialectSql Insert = new(
         Sqlite: """
             INSERT INTO households (community_id, grid_id, code, address, is_active, created_at)
@@ -33,24 +35,45 @@ sealed class AddHouseholdHandler(DbDataSource db, SqlDialect dialect, TimeProvid
 
     public async Task<Outcome<HouseholdAdded>> Handle(AddHousehold request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await Roster.CommunityExistsAsync(connection, request.CommunityId, ct))
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        if (request.GridId is { } gridId && await connection.ExecuteScalarAsync<long>(new CommandDefinition(GridInCommunity,
-                new { gridId, communityId = request.CommunityId }, cancellationToken: ct)) == 0)
-        {
-            return new Failure("not_found", $"grid {gridId} does not exist in community {request.CommunityId}");
-        }
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert), new
+        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var args = new
         {
             communityId = request.CommunityId,
             gridId = request.GridId,
             code = request.Code.Trim(),
-            address = request.Address.Trim(),
-            now = Clock.Now(clock),
-        }, cancellationToken: ct));
-        return new HouseholdAdded(id);
+            address = (request.Address ?? "").Trim(),
+            now = write.Now,
+        };
+        var created = await Roster.CreateAsync<HouseholdView>(write, Roster.Households, request.CommunityId,
+            async (connection, tx) =>
+                (request.GridId is { } gridId ? await Roster.GridAcceptsAsync(connection, tx, request.CommunityId, gridId, ct) : null)
+                ?? await HouseholdFields.CodeTakenAsync(connection, tx, request.CommunityId, args.code, null, ct),
+            Insert, args, ct);
+        return created.Succeeded ? new HouseholdAdded(created.Value!.Id) : created.Failure!;
     }
+}
+
+/// <summary>The household fields that adding and editing share.</summary>
+internal static class HouseholdFields
+{
+    private const string CodeTaken = """
+        SELECT COUNT(*) FROM households WHERE community_id = @communityId AND code = @code AND (@exceptId IS NULL OR id <> @exceptId)
+        """;
+
+    public static IEnumerable<FieldError> Validate(long? gridId, string code, string? address)
+    {
+        if (gridId is { } grid)
+        {
+            foreach (var e in Check.Positive("gridId", grid)) yield return e;
+        }
+        foreach (var e in Check.Text("code", code, 64)) yield return e;
+        foreach (var e in Check.Text("address", address, 400, required: false)) yield return e;
+    }
+
+    /// <summary>Door-plate codes are unique in the community (the database enforces it too).</summary>
+    public static async Task<Failure?> CodeTakenAsync(DbConnection connection, DbTransaction tx, long communityId, string code, long? exceptId,
+        CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(CodeTaken, new { communityId, code, exceptId }, tx, cancellationToken: ct)) > 0
+            ? new Failure("household_code_exists", $"community {communityId} already has a household with code '{code}'")
+            : null;
 }

@@ -9,19 +9,20 @@ namespace PointsBank.Features.Communities;
 
 public sealed record ResidentAdded(long ResidentId);
 
-/// <summary>Adds a resident (居民/村民), optionally as a member of a household. Name and phone are personal data.</summary>
+/// <summary>
+/// Adds a resident (居民/村民), optionally as a member of a household; a deactivated household takes no new residents.
+/// Name and phone are personal data (see <see cref="PersonalData"/>).
+/// </summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record AddResident(long CommunityId, long? HouseholdId, string FullName, string? Phone = null)
     : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped
 {
-    public IEnumerable<FieldError> Validate() =>
-        Check.Text(nameof(FullName), FullName, 100).Concat(Check.Text(nameof(Phone), Phone, 32, required: false));
+    public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);
 }
 
-sealed class AddResidentHandler(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IRequestHandler<AddResident, Outcome<ResidentAdded>>
+sealed class AddResidentHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<AddResident, Outcome<ResidentAdded>>
 {
-    private const string HouseholdInCommunity = "SELECT COUNT(*) FROM households WHERE id = @householdId AND community_id = @communityId";
-
     private static readonly DialectSql Insert = new(
         Sqlite: """
             INSERT INTO residents (community_id, household_id, full_name, phone, is_active, created_at)
@@ -34,24 +35,41 @@ sealed class AddResidentHandler(DbDataSource db, SqlDialect dialect, TimeProvide
 
     public async Task<Outcome<ResidentAdded>> Handle(AddResident request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await Roster.CommunityExistsAsync(connection, request.CommunityId, ct))
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        if (request.HouseholdId is { } householdId && await connection.ExecuteScalarAsync<long>(new CommandDefinition(HouseholdInCommunity,
-                new { householdId, communityId = request.CommunityId }, cancellationToken: ct)) == 0)
-        {
-            return new Failure("owner_not_found", $"household {householdId} does not exist in community {request.CommunityId}");
-        }
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert), new
+        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var args = new
         {
             communityId = request.CommunityId,
             householdId = request.HouseholdId,
             fullName = request.FullName.Trim(),
-            phone = string.IsNullOrWhiteSpace(request.Phone) ? null : request.Phone.Trim(),
-            now = Clock.Now(clock),
-        }, cancellationToken: ct));
-        return new ResidentAdded(id);
+            phone = ResidentFields.Phone(request.Phone),
+            now = write.Now,
+        };
+        var created = await Roster.CreateAsync<ResidentRow>(write, Roster.Residents, request.CommunityId,
+            async (connection, tx) => request.HouseholdId is { } householdId
+                ? await Roster.HouseholdAcceptsAsync(connection, tx, request.CommunityId, householdId, ct)
+                : null,
+            Insert, args, ct);
+        return created.Succeeded ? new ResidentAdded(created.Value!.Id) : created.Failure!;
     }
+}
+
+/// <summary>The resident fields that adding and editing share.</summary>
+internal static class ResidentFields
+{
+    public static IEnumerable<FieldError> Validate(long? householdId, string fullName, string? phone)
+    {
+        if (householdId is { } household)
+        {
+            foreach (var e in Check.Positive("householdId", household)) yield return e;
+        }
+        foreach (var e in Check.Text("fullName", fullName, 100)) yield return e;
+        foreach (var e in Check.Text("phone", phone, 32, required: false)) yield return e;
+        if (!string.IsNullOrWhiteSpace(phone) && !phone.All(c => char.IsAsciiDigit(c) || c is '+' or '-' or ' '))
+        {
+            yield return new FieldError("phone", "只能包含数字、空格、+ 和 -", "may contain only digits, spaces, '+' and '-'");
+        }
+    }
+
+    /// <summary>A blank phone is no phone.</summary>
+    public static string? Phone(string? phone) => string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
 }

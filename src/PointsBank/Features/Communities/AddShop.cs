@@ -9,28 +9,31 @@ namespace PointsBank.Features.Communities;
 
 public sealed record ShopAdded(long ShopId);
 
-/// <summary>Adds a shop: the community points supermarket (积分超市) or a partner merchant (爱心商家).</summary>
+/// <summary>Adds a shop: the community points supermarket (积分超市) or a partner merchant (爱心商家). Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record AddShop(long CommunityId, string Name) : IRequest<Outcome<ShopAdded>>, IValidated, ICommunityScoped
 {
-    public IEnumerable<FieldError> Validate() => Check.Text(nameof(Name), Name, 200);
+    public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 
-sealed class AddShopHandler(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IRequestHandler<AddShop, Outcome<ShopAdded>>
+sealed class AddShopHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<AddShop, Outcome<ShopAdded>>
 {
+    private const string NameTaken = "SELECT COUNT(*) FROM shops WHERE community_id = @communityId AND name = @name";
+
     private static readonly DialectSql Insert = new(
         Sqlite: "INSERT INTO shops (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now) RETURNING id",
         SqlServer: "INSERT INTO shops (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now); SELECT CAST(SCOPE_IDENTITY() AS bigint);");
 
     public async Task<Outcome<ShopAdded>> Handle(AddShop request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await Roster.CommunityExistsAsync(connection, request.CommunityId, ct))
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert),
-            new { communityId = request.CommunityId, name = request.Name.Trim(), now = Clock.Now(clock) }, cancellationToken: ct));
-        return new ShopAdded(id);
+        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var args = new { communityId = request.CommunityId, name = request.Name.Trim(), now = write.Now };
+        var created = await Roster.CreateAsync<ShopView>(write, Roster.Shops, request.CommunityId,
+            async (connection, tx) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0
+                ? new Failure("shop_name_exists", $"community {request.CommunityId} already has a shop named '{args.name}'")
+                : null,
+            Insert, args, ct);
+        return created.Succeeded ? new ShopAdded(created.Value!.Id) : created.Failure!;
     }
 }

@@ -9,7 +9,10 @@ namespace PointsBank.Features.Communities;
 
 public sealed record CommunityCreated(long CommunityId);
 
-/// <summary>Creates a community with its chain head and system accounts, in one database transaction. System administrators only.</summary>
+/// <summary>
+/// Creates a community with its chain head and system accounts, and records its creation, in one database
+/// transaction. System administrators only (the request names no community yet, so no community role can apply).
+/// </summary>
 [Allow(Role.Admin)]
 public sealed record CreateCommunity(
     string Code,
@@ -18,28 +21,37 @@ public sealed record CreateCommunity(
     string AccountMode = "household",
     string PenaltyPolicy = "cap") : IRequest<Outcome<CommunityCreated>>, IValidated
 {
-    public IEnumerable<FieldError> Validate()
+    public IEnumerable<FieldError> Validate() =>
+        Check.Code("code", Code, 64).Concat(ValidateSettings(Name, TimeZone, AccountMode, PenaltyPolicy));
+
+    /// <summary>The settings a community is created with and an admin may later change.</summary>
+    internal static IEnumerable<FieldError> ValidateSettings(string name, string timeZone, string accountMode, string penaltyPolicy)
     {
-        foreach (var e in Check.Code(nameof(Code), Code, 64)) yield return e;
-        foreach (var e in Check.Text(nameof(Name), Name, 200)) yield return e;
-        if (AccountMode is not ("household" or "person"))
+        foreach (var e in Check.Text("name", name, 200)) yield return e;
+        if (accountMode is not ("household" or "person"))
         {
-            yield return new FieldError(nameof(AccountMode), "须为 household（以户为单位）或 person（以人为单位）", "must be 'household' or 'person'");
+            yield return new FieldError("accountMode", "须为 household（以户为单位）或 person（以人为单位）", "must be 'household' or 'person'");
         }
-        if (PenaltyPolicy is not ("cap" or "allow_negative"))
+        if (penaltyPolicy is not ("cap" or "allow_negative"))
         {
-            yield return new FieldError(nameof(PenaltyPolicy), "须为 cap 或 allow_negative", "must be 'cap' or 'allow_negative'");
+            yield return new FieldError("penaltyPolicy", "须为 cap 或 allow_negative", "must be 'cap' or 'allow_negative'");
         }
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _))
+        if (string.IsNullOrWhiteSpace(timeZone) || timeZone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
         {
-            yield return new FieldError(nameof(TimeZone), "未知的时区", "is not a known time zone");
+            yield return new FieldError("timeZone", "未知的时区", "is not a known time zone");
         }
     }
 }
 
-sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.Ledger ledger, TimeProvider clock)
+sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.Ledger ledger, CallerContext callers, TimeProvider clock)
     : IRequestHandler<CreateCommunity, Outcome<CommunityCreated>>
 {
+    private const string SelectCreated = """
+        SELECT id AS Id, code AS Code, name AS Name, time_zone AS TimeZone, account_mode AS AccountMode,
+               penalty_policy AS PenaltyPolicy, is_active AS IsActive, created_at AS CreatedAt
+          FROM communities WHERE id = @id
+        """;
+
     private const string SelectByCode = "SELECT COUNT(*) FROM communities WHERE code = @code";
 
     private static readonly DialectSql Insert = new(
@@ -56,6 +68,7 @@ sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsB
 
     public async Task<Outcome<CommunityCreated>> Handle(CreateCommunity request, CancellationToken ct)
     {
+        var now = Clock.Now(clock);
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await dialect.BeginWriteAsync(connection, ct);
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectByCode, new { code = request.Code }, tx, cancellationToken: ct)) > 0)
@@ -69,9 +82,11 @@ sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsB
             timeZone = request.TimeZone,
             accountMode = request.AccountMode,
             penaltyPolicy = request.PenaltyPolicy,
-            now = Clock.Now(clock),
+            now,
         }, tx, cancellationToken: ct));
         await ledger.InitializeCommunityAsync(connection, tx, id, ct);
+        var created = await connection.QuerySingleAsync<CommunityView>(new CommandDefinition(SelectCreated, new { id }, tx, cancellationToken: ct));
+        await ChangeLog.RecordAsync(connection, tx, id, RosterEntity.Community, id, RosterChange.Create, callers.Current.Actor, now, null, created, ct);
         await tx.CommitAsync(ct);
         return new CommunityCreated(id);
     }

@@ -1,0 +1,63 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Communities;
+
+/// <summary>
+/// The community's households by door-plate code, optionally of one grid; active ones only unless asked. Every role
+/// of the community; an inspector limited to grids lists the households of their own grid.
+/// </summary>
+[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+public sealed record ListHouseholds(long CommunityId, long? GridId = null, bool IncludeInactive = false, int Page = 1,
+    int PageSize = RosterPaging.DefaultPageSize) : IRequest<Outcome<RosterPage<HouseholdView>>>, IValidated, IQuery, IGridScoped
+{
+    public IEnumerable<FieldError> Validate() => RosterPaging.Validate(Page, PageSize);
+}
+
+sealed class ListHouseholdsHandler(DbDataSource db, SqlDialect dialect) : IRequestHandler<ListHouseholds, Outcome<RosterPage<HouseholdView>>>
+{
+    private const string Count = """
+        SELECT COUNT(*) FROM households
+         WHERE community_id = @communityId AND (@gridId IS NULL OR grid_id = @gridId) AND (@includeInactive = 1 OR is_active = 1)
+        """;
+
+    private static readonly DialectSql Page = new(
+        Sqlite: """
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+              FROM households
+             WHERE community_id = @communityId AND (@gridId IS NULL OR grid_id = @gridId) AND (@includeInactive = 1 OR is_active = 1)
+             ORDER BY code, id
+             LIMIT @take OFFSET @skip
+            """,
+        SqlServer: """
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+              FROM households
+             WHERE community_id = @communityId AND (@gridId IS NULL OR grid_id = @gridId) AND (@includeInactive = 1 OR is_active = 1)
+             ORDER BY code, id
+            OFFSET @skip ROWS FETCH NEXT @take ROWS ONLY
+            """);
+
+    public async Task<Outcome<RosterPage<HouseholdView>>> Handle(ListHouseholds request, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await Roster.CommunityActiveAsync(connection, null, request.CommunityId, ct) is null)
+        {
+            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        }
+        var args = new
+        {
+            communityId = request.CommunityId,
+            gridId = request.GridId,
+            includeInactive = request.IncludeInactive,
+            take = request.PageSize,
+            skip = RosterPaging.Skip(request.Page, request.PageSize),
+        };
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
+        var items = await connection.QueryAsync<HouseholdView>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
+        return new RosterPage<HouseholdView>(request.Page, request.PageSize, total, items.ToList());
+    }
+}

@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Communities;
+
+/// <summary>Renames a shop; names stay unique in the community. Committee and admins.</summary>
+[Allow(Role.Committee, Role.Admin)]
+public sealed record UpdateShop(long CommunityId, long ShopId, string Name) : IRequest<Outcome<ShopView>>, IValidated, ICommunityScoped
+{
+    public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
+}
+
+sealed class UpdateShopHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+    : IRequestHandler<UpdateShop, Outcome<ShopView>>
+{
+    private const string NameTaken = "SELECT COUNT(*) FROM shops WHERE community_id = @communityId AND name = @name AND id <> @id";
+
+    private const string Update = "UPDATE shops SET name = @name WHERE id = @id AND community_id = @communityId";
+
+    public Task<Outcome<ShopView>> Handle(UpdateShop request, CancellationToken ct)
+    {
+        var args = new { id = request.ShopId, communityId = request.CommunityId, name = request.Name.Trim() };
+        return Roster.ChangeAsync<ShopView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Shops,
+            request.CommunityId, request.ShopId, RosterChange.Update,
+            async (connection, tx, _) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0
+                ? new Failure("shop_name_exists", $"community {request.CommunityId} already has a shop named '{args.name}'")
+                : null,
+            Update, args, ct);
+    }
+}

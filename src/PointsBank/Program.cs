@@ -30,7 +30,11 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Ad
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddPointsBankOpenApi();
 builder.Services.AddPointsBankRateLimits();
-builder.Services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/"));
+builder.Services.AddRazorPages(o =>
+{
+    o.Conventions.AuthorizeFolder("/");
+    o.Conventions.Add(new PointsBank.Pages.PageAccessConvention());
+});
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
 
 var app = builder.Build();

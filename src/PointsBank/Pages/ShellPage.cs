@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using PointsBank.Identity;
+
+namespace PointsBank.Pages;
+
+/// <summary>
+/// The base of every page model: applies a language switch (<c>?lang=</c>) and ends the session of a user who was
+/// deactivated while signed in (the cookie is still valid, but <see cref="Authentication.UseCaller"/> found no active
+/// user behind it).
+/// </summary>
+public abstract class ShellPage : PageModel
+{
+    /// <summary>The display name, kept in the cookie so the layout needs no database read on every page.</summary>
+    public const string DisplayNameClaim = "display_name";
+
+    public string T(string zh, string en) => HttpContext.T(zh, en);
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var http = context.HttpContext;
+        var language = http.Request.Query[Text.Query].ToString();
+        if (HttpMethods.IsGet(http.Request.Method) && language.Length > 0)
+        {
+            Text.Remember(http.Response, language);
+            var back = http.WithoutSwitch();
+            context.Result = new LocalRedirectResult(Url.IsLocalUrl(back) ? back : "/");
+            return;
+        }
+        if (User.Identity?.IsAuthenticated == true && http.RequestServices.GetRequiredService<CallerContext>().Current.Kind == CallerKind.Anonymous)
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            context.Result = new RedirectResult("/login");
+            return;
+        }
+        await next();
+    }
+}

@@ -18,12 +18,25 @@ public static class WebSetup
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = async (context, _) =>
+            o.OnRejected = async (context, ct) =>
             {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await Problems.Result(context.HttpContext, "too_many_requests").ExecuteAsync(context.HttpContext);
+                var http = context.HttpContext;
+                http.Response.Headers.RetryAfter = "60";
+                if (http.Request.Path.StartsWithSegments("/api"))
+                {
+                    await Problems.Result(http, "too_many_requests").ExecuteAsync(http);
+                    return;
+                }
+                // A person at a page: a plain sentence, not JSON.
+                http.Response.ContentType = "text/plain; charset=utf-8";
+                await http.Response.WriteAsync(Problems.PrefersEnglish(http)
+                    ? "Too many attempts. Please wait a minute and try again."
+                    : "尝试次数过多，请等一分钟后再试。", ct);
             };
-            o.AddPolicy(SignInLimit, http => PerClient(http, "RateLimits:SignInPerMinute", 10));
+            // Showing the sign-in form is free; only submitting credentials counts.
+            o.AddPolicy(SignInLimit, http => HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                ? RateLimitPartition.GetNoLimiter("form")
+                : PerClient(http, "RateLimits:SignInPerMinute", 10));
             o.AddPolicy(PublicLimit, http => PerClient(http, "RateLimits:PublicPerMinute", 120));
         });
         return services;

@@ -1,0 +1,326 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Features.Communities;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+using PointsBank.Tests.Support;
+using LedgerService = PointsBank.Ledger.Ledger;
+
+namespace PointsBank.Tests.Http;
+
+/// <summary>
+/// Every endpoint the app maps × every role (and anonymous, and a system administrator) × the caller's own
+/// community and another one → the status the endpoint's declared access implies. Built from the app's own
+/// endpoint list: a new endpoint without declared access, or without a sample request here, fails the test.
+/// </summary>
+public sealed partial class AuthorizationMatrixTests
+{
+    private AppFactory _app = null!;
+    private readonly Dictionary<string, Principal> _principals = [];
+    private Community _own = null!;
+    private Community _other = null!;
+
+    /// <summary>Who calls: a demo user (or a user made here) with the roles it holds.</summary>
+    private sealed record Principal(string Name, string? Username, string? Password, Role? Role, bool SystemAdmin, HttpClient Client);
+
+    /// <summary>A community the matrix acts in, with an account the grid-limited demo inspector may act on.</summary>
+    private sealed record Community(long Id, long AccountId, long GridId);
+
+    /// <summary>What a sample needs to build a request that succeeds when authorized.</summary>
+    private sealed record SampleContext(AuthorizationMatrixTests Test, Community Community, Principal Principal)
+    {
+        public string C => $"/api/v1/communities/{Community.Id}";
+        public static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..16];
+    }
+
+    private sealed record SampleRequest(string Path, object? Body = null, bool IdempotencyKey = false);
+
+    [OneTimeSetUp]
+    public async Task SetUpPrincipalsAndCommunities()
+    {
+        _app = new AppFactory();
+        using var warmup = _app.CreateClient();
+        var db = _app.Services.GetRequiredService<System.Data.Common.DbDataSource>();
+        await using var connection = await db.OpenConnectionAsync();
+        var ownId = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM communities WHERE code = 'demo'");
+        var inspectorGrid = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+            "SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector'");
+        var ownAccount = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, """
+            SELECT MIN(a.id) FROM accounts a JOIN households h ON h.id = a.household_id
+             WHERE a.community_id = @c AND h.grid_id = (SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector')
+            """, new { c = ownId });
+        _own = new Community(ownId, ownAccount, inspectorGrid);
+
+        var otherId = (await Cli(new CreateCommunity("other", "邻村"))).Value!.CommunityId;
+        _other = new Community(otherId, await NewAccountAsync(otherId), await NewGridAsync(otherId));
+        await Cli(new PointsBank.Features.Users.AddCommunityUser(ownId, "cadmin", "社区管理员", "cadmin-password-1", "admin"));
+        await Cli(new PointsBank.Features.Users.CreateUser("spare", "备用用户", "spare-password-1"));
+
+        _principals["anonymous"] = new Principal("anonymous", null, null, null, false, _app.CreateClient());
+        _principals["system admin"] = new Principal("system admin", "admin", "admin-demo-2026", Role.Admin, true, await _app.ClientAsAsync("admin"));
+        _principals["admin"] = new Principal("admin", "cadmin", "cadmin-password-1", Role.Admin, false, await ClientWithPassword("cadmin", "cadmin-password-1"));
+        foreach (var role in new[] { Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper })
+        {
+            var name = role.ToDb();
+            _principals[name] = new Principal(name, name, name + AppFactory.DemoPasswordSuffix, role, false, await _app.ClientAsAsync(name));
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp()
+    {
+        foreach (var principal in _principals.Values)
+        {
+            principal.Client.Dispose();
+        }
+        await _app.DisposeAsync();
+    }
+
+    private IReadOnlyList<RouteEndpoint> Endpoints() =>
+        _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+
+    private static string Describe(RouteEndpoint e) =>
+        $"{string.Join(",", e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"])} /{e.RoutePattern.RawText?.TrimStart('/')}";
+
+    [Test]
+    public void EveryEndpoint_DeclaresWhoMayCallIt()
+    {
+        var undeclared = Endpoints().Where(e => e.Metadata.GetMetadata<EndpointAccess>() is null).Select(Describe).ToList();
+
+        Assert.That(undeclared, Is.Empty, "endpoints without EndpointAccess metadata (.Sends<TRequest>() or .PublicEndpoint())");
+    }
+
+    [Test]
+    public async Task EveryApiEndpoint_ByEveryRole_InOwnAndOtherCommunity_GivesTheExpectedStatus()
+    {
+        var mismatches = new List<string>();
+        var checkedCount = 0;
+        foreach (var endpoint in Endpoints().Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true
+                                                        || e.RoutePattern.RawText?.StartsWith("/health", StringComparison.Ordinal) == true))
+        {
+            var method = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single();
+            var pattern = endpoint.RoutePattern.RawText!;
+            var key = $"{method} {pattern}";
+            if (!Samples.TryGetValue(key, out var sample))
+            {
+                mismatches.Add($"{key}: no sample request in AuthorizationMatrixTests.Samples — add one");
+                continue;
+            }
+            var access = endpoint.Metadata.GetMetadata<EndpointAccess>()!;
+            var scoped = pattern.Contains("{communityId", StringComparison.Ordinal);
+            foreach (var principal in _principals.Values)
+            {
+                foreach (var community in scoped ? new[] { _own, _other } : [_own])
+                {
+                    var expected = Expected(access, principal, scoped, community == _own);
+                    var request = await sample(new SampleContext(this, community, principal));
+                    var actual = await SendAsync(principal.Client, method, request);
+                    checkedCount++;
+                    if (!Matches(expected, actual.Status))
+                    {
+                        mismatches.Add($"{key} as {principal.Name} in {(community == _own ? "own" : "other")} community: expected {expected}, got {(int)actual.Status} {actual.Body}");
+                    }
+                }
+            }
+        }
+
+        Assert.That(mismatches, Is.Empty);
+        Assert.That(checkedCount, Is.GreaterThan(100), "the matrix must actually have run");
+    }
+
+    private enum Expect { Success, Unauthorized, Forbidden }
+
+    private static Expect Expected(EndpointAccess access, Principal principal, bool scoped, bool own)
+    {
+        if (access.IsPublic)
+        {
+            return Expect.Success;
+        }
+        if (principal.Role is null)
+        {
+            return Expect.Unauthorized;
+        }
+        if (principal.SystemAdmin && access.Roles.Contains(Role.Admin))
+        {
+            return Expect.Success;
+        }
+        if (!scoped)
+        {
+            return access.Roles.Count == Roles.All.Count ? Expect.Success : Expect.Forbidden;
+        }
+        return own && access.Roles.Contains(principal.Role.Value) ? Expect.Success : Expect.Forbidden;
+    }
+
+    private static bool Matches(Expect expected, HttpStatusCode actual) => expected switch
+    {
+        Expect.Success => (int)actual is >= 200 and < 300,
+        Expect.Unauthorized => actual == HttpStatusCode.Unauthorized,
+        _ => actual == HttpStatusCode.Forbidden,
+    };
+
+    private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient client, string method, SampleRequest request)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(method), request.Path);
+        if (request.Body is not null)
+        {
+            message.Content = JsonContent.Create(request.Body);
+        }
+        if (request.IdempotencyKey)
+        {
+            message.Headers.Add("Idempotency-Key", SampleContext.Unique("k"));
+        }
+        using var response = await client.SendAsync(message);
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, body.Length > 300 ? body[..300] : body);
+    }
+
+    // ---- setting up data as the operator at the command line, outside the matrix ----
+
+    private async Task<T> Cli<T>(IRequest<T> request)
+    {
+        using var scope = _app.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("matrix");
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    private async Task<long> NewHouseholdAsync(long communityId, long? gridId = null) =>
+        (await Cli(new AddHousehold(communityId, gridId, SampleContext.Unique("h")))).Value!.HouseholdId;
+
+    private async Task<long> NewGridAsync(long communityId) => (await Cli(new AddGrid(communityId, SampleContext.Unique("g")))).Value!.GridId;
+
+    /// <summary>A resident of a household in the community's sample grid (so the grid-limited inspector may see it).</summary>
+    private async Task<long> NewResidentAsync(Community community) =>
+        (await Cli(new AddResident(community.Id, await NewHouseholdAsync(community.Id, community.GridId), "矩阵居民"))).Value!.ResidentId;
+
+    private async Task<long> NewShopAsync(long communityId) => (await Cli(new AddShop(communityId, SampleContext.Unique("s")))).Value!.ShopId;
+
+    private async Task<long> NewAccountAsync(long communityId) =>
+        (await Cli(new PointsBank.Features.Accounts.OpenAccount(communityId, "household", await NewHouseholdAsync(communityId)))).Value!.AccountId;
+
+    /// <summary>A fresh award to reverse, posted straight through the ledger.</summary>
+    private async Task<long> NewAwardSeqAsync(Community community)
+    {
+        var ledger = _app.Services.GetRequiredService<LedgerService>();
+        var issuance = (await ledger.SystemAccountIdAsync(community.Id, SystemAccount.Issuance))!.Value;
+        var result = await ledger.PostAsync(new LedgerEntry(community.Id, TransactionKind.Award, Categories.GoodDeed, SampleContext.Unique("m"),
+            "矩阵测试", "cli:matrix", [new PostingLine(issuance, -1), new PostingLine(community.AccountId, 1)]));
+        return result.Transaction!.Seq;
+    }
+
+    private async Task<HttpClient> ClientWithPassword(string username, string password)
+    {
+        using var anonymous = _app.CreateClient();
+        var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username, password, name = "matrix" });
+        response.EnsureSuccessStatusCode();
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString());
+        return client;
+    }
+
+    private async Task<long> OwnTokenIdAsync(Principal principal)
+    {
+        if (principal.Username is null)
+        {
+            return 1;
+        }
+        using var anonymous = _app.CreateClient();
+        var response = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { username = principal.Username, password = principal.Password, name = "to-revoke" });
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokenId").GetInt64();
+    }
+
+    /// <summary>One request per endpoint that succeeds when the caller is allowed. Keyed by "METHOD route pattern".</summary>
+    private static readonly Dictionary<string, Func<SampleContext, Task<SampleRequest>>> Samples = new()
+    {
+        ["GET /health/live"] = _ => Task.FromResult(new SampleRequest("/health/live")),
+        ["GET /health/ready"] = _ => Task.FromResult(new SampleRequest("/health/ready")),
+        ["POST /api/v1/auth/token"] = _ => Task.FromResult(new SampleRequest("/api/v1/auth/token",
+            new { username = "reviewer", password = "reviewer" + AppFactory.DemoPasswordSuffix, name = "matrix" })),
+        ["GET /api/v1/me"] = _ => Task.FromResult(new SampleRequest("/api/v1/me")),
+        ["GET /api/v1/me/tokens"] = _ => Task.FromResult(new SampleRequest("/api/v1/me/tokens")),
+        ["DELETE /api/v1/me/tokens/{tokenId:long}"] = async s => new SampleRequest($"/api/v1/me/tokens/{await s.Test.OwnTokenIdAsync(s.Principal)}"),
+        ["POST /api/v1/users"] = s => Task.FromResult(new SampleRequest("/api/v1/users",
+            new { username = SampleContext.Unique("u"), displayName = "新用户", password = "a-long-password" })),
+        ["POST /api/v1/communities"] = s => Task.FromResult(new SampleRequest("/api/v1/communities",
+            new { code = SampleContext.Unique("c"), name = "新社区" })),
+        ["GET /api/v1/communities/{communityId:long}/users"] = s => Task.FromResult(new SampleRequest($"{s.C}/users")),
+        ["POST /api/v1/communities/{communityId:long}/users"] = s => Task.FromResult(new SampleRequest($"{s.C}/users",
+            new { username = SampleContext.Unique("u"), displayName = "新委员", password = "a-long-password", role = "reviewer" })),
+        ["POST /api/v1/communities/{communityId:long}/roles"] = s => Task.FromResult(new SampleRequest($"{s.C}/roles",
+            new { username = "spare", role = "organizer" })),
+        ["DELETE /api/v1/communities/{communityId:long}/roles/{username}/{role}"] = async s =>
+        {
+            await s.Test.Cli(new PointsBank.Features.Users.GrantRole(s.Community.Id, "spare", "reviewer"));
+            return new SampleRequest($"{s.C}/roles/spare/reviewer");
+        },
+        ["GET /api/v1/communities/{communityId:long}/audit"] = s => Task.FromResult(new SampleRequest($"{s.C}/audit")),
+        ["GET /api/v1/communities/{communityId:long}/accounts/{accountId:long}/balance"] = s =>
+            Task.FromResult(new SampleRequest($"{s.C}/accounts/{s.Community.AccountId}/balance")),
+        ["GET /api/v1/communities/{communityId:long}/accounts/{accountId:long}/history"] = s =>
+            Task.FromResult(new SampleRequest($"{s.C}/accounts/{s.Community.AccountId}/history")),
+        ["GET /api/v1/communities/{communityId:long}/transactions/{seq:long}"] = async s =>
+            new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}"),
+        ["POST /api/v1/communities/{communityId:long}/accounts"] = async s =>
+            new SampleRequest($"{s.C}/accounts", new { kind = "household", ownerId = await s.Test.NewHouseholdAsync(s.Community.Id) }),
+        ["POST /api/v1/communities/{communityId:long}/awards"] = s => Task.FromResult(new SampleRequest($"{s.C}/awards",
+            new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
+        ["POST /api/v1/communities/{communityId:long}/deductions"] = s => Task.FromResult(new SampleRequest($"{s.C}/deductions",
+            new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
+        ["POST /api/v1/communities/{communityId:long}/transactions/{seq:long}/reversal"] = async s =>
+            new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}/reversal", new { reason = "矩阵测试" }, IdempotencyKey: true),
+        // The roster. Deactivate/reactivate of the community are idempotent, so the own community ends active.
+        ["GET /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C)),
+        ["PUT /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C,
+            new { name = s.Community.Id == 1 ? "示范村" : "邻村", timeZone = "Asia/Shanghai", accountMode = "household", penaltyPolicy = "cap" })),
+        ["POST /api/v1/communities/{communityId:long}/deactivate"] = s => Task.FromResult(new SampleRequest($"{s.C}/deactivate")),
+        ["POST /api/v1/communities/{communityId:long}/reactivate"] = s => Task.FromResult(new SampleRequest($"{s.C}/reactivate")),
+        ["GET /api/v1/communities/{communityId:long}/changes"] = s => Task.FromResult(new SampleRequest($"{s.C}/changes")),
+        ["GET /api/v1/communities/{communityId:long}/grids"] = s => Task.FromResult(new SampleRequest($"{s.C}/grids")),
+        ["GET /api/v1/communities/{communityId:long}/grids/{gridId:long}"] = s => Task.FromResult(new SampleRequest($"{s.C}/grids/{s.Community.GridId}")),
+        ["POST /api/v1/communities/{communityId:long}/grids"] = s => Task.FromResult(new SampleRequest($"{s.C}/grids", new { name = SampleContext.Unique("g") })),
+        ["PUT /api/v1/communities/{communityId:long}/grids/{gridId:long}"] = async s =>
+            new SampleRequest($"{s.C}/grids/{await s.Test.NewGridAsync(s.Community.Id)}", new { name = SampleContext.Unique("g") }),
+        ["POST /api/v1/communities/{communityId:long}/grids/{gridId:long}/deactivate"] = async s =>
+            new SampleRequest($"{s.C}/grids/{await s.Test.NewGridAsync(s.Community.Id)}/deactivate"),
+        ["POST /api/v1/communities/{communityId:long}/grids/{gridId:long}/reactivate"] = async s =>
+            new SampleRequest($"{s.C}/grids/{await s.Test.NewGridAsync(s.Community.Id)}/reactivate"),
+        ["GET /api/v1/communities/{communityId:long}/households"] = s => Task.FromResult(new SampleRequest($"{s.C}/households?gridId={s.Community.GridId}")),
+        ["GET /api/v1/communities/{communityId:long}/households/{householdId:long}"] = async s =>
+            new SampleRequest($"{s.C}/households/{await s.Test.NewHouseholdAsync(s.Community.Id, s.Community.GridId)}"),
+        ["POST /api/v1/communities/{communityId:long}/households"] = s => Task.FromResult(new SampleRequest($"{s.C}/households",
+            new { code = SampleContext.Unique("h"), gridId = s.Community.GridId })),
+        ["PUT /api/v1/communities/{communityId:long}/households/{householdId:long}"] = async s =>
+            new SampleRequest($"{s.C}/households/{await s.Test.NewHouseholdAsync(s.Community.Id)}", new { code = SampleContext.Unique("h"), address = "矩阵路" }),
+        ["POST /api/v1/communities/{communityId:long}/households/{householdId:long}/deactivate"] = async s =>
+            new SampleRequest($"{s.C}/households/{await s.Test.NewHouseholdAsync(s.Community.Id)}/deactivate"),
+        ["POST /api/v1/communities/{communityId:long}/households/{householdId:long}/reactivate"] = async s =>
+            new SampleRequest($"{s.C}/households/{await s.Test.NewHouseholdAsync(s.Community.Id)}/reactivate"),
+        ["GET /api/v1/communities/{communityId:long}/residents"] = s => Task.FromResult(new SampleRequest($"{s.C}/residents?gridId={s.Community.GridId}")),
+        ["GET /api/v1/communities/{communityId:long}/residents/{residentId:long}"] = async s =>
+            new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}"),
+        ["POST /api/v1/communities/{communityId:long}/residents"] = s => Task.FromResult(new SampleRequest($"{s.C}/residents", new { fullName = "矩阵居民" })),
+        ["PUT /api/v1/communities/{communityId:long}/residents/{residentId:long}"] = async s =>
+            new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}", new { fullName = "矩阵居民乙", phone = "13800000000" }),
+        ["POST /api/v1/communities/{communityId:long}/residents/{residentId:long}/deactivate"] = async s =>
+            new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}/deactivate"),
+        ["POST /api/v1/communities/{communityId:long}/residents/{residentId:long}/reactivate"] = async s =>
+            new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}/reactivate"),
+        ["GET /api/v1/communities/{communityId:long}/shops"] = s => Task.FromResult(new SampleRequest($"{s.C}/shops")),
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}"),
+        ["POST /api/v1/communities/{communityId:long}/shops"] = s => Task.FromResult(new SampleRequest($"{s.C}/shops", new { name = SampleContext.Unique("s") })),
+        ["PUT /api/v1/communities/{communityId:long}/shops/{shopId:long}"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}", new { name = SampleContext.Unique("s") }),
+        ["POST /api/v1/communities/{communityId:long}/shops/{shopId:long}/deactivate"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}/deactivate"),
+        ["POST /api/v1/communities/{communityId:long}/shops/{shopId:long}/reactivate"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}/reactivate"),
+    };
+}

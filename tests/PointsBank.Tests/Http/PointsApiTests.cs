@@ -202,25 +202,49 @@ public sealed class PointsApiTests
     }
 
     [Test]
-    public async Task OpenApiDocument_ListsEveryMappedRoute()
+    public async Task OpenApiDocument_ListsEveryMappedRoute_WithItsAuthRequirement()
     {
         using var client = _app.CreateClient();
+        var mapped = _app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal) || e.RoutePattern.RawText.StartsWith("/health", StringComparison.Ordinal))
+            .Select(e => (Path: System.Text.RegularExpressions.Regex.Replace(e.RoutePattern.RawText!.TrimEnd('/'), @"\{(\w+):[^}]+\}", "{$1}"),
+                Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single().ToLowerInvariant(),
+                Public: e.Metadata.GetMetadata<PointsBank.Infrastructure.EndpointAccess>()!.IsPublic))
+            .ToList();
 
         var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
 
-        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        Assert.That(paths, Is.SupersetOf(new[]
+        var paths = document.GetProperty("paths");
+        Assert.That(mapped, Has.Count.GreaterThan(40));
+        Assert.That(document.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _), Is.True);
+        foreach (var (path, method, isPublic) in mapped)
         {
-            "/health/live", "/health/ready",
-            "/api/v1/communities/{communityId}/accounts/{accountId}/balance",
-            "/api/v1/communities/{communityId}/accounts/{accountId}/history",
-            "/api/v1/communities/{communityId}/transactions/{seq}",
-            "/api/v1/communities/{communityId}/accounts",
-            "/api/v1/communities/{communityId}/awards",
-            "/api/v1/communities/{communityId}/deductions",
-            "/api/v1/communities/{communityId}/transactions/{seq}/reversal",
-            "/api/v1/auth/token", "/api/v1/me", "/api/v1/communities/{communityId}/audit",
-        }));
+            Assert.That(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), Is.True, $"{method} {path} is missing");
+            var operation = paths.GetProperty(path).GetProperty(method);
+            Assert.That(operation.TryGetProperty("security", out _), Is.EqualTo(!isPublic), $"{method} {path}: security requirement");
+        }
+    }
+
+    [Test]
+    public async Task AuditLog_ShowsWritesAndDenials_NewestFirst_FilteredByActorAndAction()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
+        await committee.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "审计测试" }, "a-" + Guid.NewGuid()));
+        var denied = await shopkeeper.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "越权" }, "a-" + Guid.NewGuid()));
+
+        var awards = await committee.GetFromJsonAsync<JsonElement>(Api("/audit?actor=user:committee&action=AwardPoints"));
+        var denials = await committee.GetFromJsonAsync<JsonElement>(Api("/audit?actor=user:shopkeeper"));
+        var shopkeeperReads = await shopkeeper.GetAsync(Api("/audit"));
+
+        var items = awards.GetProperty("items").EnumerateArray().ToList();
+        Assert.That(denied.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(items, Is.Not.Empty);
+        Assert.That(items.Select(i => (i.GetProperty("actor").GetString(), i.GetProperty("action").GetString())), Is.All.EqualTo(("user:committee", "AwardPoints")));
+        Assert.That(items.Select(i => i.GetProperty("id").GetInt64()), Is.Ordered.Descending);
+        Assert.That(denials.GetProperty("items")[0].GetProperty("outcome").GetString(), Is.EqualTo("denied:forbidden"));
+        Assert.That(shopkeeperReads.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
     }
 
     [Test]

@@ -27,28 +27,37 @@ public sealed record AwardPoints(
 
 sealed class AwardPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
-    public async Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct)
+    public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
+        PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Award, SystemAccount.Issuance, request.Points,
+            new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category, request.IdempotencyKey, request.Reason.Trim(),
+                callers.Current.Actor, [], request.MemberId), ct);
+}
+
+/// <summary>What award and deduction requests share: their checks and their one way onto the ledger.</summary>
+internal static class PointsRequest
+{
+    /// <summary>
+    /// Posts points between a member account and a system account: an award moves them from issuance to the member,
+    /// a deduction from the member to penalty. <paramref name="entry"/> carries everything but the postings.
+    /// </summary>
+    public static async Task<Outcome<Posted>> PostAsync(DbDataSource db, Ledger.Ledger ledger, long communityId, long accountId,
+        TransactionKind kind, SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
     {
-        if (await MemberAccounts.RequireAsync(db, request.CommunityId, request.AccountId, ct) is { } failure)
+        if (await MemberAccounts.RequireAsync(db, communityId, accountId, ct) is { } failure)
         {
             return failure;
         }
-        var issuance = await ledger.SystemAccountIdAsync(request.CommunityId, SystemAccount.Issuance, ct);
-        if (issuance is null)
+        if (await ledger.SystemAccountIdAsync(communityId, counterpart, ct) is not { } system)
         {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+            return new Failure("community_not_found", $"community {communityId} does not exist");
         }
-        var result = await ledger.PostAsync(new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category,
-            request.IdempotencyKey, request.Reason.Trim(), callers.Current.Actor,
-            [new PostingLine(issuance.Value, -request.Points), new PostingLine(request.AccountId, request.Points)],
-            request.MemberId), ct);
-        return LedgerOutcomes.From(result);
+        // The debited account comes first, as docs/ledger.md lists them: issuance −p, account +p; account −p, penalty +p.
+        PostingLine[] postings = kind == TransactionKind.Award
+            ? [new PostingLine(system, -points), new PostingLine(accountId, points)]
+            : [new PostingLine(accountId, -points), new PostingLine(system, points)];
+        return LedgerOutcomes.From(await ledger.PostAsync(entry with { Postings = postings }, ct));
     }
-}
 
-/// <summary>The checks award and deduction requests share.</summary>
-internal static class PointsRequest
-{
     public static IEnumerable<FieldError> Validate(long points, long max, string reason, string category) =>
         Check.Range("points", points, 1, max)
             .Concat(Check.Text("reason", reason, Ledger.Ledger.MaxExplanationLength - 200))

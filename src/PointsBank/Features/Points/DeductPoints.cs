@@ -27,21 +27,8 @@ public sealed record DeductPoints(
 
 sealed class DeductPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
-    public async Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct)
-    {
-        if (await MemberAccounts.RequireAsync(db, request.CommunityId, request.AccountId, ct) is { } failure)
-        {
-            return failure;
-        }
-        var penalty = await ledger.SystemAccountIdAsync(request.CommunityId, SystemAccount.Penalty, ct);
-        if (penalty is null)
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var result = await ledger.PostAsync(new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category,
-            request.IdempotencyKey, request.Reason.Trim(), callers.Current.Actor,
-            [new PostingLine(request.AccountId, -request.Points), new PostingLine(penalty.Value, request.Points)],
-            request.MemberId), ct);
-        return LedgerOutcomes.From(result);
-    }
+    public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
+        PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Deduct, SystemAccount.Penalty, request.Points,
+            new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category, request.IdempotencyKey, request.Reason.Trim(),
+                callers.Current.Actor, [], request.MemberId), ct);
 }

@@ -1,11 +1,134 @@
+using System.Globalization;
+
 namespace PointsBank.Cli;
 
-/// <summary>The benchmark program (see docs/performance.md).</summary>
+/// <summary>
+/// The benchmark program (see docs/performance.md): <c>bench [--count N] [--single M] [--file path] [--quick]</c>.
+/// It measures the ledger against raw SQLite inserts of the same rows, in one run on one fresh file, and prints the
+/// ratios DESIGN.md §11 asks for with PASS or MISS beside each. Exit code 0 when it ran (a missed target is a
+/// result, not an error), 2 on bad arguments, 1 when the run itself failed.
+/// </summary>
 internal static class Bench
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("the benchmark is not written yet");
-        return Task.FromResult(2);
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"bench: {e.Message}");
+            await Console.Error.WriteLineAsync(BenchOptions.Usage);
+            return 2;
+        }
+        if (options.Help)
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+        try
+        {
+            await new BenchRun(options, Console.Out).RunAsync(CancellationToken.None);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"bench failed: {e}");
+            return 1;
+        }
+    }
+}
+
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: bench [--count N] [--single M] [--batch B] [--accounts A] [--scale S] [--file path] [--keep] [--quick] [--profile]
+          --count N     items for the batched parts (a) raw and (b) ledger           (default 200000; quick 5000)
+          --single M    items for the one-commit-per-item parts (c), (d) and each (e) (default 3000; quick 200)
+          --batch B     items per database transaction in (a), (b)                   (default 1000)
+          --accounts A  household accounts per community                             (default 1000)
+          --scale S     ledger size for the second (e) measurement                   (default 1000000; quick 50000)
+          --file path   the SQLite file to use; it is deleted first (default: a file under the temp folder)
+          --keep        keep the file afterwards (always kept when --file is given)
+          --quick       small counts for a smoke run (well under a minute)
+          --profile     also print where the ledger's time goes, per SQL statement (slows the run a little)
+        """;
+
+    public int Count { get; init; } = 200_000;
+    public int Single { get; init; } = 3_000;
+    public int Batch { get; init; } = 1_000;
+    public int Accounts { get; init; } = 1_000;
+    public int Scale { get; init; } = 1_000_000;
+
+    /// <summary>The ledger size of the first (e) measurement ("~10k entries").</summary>
+    public int SmallLedger { get; init; } = 10_000;
+
+    public string? File { get; init; }
+    public bool Keep { get; init; }
+    public bool Quick { get; init; }
+    public bool Profile { get; init; }
+    public bool Help { get; init; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var options = quick
+            ? new BenchOptions { Quick = true, Count = 5_000, Single = 200, Scale = 50_000, SmallLedger = 10_000 }
+            : new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    break;
+                case "--keep":
+                    options = options with { Keep = true };
+                    break;
+                case "--profile":
+                    options = options with { Profile = true };
+                    break;
+                case "-h" or "--help":
+                    options = options with { Help = true };
+                    break;
+                case "--count":
+                    options = options with { Count = Number(args, ref i, 1, 5_000_000) };
+                    break;
+                case "--single":
+                    options = options with { Single = Number(args, ref i, 10, 1_000_000) };
+                    break;
+                case "--batch":
+                    options = options with { Batch = Number(args, ref i, 1, PointsBank.Ledger.Ledger.MaxBatchSize) };
+                    break;
+                case "--accounts":
+                    options = options with { Accounts = Number(args, ref i, 1, 100_000) };
+                    break;
+                case "--scale":
+                    options = options with { Scale = Number(args, ref i, 1, 50_000_000) };
+                    break;
+                case "--file":
+                    options = options with { File = i + 1 < args.Length ? args[++i] : throw new ArgumentException("--file needs a path") };
+                    break;
+                default:
+                    throw new ArgumentException($"unknown argument '{args[i]}'");
+            }
+        }
+        if (options.Scale < options.SmallLedger + 2 * options.Single + 200)
+        {
+            throw new ArgumentException($"--scale must exceed the small ledger ({options.SmallLedger}) plus the (e) measurements");
+        }
+        return options;
+    }
+
+    private static int Number(string[] args, ref int i, int min, int max)
+    {
+        var name = args[i];
+        if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            || value < min || value > max)
+        {
+            throw new ArgumentException($"{name} needs a whole number from {min} to {max}");
+        }
+        return value;
     }
 }

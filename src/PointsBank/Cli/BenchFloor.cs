@@ -38,17 +38,13 @@ internal sealed class BenchFloor : IAsyncDisposable
         _tx = tx;
         long lastSeq;
         string lastHash;
+        TimeZoneInfo zone;
         await using (var reader = await Command(SqlDialect.Sqlite.Pick(SqlDialect.LockChainHead), ("@communityId", _community.Id)).ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             lastSeq = reader.GetInt64(0);
             lastHash = reader.GetString(1);
-        }
-        TimeZoneInfo zone;
-        await using (var reader = await Command(LedgerSql.SelectCommunityPolicy, ("@communityId", _community.Id)).ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            zone = Projections.Zone(reader.GetString(0));
+            zone = Projections.Zone(reader.GetString(2));
         }
         var requestHash = PointsBank.Ledger.Ledger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
             entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings);

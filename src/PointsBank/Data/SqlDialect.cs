@@ -29,12 +29,17 @@ public sealed class SqlDialect
     public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
 
+    /// <summary>Locks the community's chain head and reads it with the community's time zone and penalty policy.</summary>
     public static readonly DialectSql LockChainHead = new(
         Sqlite: """
-            SELECT last_seq AS LastSeq, last_hash AS LastHash FROM chain_heads WHERE community_id = @communityId
+            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy
+              FROM chain_heads h JOIN communities c ON c.id = h.community_id
+             WHERE h.community_id = @communityId
             """,
         SqlServer: """
-            SELECT last_seq AS LastSeq, last_hash AS LastHash FROM chain_heads WITH (UPDLOCK, HOLDLOCK) WHERE community_id = @communityId
+            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy
+              FROM chain_heads h WITH (UPDLOCK, HOLDLOCK) JOIN communities c ON c.id = h.community_id
+             WHERE h.community_id = @communityId
             """);
 
 }

@@ -17,8 +17,10 @@ namespace PointsBank.Ledger;
 /// gapless sequence number, and makes the idempotency, balance and hold checks race-free. There is no in-process
 /// lock: two app instances on one database stay correct.
 /// </remarks>
-public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clock)
+public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IAsyncDisposable
 {
+    private readonly PostingContextPool _contexts = new(db);
+
     public const int MaxKeyLength = 200;
     public const int MaxExplanationLength = 1500;
     public const int MaxCategoryLength = 64;
@@ -157,9 +159,10 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
 
     public async Task<LedgerTransaction?> GetTransactionAsync(long communityId, long seq, CancellationToken ct = default)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var session = new PostingSession(connection, null, dialect, communityId, Clock.Now(clock));
-        return await session.LoadAsync(seq, ct);
+        var context = await _contexts.RentAsync(ct);
+        var transaction = await new PostingSession(context, null, dialect, communityId, Clock.Now(clock)).LoadAsync(seq, ct);
+        await _contexts.ReturnAsync(context);
+        return transaction;
     }
 
     public async Task<AccountBalance?> GetBalanceAsync(long communityId, long accountId, CancellationToken ct = default)
@@ -310,25 +313,44 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     private async Task<T> WriteAsync<T>(long communityId, Func<PostingSession, CancellationToken, Task<T>> work,
         Func<T, bool> commit, Func<LedgerError, string, T> fail, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
-        await using var session = new PostingSession(connection, tx, dialect, communityId, Clock.Now(clock));
-        if (!await session.LockAsync(ct))
+        var context = await _contexts.RentAsync(ct);
+        try
         {
-            return fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
+            T result;
+            await using (var tx = await dialect.BeginWriteAsync(context.Connection, ct))
+            {
+                var session = new PostingSession(context, tx, dialect, communityId, Clock.Now(clock));
+                if (!await session.LockAsync(ct))
+                {
+                    result = fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
+                    await tx.RollbackAsync(ct);
+                }
+                else
+                {
+                    result = await work(session, ct);
+                    if (commit(result))
+                    {
+                        await session.FlushAsync(ct);
+                        await tx.CommitAsync(ct);
+                    }
+                    else
+                    {
+                        await tx.RollbackAsync(ct);
+                    }
+                }
+            }
+            await _contexts.ReturnAsync(context);
+            return result;
         }
-        var result = await work(session, ct);
-        if (commit(result))
+        catch
         {
-            await session.FlushAsync(ct);
-            await tx.CommitAsync(ct);
+            // A context that saw an error (a lost connection, a constraint) is not trusted again.
+            await context.DisposeAsync();
+            throw;
         }
-        else
-        {
-            await tx.RollbackAsync(ct);
-        }
-        return result;
     }
+
+    public ValueTask DisposeAsync() => _contexts.DisposeAsync();
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
     {

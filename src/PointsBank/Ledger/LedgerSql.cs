@@ -5,10 +5,6 @@ namespace PointsBank.Ledger;
 /// <summary>The ledger's statements, in the portable subset unless written per engine.</summary>
 internal static class LedgerSql
 {
-    public const string SelectCommunityPolicy = """
-        SELECT time_zone, penalty_policy FROM communities WHERE id = @communityId
-        """;
-
     public const string UpdateChainHead = """
         UPDATE chain_heads SET last_seq = @lastSeq, last_hash = @lastHash, updated_at = @now WHERE community_id = @communityId
         """;

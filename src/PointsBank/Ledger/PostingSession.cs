@@ -8,10 +8,10 @@ namespace PointsBank.Ledger;
 /// <summary>
 /// One database transaction of the ledger, holding the community's chain-head lock. Balances and aggregates are
 /// accumulated in memory and written once per account and key in <see cref="FlushAsync"/>, before the commit;
-/// commands are prepared once per session and reused, which is what keeps batches close to raw insert speed.
+/// statements come prepared from a pooled <see cref="PostingContext"/>, which is what keeps single awards and batches
+/// close to raw insert speed.
 /// </summary>
-internal sealed class PostingSession(DbConnection connection, DbTransaction? tx, SqlDialect dialect, long communityId, DateTime now)
-    : IAsyncDisposable
+internal sealed class PostingSession(PostingContext context, DbTransaction? tx, SqlDialect dialect, long communityId, DateTime now)
 {
     private sealed class AccountState
     {
@@ -24,7 +24,6 @@ internal sealed class PostingSession(DbConnection connection, DbTransaction? tx,
         public long Available => Balance - Held;
     }
 
-    private readonly Dictionary<string, DbCommand> _commands = [];
     private readonly Dictionary<long, AccountState?> _accounts = [];
     private readonly Dictionary<AggregateKey, AggregateDelta> _aggregates = [];
     private readonly Dictionary<SystemAccount, long> _systemAccounts = [];
@@ -38,21 +37,15 @@ internal sealed class PostingSession(DbConnection connection, DbTransaction? tx,
 
     public async Task<bool> LockAsync(CancellationToken ct)
     {
-        await using (var reader = await Prepared(dialect.Pick(SqlDialect.LockChainHead), ("@communityId", communityId)).ExecuteReaderAsync(ct))
+        await using var reader = await Prepared(dialect.Pick(SqlDialect.LockChainHead), ("@communityId", communityId)).ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
         {
-            if (!await reader.ReadAsync(ct))
-            {
-                return false;
-            }
-            _lastSeq = reader.GetInt64(0);
-            _lastHash = reader.GetString(1).Trim();
+            return false;
         }
-        await using (var reader = await Prepared(LedgerSql.SelectCommunityPolicy, ("@communityId", communityId)).ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            _zone = Projections.Zone(reader.GetString(0));
-            _penaltyPolicy = reader.GetString(1) == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
-        }
+        _lastSeq = reader.GetInt64(0);
+        _lastHash = reader.GetString(1).Trim();
+        _zone = Projections.Zone(reader.GetString(2));
+        _penaltyPolicy = reader.GetString(3) == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
         return true;
     }
 
@@ -271,14 +264,6 @@ internal sealed class PostingSession(DbConnection connection, DbTransaction? tx,
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var command in _commands.Values)
-        {
-            await command.DisposeAsync();
-        }
-    }
-
     private string CurrentMonth => _currentMonth ??= Projections.Month(now, _zone);
 
     private async Task<LedgerTransaction> AppendAsync(TransactionKind kind, string category, string key, string requestHash,
@@ -465,29 +450,7 @@ internal sealed class PostingSession(DbConnection connection, DbTransaction? tx,
         return count > 0;
     }
 
-    // The same statement is prepared once per session and re-bound on later calls; arguments always come in the
+    // Statements are prepared once per pooled context and re-bound on later calls; arguments always come in the
     // same order for a given statement.
-    private DbCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> args)
-    {
-        if (!_commands.TryGetValue(sql, out var command))
-        {
-            command = Ledger.Command(connection, tx, sql);
-            foreach (var (name, value) in args)
-            {
-                Ledger.Param(command, name, value);
-            }
-            _commands[sql] = command;
-            return command;
-        }
-        for (var i = 0; i < args.Length; i++)
-        {
-            var parameter = command.Parameters[i];
-            parameter.Value = args[i].Value ?? DBNull.Value;
-            if (args[i].Value is DateTime)
-            {
-                parameter.DbType = System.Data.DbType.DateTime2;
-            }
-        }
-        return command;
-    }
+    private DbCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> args) => context.Command(sql, tx, args);
 }

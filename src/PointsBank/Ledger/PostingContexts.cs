@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+
+namespace PointsBank.Ledger;
+
+/// <summary>
+/// An open connection with the ledger's statements prepared on it, reused from one ledger command to the next:
+/// preparing a dozen statements for every single award cost more than the award's own writes. This pools
+/// resources only — it locks nothing; every command still takes the community's chain-head lock in the database.
+/// </summary>
+internal sealed class PostingContext(DbConnection connection) : IAsyncDisposable
+{
+    private readonly Dictionary<string, DbCommand> _commands = [];
+
+    public DbConnection Connection { get; } = connection;
+
+    /// <summary>The statement for <paramref name="sql"/>, created and given its parameters on first use.</summary>
+    public DbCommand Command(string sql, DbTransaction? tx, ReadOnlySpan<(string Name, object? Value)> args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Ledger.Command(Connection, tx, sql);
+            foreach (var (name, value) in args)
+            {
+                Ledger.Param(command, name, value);
+            }
+            _commands[sql] = command;
+            return command;
+        }
+        command.Transaction = tx;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var parameter = command.Parameters[i];
+            parameter.Value = args[i].Value ?? DBNull.Value;
+            if (args[i].Value is DateTime)
+            {
+                // SqlClient would otherwise re-infer the legacy datetime type, which rounds milliseconds.
+                parameter.DbType = System.Data.DbType.DateTime2;
+            }
+        }
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync();
+        }
+        await Connection.DisposeAsync();
+    }
+}
+
+/// <summary>A bounded pool of <see cref="PostingContext"/>s. A context that saw an error is dropped, not returned.</summary>
+internal sealed class PostingContextPool(DbDataSource db) : IAsyncDisposable
+{
+    private const int MaxIdle = 8;
+    private readonly ConcurrentBag<PostingContext> _idle = [];
+
+    public async Task<PostingContext> RentAsync(CancellationToken ct) =>
+        _idle.TryTake(out var context) ? context : new PostingContext(await db.OpenConnectionAsync(ct));
+
+    public async ValueTask ReturnAsync(PostingContext context)
+    {
+        if (_idle.Count < MaxIdle && context.Connection.State == System.Data.ConnectionState.Open)
+        {
+            _idle.Add(context);
+            return;
+        }
+        await context.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_idle.TryTake(out var context))
+        {
+            await context.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using PointsBank.Data;
+using PointsBank.Features.Communities;
+using PointsBank.Features.Points;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Features.Points;
+
+public sealed class AwardPointsTests
+{
+    private TestDatabase _db = null!;
+    private TestCommunity _community = null!;
+
+    [SetUp]
+    public async Task Create()
+    {
+        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _community = await _db.NewCommunityAsync();
+    }
+
+    [TearDown]
+    public async Task Drop() => await _db.DisposeAsync();
+
+    [Test]
+    public async Task AwardAndDeduction_ToADeactivatedHousehold_AreRefused_ButReversalsStillCorrectThePast()
+    {
+        var household = (await _db.Mediator.Send(new AddHousehold(_community.Id, null, "三组-07"))).Value!.HouseholdId;
+        var account = (await _db.Mediator.Send(new PointsBank.Features.Accounts.OpenAccount(_community.Id, "household", household))).Value!.AccountId;
+        var award = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 10, "好人好事", "good_deed", null, "a1"));
+        await _db.Mediator.Send(new DeactivateHousehold(_community.Id, household));
+
+        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", null, "a2"));
+        var refusedDeduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, 5, "乱扔垃圾", "deduction", null, "d1"));
+        var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction.Seq, "录入错误", "r1"));
+
+        Assert.That(refused.Failure!.Code, Is.EqualTo("account_inactive"));
+        Assert.That(refusedDeduction.Failure!.Code, Is.EqualTo("account_inactive"));
+        Assert.That(reversal.Succeeded, Is.True);
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.Zero);
+    }
+
+    [Test]
+    public async Task Award_InADeactivatedCommunity_IsRefused()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        await _db.Mediator.Send(new DeactivateCommunity(_community.Id));
+
+        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", null, "a1"));
+
+        Assert.That(refused.Failure!.Code, Is.EqualTo("community_inactive"));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.Zero);
+    }
+}

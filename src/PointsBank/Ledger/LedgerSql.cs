@@ -34,7 +34,7 @@ internal static class LedgerSql
         """;
 
     public const string SelectAccountState = """
-        SELECT a.community_id, a.kind, b.balance, b.held, b.last_seq
+        SELECT a.community_id, a.kind, b.balance, b.held, b.last_seq, a.household_id, a.resident_id
           FROM accounts a JOIN balances b ON b.account_id = a.id
          WHERE a.id = @accountId
         """;
@@ -43,8 +43,8 @@ internal static class LedgerSql
         SELECT id FROM accounts WHERE community_id = @communityId AND system_code = @systemCode
         """;
 
-    public const string SelectResidentInCommunity = """
-        SELECT COUNT(*) FROM residents WHERE id = @residentId AND community_id = @communityId
+    public const string SelectMember = """
+        SELECT household_id, is_active FROM residents WHERE id = @residentId AND community_id = @communityId
         """;
 
     public const string SelectByKey = """

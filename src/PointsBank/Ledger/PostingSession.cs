@@ -19,6 +19,8 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         public required long Held;
         public required long LastSeq;
         public required bool IsSystem;
+        public required long? HouseholdId;
+        public required long? ResidentId;
         public bool Dirty;
 
         public long Available => Balance - Held;
@@ -27,7 +29,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
     private readonly Dictionary<long, AccountState?> _accounts = [];
     private readonly Dictionary<AggregateKey, AggregateDelta> _aggregates = [];
     private readonly Dictionary<SystemAccount, long> _systemAccounts = [];
-    private readonly HashSet<long> _knownResidents = [];
+
     private long _lastSeq;
     private string _lastHash = CanonicalForm.GenesisHash;
     private bool _headMoved;
@@ -64,9 +66,9 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                 return LedgerResult.Fail(LedgerError.UnknownAccount, $"account {line.AccountId} does not exist in community {communityId}");
             }
         }
-        if (entry.MemberId is { } member && !await IsResidentAsync(member, ct))
+        if (entry.MemberId is { } member && await MemberProblemAsync(member, entry.Postings, ct) is { } memberProblem)
         {
-            return LedgerResult.Fail(LedgerError.InvalidEntry, $"resident {member} does not exist in community {communityId}");
+            return LedgerResult.Fail(LedgerError.InvalidEntry, memberProblem);
         }
 
         var postings = entry.Postings;
@@ -417,6 +419,8 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                     Balance = reader.GetInt64(2),
                     Held = reader.GetInt64(3),
                     LastSeq = reader.GetInt64(4),
+                    HouseholdId = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                    ResidentId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
                 };
             }
         }
@@ -435,19 +439,34 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         return id;
     }
 
-    private async Task<bool> IsResidentAsync(long residentId, CancellationToken ct)
+    // The member who earned or lost the points must be an active resident behind one of the transaction's member
+    // accounts: a member of the household, or the person. Anything else would corrupt per-person rankings.
+    private async Task<string?> MemberProblemAsync(long residentId, IReadOnlyList<PostingLine> postings, CancellationToken ct)
     {
-        if (_knownResidents.Contains(residentId))
+        long? household;
+        bool active;
+        await using (var reader = await Prepared(LedgerSql.SelectMember, ("@residentId", residentId), ("@communityId", communityId)).ExecuteReaderAsync(ct))
         {
-            return true;
+            if (!await reader.ReadAsync(ct))
+            {
+                return $"resident {residentId} does not exist in community {communityId}";
+            }
+            household = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+            active = Convert.ToBoolean(reader.GetValue(1), CultureInfo.InvariantCulture);
         }
-        var count = Convert.ToInt64(await Prepared(LedgerSql.SelectResidentInCommunity, ("@residentId", residentId), ("@communityId", communityId))
-            .ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-        if (count > 0)
+        if (!active)
         {
-            _knownResidents.Add(residentId);
+            return $"resident {residentId} is deactivated";
         }
-        return count > 0;
+        foreach (var line in postings)
+        {
+            var account = _accounts[line.AccountId]!;
+            if ((account.HouseholdId is { } accountHousehold && accountHousehold == household) || account.ResidentId == residentId)
+            {
+                return null;
+            }
+        }
+        return $"resident {residentId} is not a member of the household or person whose account this is";
     }
 
     // Statements are prepared once per pooled context and re-bound on later calls; arguments always come in the

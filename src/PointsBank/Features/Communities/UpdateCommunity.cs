@@ -8,7 +8,9 @@ namespace PointsBank.Features.Communities;
 
 /// <summary>
 /// Replaces the community's editable settings: name, time zone, account mode (以户 / 以人) and penalty policy. The
-/// code is its permanent identity and does not change. Admins of the community, and system administrators.
+/// code is its permanent identity and does not change. The time zone is fixed once the ledger has a transaction:
+/// months of the monthly aggregates (and so rankings and verify) are counted in it. Admins of the community, and
+/// system administrators.
 /// </summary>
 [Allow(Role.Admin)]
 public sealed record UpdateCommunity(long CommunityId, string Name, string TimeZone, string AccountMode, string PenaltyPolicy)
@@ -27,7 +29,9 @@ sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerC
 
     public Task<Outcome<CommunityView>> Handle(UpdateCommunity request, CancellationToken ct) =>
         Roster.ChangeAsync<CommunityView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Communities,
-            request.CommunityId, request.CommunityId, RosterChange.Update, Roster.NoCheck, Update, new
+            request.CommunityId, request.CommunityId, RosterChange.Update, (connection, tx, before) =>
+                before.TimeZone == request.TimeZone ? Task.FromResult<Failure?>(null) : RefuseIfPostedAsync(connection, tx, request.CommunityId, ct),
+            Update, new
             {
                 id = request.CommunityId,
                 name = request.Name.Trim(),
@@ -35,4 +39,15 @@ sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerC
                 accountMode = request.AccountMode,
                 penaltyPolicy = request.PenaltyPolicy,
             }, ct);
+
+    // Takes the chain-head lock, so no transaction can be posted between this check and the update.
+    private async Task<Failure?> RefuseIfPostedAsync(DbConnection connection, DbTransaction tx, long communityId, CancellationToken ct)
+    {
+        await using var command = Ledger.Ledger.Command(connection, tx, dialect.Pick(SqlDialect.LockChainHead));
+        Ledger.Ledger.Param(command, "@communityId", communityId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && reader.GetInt64(0) > 0
+            ? new Failure("time_zone_locked", $"community {communityId} already has ledger entries; their months were counted in its time zone")
+            : null;
+    }
 }

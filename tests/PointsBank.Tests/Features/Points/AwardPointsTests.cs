@@ -49,4 +49,39 @@ public sealed class AwardPointsTests
         Assert.That(refused.Failure!.Code, Is.EqualTo("community_inactive"));
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.Zero);
     }
+
+    [Test]
+    public async Task Award_CreditedToAResidentOutsideTheAccountsHousehold_IsRefused()
+    {
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        var (_, stranger) = await _community.NewHouseholdAccountAsync();
+
+        var own = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", member, "m1"));
+        var other = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", stranger, "m2"));
+        await _db.Mediator.Send(new DeactivateResident(_community.Id, member));
+        var deactivated = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", member, "m3"));
+
+        Assert.That(own.Succeeded, Is.True);
+        Assert.That(other.Failure!.Code, Is.EqualTo("invalid_entry"));
+        Assert.That(other.Failure.Detail, Does.Contain("not a member"));
+        Assert.That(deactivated.Failure!.Code, Is.EqualTo("invalid_entry"));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task CommunityTimeZone_IsFixedOnceTheLedgerHasEntries()
+    {
+        var fresh = await _db.NewCommunityAsync();
+        var before = await _db.Mediator.Send(new UpdateCommunity(fresh.Id, "新村", "Asia/Urumqi", "household", "cap"));
+        var (account, _) = await fresh.NewHouseholdAccountAsync();
+        await fresh.PostAsync(fresh.Award(account, 1));
+
+        var after = await _db.Mediator.Send(new UpdateCommunity(fresh.Id, "新村", "Asia/Shanghai", "household", "cap"));
+        var renamed = await _db.Mediator.Send(new UpdateCommunity(fresh.Id, "新村二", "Asia/Urumqi", "household", "cap"));
+
+        Assert.That(before.Succeeded, Is.True, "no entries yet: the time zone may change");
+        Assert.That(after.Failure!.Code, Is.EqualTo("time_zone_locked"));
+        Assert.That(renamed.Succeeded, Is.True, "other settings still change");
+        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+    }
 }

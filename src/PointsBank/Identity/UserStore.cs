@@ -22,6 +22,9 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
 
     private static readonly PasswordHasher<UserRecord> Hasher = new();
 
+    // Checked when there is no real hash to check, so an unknown username costs as long as a wrong password.
+    private static readonly string DummyHash = Hasher.HashPassword(null!, "no such user, no such password");
+
     private const string SelectByName = """
         SELECT id AS Id, username AS Username, display_name AS DisplayName, password_hash AS PasswordHash,
                is_active AS IsActive, failed_logins AS FailedLogins, locked_until AS LockedUntil
@@ -39,9 +42,15 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
           FROM user_roles WHERE user_id = @userId AND revoked_at IS NULL
         """;
 
+    // One statement, so concurrent wrong guesses count every failure and none can clear a lock another has set.
     private const string RecordFailure = """
-        UPDATE users SET failed_logins = failed_logins + 1, locked_until = @lockedUntil WHERE id = @id
+        UPDATE users
+           SET failed_logins = failed_logins + 1,
+               locked_until = CASE WHEN failed_logins + 1 >= @maxFailures THEN @lockUntil ELSE locked_until END
+         WHERE id = @id
         """;
+
+    private const string LockedUntil = "SELECT locked_until FROM users WHERE id = @id";
 
     private const string ResetFailures = "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id";
 
@@ -121,20 +130,22 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
         var now = Clock.Now(clock);
         if (user is null || !user.IsActive || user.PasswordHash is null)
         {
+            Hasher.VerifyHashedPassword(null!, DummyHash, password);
             return (SignInResult.InvalidCredentials, null);
         }
         if (user.LockedUntil is { } until && until > now)
         {
+            Hasher.VerifyHashedPassword(null!, DummyHash, password);
             return (SignInResult.LockedOut, null);
         }
         await using var connection = await db.OpenConnectionAsync(ct);
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         if (verdict == PasswordVerificationResult.Failed)
         {
-            var lockNow = user.FailedLogins + 1 >= MaxFailedLogins;
             await connection.ExecuteAsync(new CommandDefinition(RecordFailure,
-                new { id = user.Id, lockedUntil = lockNow ? now + LockoutDuration : (DateTime?)null }, cancellationToken: ct));
-            return (lockNow ? SignInResult.LockedOut : SignInResult.InvalidCredentials, null);
+                new { id = user.Id, maxFailures = MaxFailedLogins, lockUntil = now + LockoutDuration }, cancellationToken: ct));
+            var lockedUntil = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(LockedUntil, new { id = user.Id }, cancellationToken: ct));
+            return (lockedUntil is { } locked && Clock.AsUtc(locked) > now ? SignInResult.LockedOut : SignInResult.InvalidCredentials, null);
         }
         await connection.ExecuteAsync(new CommandDefinition(ResetFailures, new { id = user.Id }, cancellationToken: ct));
         return (SignInResult.Succeeded, user);

@@ -160,9 +160,17 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     public async Task<LedgerTransaction?> GetTransactionAsync(long communityId, long seq, CancellationToken ct = default)
     {
         var context = await _contexts.RentAsync(ct);
-        var transaction = await new PostingSession(context, null, dialect, communityId, Clock.Now(clock)).LoadAsync(seq, ct);
-        await _contexts.ReturnAsync(context);
-        return transaction;
+        try
+        {
+            var transaction = await new PostingSession(context, null, dialect, communityId, Clock.Now(clock)).LoadAsync(seq, ct);
+            await _contexts.ReturnAsync(context);
+            return transaction;
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task<AccountBalance?> GetBalanceAsync(long communityId, long accountId, CancellationToken ct = default)

@@ -13,7 +13,7 @@ public sealed record SignIn(string Username, [property: Secret] string Password)
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64).Concat(Check.Text("password", Password, 200));
 
     internal static Failure Failure(SignInResult result, string username) => result == SignInResult.LockedOut
-        ? new Failure("account_locked", $"'{username}' is locked after {UserStore.MaxFailedLogins} wrong passwords; try again in {UserStore.LockoutDuration.TotalMinutes} minutes")
+        ? new Failure("account_locked", $"locked after {UserStore.MaxFailedLogins} wrong passwords; try again in {UserStore.LockoutDuration.TotalMinutes} minutes")
         : new Failure("invalid_credentials", "wrong username or password");
 }
 

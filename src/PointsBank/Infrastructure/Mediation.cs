@@ -65,6 +65,10 @@ public sealed class ValidationBehavior<TRequest, TResponse> : IPipelineBehavior<
 {
     public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
+        if (request is IIdempotent idempotent && !IdempotencyKeys.IsValid(idempotent.IdempotencyKey))
+        {
+            throw new IdempotencyKeyRequiredException(typeof(TRequest).Name);
+        }
         if (request is IValidated validated)
         {
             var errors = validated.Validate().ToList();

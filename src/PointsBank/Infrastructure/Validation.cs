@@ -9,7 +9,7 @@ public interface IValidated
     IEnumerable<FieldError> Validate();
 }
 
-public sealed class RequestValidationException(string requestName, IReadOnlyList<FieldError> errors)
+public class RequestValidationException(string requestName, IReadOnlyList<FieldError> errors)
     : Exception($"{requestName} is invalid: {string.Join("; ", errors.Select(e => $"{e.Field}: {e.En}"))}")
 {
     public IReadOnlyList<FieldError> Errors { get; } = errors;

@@ -129,6 +129,22 @@ public sealed class PointsApiTests
         Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("idempotency_key_required"));
     }
 
+    [Test]
+    public async Task MissingIdempotencyKey_FromCallersWhoMayNotWrite_IsStill401Or403_AndAudited()
+    {
+        using var anonymous = _app.CreateClient();
+        using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
+
+        var anonymousResponse = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "x" }, key: null));
+        var shopkeeperResponse = await shopkeeper.SendAsync(Post(Api("/deductions"), new { accountId = _account, points = 1, reason = "x" }, key: null));
+
+        Assert.That(anonymousResponse.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(shopkeeperResponse.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        using var committee = await _app.ClientAsAsync("committee");
+        var audit = await committee.GetFromJsonAsync<JsonElement>(Api("/audit?actor=user:shopkeeper&action=DeductPoints"));
+        Assert.That(audit.GetProperty("items")[0].GetProperty("outcome").GetString(), Is.EqualTo("denied:forbidden"));
+    }
+
     [TestCase(null, "请求内容有误", "必须在 1 到 100000 之间")]
     [TestCase("zh-CN,zh;q=0.9", "请求内容有误", "必须在 1 到 100000 之间")]
     [TestCase("en-US,en;q=0.9", "The request is invalid", "must be between 1 and 100000")]

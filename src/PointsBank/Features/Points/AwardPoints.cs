@@ -18,7 +18,7 @@ public sealed record AwardPoints(
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped
+    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 

@@ -52,28 +52,27 @@ internal static class PointsEndpoints
             .Sends<OpenAccount>()
             .WithSummary("Open a household, person or shop account");
 
-        var ledgerWrites = group.MapGroup("").AddEndpointFilter<IdempotencyKeyFilter>();
-
-        ledgerWrites.MapPost("/awards",
+        // Idempotency-Key is required by the requests themselves (after authorization), not by a filter before it.
+        group.MapPost("/awards",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, AwardBody body,
-                [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
+                [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Posted(http, communityId, await sender.Send(new AwardPoints(communityId, body.AccountId, body.Points, body.Reason,
-                    body.Category ?? Categories.GoodDeed, body.MemberId, idempotencyKey!), ct)))
+                    body.Category ?? Categories.GoodDeed, body.MemberId, idempotencyKey ?? ""), ct)))
             .Sends<AwardPoints>()
             .WithSummary("Award points with an explicit amount and reason (Idempotency-Key required)");
 
-        ledgerWrites.MapPost("/deductions",
+        group.MapPost("/deductions",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, DeductBody body,
-                [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
+                [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Posted(http, communityId, await sender.Send(new DeductPoints(communityId, body.AccountId, body.Points, body.Reason,
-                    body.Category ?? Categories.Deduction, body.MemberId, idempotencyKey!), ct)))
+                    body.Category ?? Categories.Deduction, body.MemberId, idempotencyKey ?? ""), ct)))
             .Sends<DeductPoints>()
             .WithSummary("Deduct points; capped at the available balance under the default policy (Idempotency-Key required)");
 
-        ledgerWrites.MapPost("/transactions/{seq:long}/reversal",
+        group.MapPost("/transactions/{seq:long}/reversal",
             async Task<Results<Created<TransactionView>, Ok<TransactionView>, ProblemHttpResult>> (long communityId, long seq, ReverseBody body,
-                [FromHeader(Name = IdempotencyKeyFilter.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
-                Posted(http, communityId, await sender.Send(new ReverseTransaction(communityId, seq, body.Reason, idempotencyKey!), ct)))
+                [FromHeader(Name = IdempotencyKeys.Header)] string? idempotencyKey, IMediator sender, HttpContext http, CancellationToken ct) =>
+                Posted(http, communityId, await sender.Send(new ReverseTransaction(communityId, seq, body.Reason, idempotencyKey ?? ""), ct)))
             .Sends<ReverseTransaction>()
             .WithSummary("Reverse a transaction once, with a reason (Idempotency-Key required)");
 
@@ -91,7 +90,7 @@ internal static class PointsEndpoints
         var (transaction, replayed) = outcome.Value!;
         if (replayed)
         {
-            http.Response.Headers[IdempotencyKeyFilter.ReplayedHeader] = "true";
+            http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
             return TypedResults.Ok(transaction);
         }
         return TypedResults.Created($"/api/v1/communities/{communityId}/transactions/{transaction.Seq}", transaction);

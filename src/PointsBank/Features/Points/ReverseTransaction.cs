@@ -7,7 +7,7 @@ namespace PointsBank.Features.Points;
 /// <summary>Corrects a mistaken transaction with a reversal that references it. Needs a reason; happens once.</summary>
 [Allow(Role.Committee)]
 public sealed record ReverseTransaction(long CommunityId, long Seq, string Reason, string IdempotencyKey)
-    : IRequest<Outcome<Posted>>, IValidated, ICommunityScoped
+    : IRequest<Outcome<Posted>>, IValidated, ICommunityScoped, IIdempotent
 {
     public IEnumerable<FieldError> Validate() => Check.Positive("seq", Seq).Concat(Check.Text("reason", Reason, 500));
 }

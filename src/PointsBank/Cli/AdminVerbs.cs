@@ -20,6 +20,8 @@ internal static class AdminVerbs
           revoke        --username U --community ID --role ROLE
           issue-token   --username U [--name NAME] [--days N]            prints the token once
           revoke-token  --id TOKEN_ID
+          deactivate-user --username U                                   sign-in and every token stop at once
+          reactivate-user --username U
         roles: admin, committee, reviewer, inspector, organizer, shopkeeper
         Without --password the password is read from standard input (one line), so it stays out of the shell history.
         """;
@@ -70,6 +72,10 @@ internal static class AdminVerbs
                     return Report(await mediator.Send(new IssueTokenFor(Need("username"), options.GetValueOrDefault("name", "cli"),
                             int.Parse(options.GetValueOrDefault("days", "90"), System.Globalization.CultureInfo.InvariantCulture))),
                         t => $"token id {t.TokenId} for {t.Username}, expires {t.ExpiresAt:yyyy-MM-dd HH:mm}Z (shown once, store it now):\n{t.Token}") ?? 0;
+                case "deactivate-user":
+                    return Report(await mediator.Send(new DeactivateUser(Need("username"))), u => $"{u.Username} is deactivated") ?? 0;
+                case "reactivate-user":
+                    return Report(await mediator.Send(new ReactivateUser(Need("username"))), u => $"{u.Username} is active again") ?? 0;
                 case "revoke-token":
                     return Report(await mediator.Send(new RevokeToken(long.Parse(Need("id"), System.Globalization.CultureInfo.InvariantCulture))),
                         t => $"token {t.TokenId} revoked") ?? 0;

@@ -193,6 +193,13 @@ public sealed partial class AuthorizationMatrixTests
     private async Task<long> NewHouseholdAsync(long communityId, long? gridId = null) =>
         (await Cli(new AddHousehold(communityId, gridId, SampleContext.Unique("h")))).Value!.HouseholdId;
 
+    private async Task<string> NewUserAsync()
+    {
+        var username = SampleContext.Unique("u");
+        await Cli(new PointsBank.Features.Users.CreateUser(username, "矩阵用户", "a-long-password"));
+        return username;
+    }
+
     private async Task<long> NewGridAsync(long communityId) => (await Cli(new AddGrid(communityId, SampleContext.Unique("g")))).Value!.GridId;
 
     /// <summary>A resident of a household in the community's sample grid (so the grid-limited inspector may see it).</summary>
@@ -250,6 +257,11 @@ public sealed partial class AuthorizationMatrixTests
             new { username = SampleContext.Unique("u"), displayName = "新用户", password = "a-long-password" })),
         ["POST /api/v1/communities"] = s => Task.FromResult(new SampleRequest("/api/v1/communities",
             new { code = SampleContext.Unique("c"), name = "新社区" })),
+        ["POST /api/v1/users/{username}/deactivate"] = async s =>
+            new SampleRequest($"/api/v1/users/{await s.Test.NewUserAsync()}/deactivate"),
+        ["POST /api/v1/users/{username}/reactivate"] = async s =>
+            new SampleRequest($"/api/v1/users/{await s.Test.NewUserAsync()}/reactivate"),
+        ["GET /api/v1/audit"] = _ => Task.FromResult(new SampleRequest("/api/v1/audit")),
         ["GET /api/v1/communities/{communityId:long}/users"] = s => Task.FromResult(new SampleRequest($"{s.C}/users")),
         ["POST /api/v1/communities/{communityId:long}/users"] = s => Task.FromResult(new SampleRequest($"{s.C}/users",
             new { username = SampleContext.Unique("u"), displayName = "新委员", password = "a-long-password", role = "reviewer" })),

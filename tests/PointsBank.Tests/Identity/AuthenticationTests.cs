@@ -188,6 +188,30 @@ public sealed class AuthenticationTests
     }
 
     [Test]
+    public async Task DeactivatedUser_LosesTokensAndSignIn_AtOnce_AndIsSeenInTheInstallationAudit()
+    {
+        var (username, password) = await NewCommitteeUserAsync();
+        var (_, token) = await TokenAsync(username, password);
+        using var client = With(token);
+        using var systemAdmin = await _app.ClientAsAsync("admin");
+
+        var deactivate = await systemAdmin.PostAsync($"/api/v1/users/{username}/deactivate", null);
+        var withOldToken = await client.GetAsync(Balance);
+        var newToken = await RequestTokenAsync(username, password);
+        var audit = await systemAdmin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?action=CreateToken");
+        var reactivate = await systemAdmin.PostAsync($"/api/v1/users/{username}/reactivate", null);
+        var afterReactivation = await client.GetAsync(Balance);
+
+        Assert.That(deactivate.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(withOldToken.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(newToken.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(audit.GetProperty("items")[0].GetProperty("outcome").GetString(), Is.EqualTo("failed:invalid_credentials"),
+            "sign-in attempts belong to no community; system admins see them");
+        Assert.That(reactivate.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(afterReactivation.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
     public async Task DeactivatedRole_StopsWorkingAtOnce()
     {
         var (username, password) = await NewCommitteeUserAsync();

@@ -20,6 +20,16 @@ internal static class UsersEndpoints
             .Sends<CreateUser>().WithTags("Users")
             .WithSummary("Create a user without roles (system administrators)");
 
+        routes.MapPost("/api/v1/users/{username}/deactivate", async Task<Results<Ok<UserActivity>, ProblemHttpResult>> (string username,
+                IMediator sender, HttpContext http, CancellationToken ct) => Problems.Reply(http, await sender.Send(new DeactivateUser(username), ct)))
+            .Sends<DeactivateUser>().WithTags("Users")
+            .WithSummary("Deactivate a user: sign-in and every token stop at once (system administrators)");
+
+        routes.MapPost("/api/v1/users/{username}/reactivate", async Task<Results<Ok<UserActivity>, ProblemHttpResult>> (string username,
+                IMediator sender, HttpContext http, CancellationToken ct) => Problems.Reply(http, await sender.Send(new ReactivateUser(username), ct)))
+            .Sends<ReactivateUser>().WithTags("Users")
+            .WithSummary("Let a deactivated user sign in again (system administrators)");
+
         var community = routes.MapGroup("/api/v1/communities/{communityId:long}").WithTags("Users");
 
         community.MapGet("/users", async Task<Results<Ok<IReadOnlyList<CommunityUser>>, ProblemHttpResult>> (long communityId, IMediator sender,

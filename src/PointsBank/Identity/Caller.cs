@@ -27,8 +27,6 @@ public sealed record Caller(CallerKind Kind, long? UserId, string Name, IReadOnl
 
     public bool IsSystemAdmin => Grants.Any(g => g.CommunityId is null && g.Role == Role.Admin);
 
-    public bool HasAnyRoleIn(long communityId) => Grants.Any(g => g.CommunityId == communityId);
-
     public bool Holds(long communityId, Role role) => Grants.Any(g => g.CommunityId == communityId && g.Role == role);
 }
 

@@ -33,15 +33,4 @@ public static class Roles
 
     public static bool TryParse(string? value, out Role role) =>
         Enum.TryParse(value, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(value, out _);
-
-    public static string ChineseName(this Role role) => role switch
-    {
-        Role.Admin => "管理员",
-        Role.Committee => "两委",
-        Role.Reviewer => "评议员",
-        Role.Inspector => "网格员",
-        Role.Organizer => "志愿活动组织者",
-        Role.Shopkeeper => "店员",
-        _ => role.ToString(),
-    };
 }

@@ -372,12 +372,17 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
+        Bind(parameter, value);
+        command.Parameters.Add(parameter);
+    }
+
+    /// <summary>Sets a parameter's value; times go as datetime2, since SqlClient would otherwise send the legacy datetime type, which rounds milliseconds.</summary>
+    internal static void Bind(DbParameter parameter, object? value)
+    {
         parameter.Value = value ?? DBNull.Value;
         if (value is DateTime)
         {
-            // SqlClient would otherwise send the legacy datetime type, which rounds milliseconds.
             parameter.DbType = System.Data.DbType.DateTime2;
         }
-        command.Parameters.Add(parameter);
     }
 }

@@ -30,13 +30,7 @@ internal sealed class PostingContext(DbConnection connection) : IAsyncDisposable
         command.Transaction = tx;
         for (var i = 0; i < args.Length; i++)
         {
-            var parameter = command.Parameters[i];
-            parameter.Value = args[i].Value ?? DBNull.Value;
-            if (args[i].Value is DateTime)
-            {
-                // SqlClient would otherwise re-infer the legacy datetime type, which rounds milliseconds.
-                parameter.DbType = System.Data.DbType.DateTime2;
-            }
+            Ledger.Bind(command.Parameters[i], args[i].Value);
         }
         return command;
     }

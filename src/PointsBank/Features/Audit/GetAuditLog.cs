@@ -26,7 +26,7 @@ public sealed record GetAuditLog(long CommunityId, string? Actor, string? Action
     : IRequest<Outcome<AuditPage>>, IValidated, IQuery, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() =>
-        Check.Range("page", Page, 1, 100_000).Concat(Check.Range("pageSize", PageSize, 1, 100))
+        Paging.Validate(Page, PageSize)
             .Concat(Check.Text("actor", Actor, 200, required: false)).Concat(Check.Text("action", Action, 100, required: false));
 }
 
@@ -76,7 +76,7 @@ sealed class GetAuditLogHandler(DbDataSource db, SqlDialect dialect)
             actor = string.IsNullOrWhiteSpace(actor) ? null : actor.Trim(),
             action = string.IsNullOrWhiteSpace(action) ? null : action.Trim(),
             take = pageSize,
-            skip = (long)(page - 1) * pageSize,
+            skip = Paging.Skip(page, pageSize),
         }, cancellationToken: ct));
         return new AuditPage(page, pageSize, rows.Select(r => r with { OccurredAt = Clock.AsUtc(r.OccurredAt) }).ToList());
     }

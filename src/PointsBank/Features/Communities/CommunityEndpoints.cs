@@ -40,7 +40,7 @@ internal static class CommunityEndpoints
         community.MapGet("/changes", async Task<Results<Ok<RosterPage<EntityChange>>, ProblemHttpResult>> (long communityId, string? entity,
                 long? entityId, int? page, int? pageSize, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Problems.Reply(http, await sender.Send(new GetChangeHistory(communityId, entity, entityId, page ?? 1,
-                    pageSize ?? RosterPaging.DefaultPageSize), ct)))
+                    pageSize ?? Paging.DefaultPageSize), ct)))
             .Sends<GetChangeHistory>()
             .WithSummary("History of roster changes, newest first, with each row before and after (filter by entity and entityId)");
     }
@@ -75,7 +75,7 @@ internal static class CommunityEndpoints
         community.MapGet("/grids", async Task<Results<Ok<RosterPage<GridView>>, ProblemHttpResult>> (long communityId, bool? includeInactive,
                 int? page, int? pageSize, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Problems.Reply(http, await sender.Send(new ListGrids(communityId, includeInactive ?? false, page ?? 1,
-                    pageSize ?? RosterPaging.DefaultPageSize), ct)))
+                    pageSize ?? Paging.DefaultPageSize), ct)))
             .Sends<ListGrids>()
             .WithSummary("Grids (active only unless includeInactive; paged, pageSize at most 100)");
 
@@ -115,7 +115,7 @@ internal static class CommunityEndpoints
         community.MapGet("/households", async Task<Results<Ok<RosterPage<HouseholdView>>, ProblemHttpResult>> (long communityId, long? gridId,
                 bool? includeInactive, int? page, int? pageSize, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Problems.Reply(http, await sender.Send(new ListHouseholds(communityId, gridId, includeInactive ?? false, page ?? 1,
-                    pageSize ?? RosterPaging.DefaultPageSize), ct)))
+                    pageSize ?? Paging.DefaultPageSize), ct)))
             .Sends<ListHouseholds>()
             .WithSummary("Households by door-plate code, optionally of one grid (active only unless includeInactive; paged)");
 
@@ -157,7 +157,7 @@ internal static class CommunityEndpoints
         community.MapGet("/residents", async Task<Results<Ok<RosterPage<ResidentView>>, ProblemHttpResult>> (long communityId, long? gridId,
                 long? householdId, bool? includeInactive, int? page, int? pageSize, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Problems.Reply(http, await sender.Send(new ListResidents(communityId, gridId, householdId, includeInactive ?? false, page ?? 1,
-                    pageSize ?? RosterPaging.DefaultPageSize), ct)))
+                    pageSize ?? Paging.DefaultPageSize), ct)))
             .Sends<ListResidents>()
             .WithSummary("Residents, optionally of one grid or household; names masked and phones withheld except for committee and admins");
 
@@ -199,7 +199,7 @@ internal static class CommunityEndpoints
         community.MapGet("/shops", async Task<Results<Ok<RosterPage<ShopView>>, ProblemHttpResult>> (long communityId, bool? includeInactive,
                 int? page, int? pageSize, IMediator sender, HttpContext http, CancellationToken ct) =>
                 Problems.Reply(http, await sender.Send(new ListShops(communityId, includeInactive ?? false, page ?? 1,
-                    pageSize ?? RosterPaging.DefaultPageSize), ct)))
+                    pageSize ?? Paging.DefaultPageSize), ct)))
             .Sends<ListShops>()
             .WithSummary("Shops (active only unless includeInactive; paged, pageSize at most 100)");
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Identity;
@@ -18,7 +17,7 @@ public sealed record EntityChange(long Id, string Entity, long EntityId, string 
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record GetChangeHistory(long CommunityId, string? Entity = null, long? EntityId = null, int Page = 1,
-    int PageSize = RosterPaging.DefaultPageSize) : IRequest<Outcome<RosterPage<EntityChange>>>, IValidated, IQuery, ICommunityScoped
+    int PageSize = Paging.DefaultPageSize) : IRequest<Outcome<RosterPage<EntityChange>>>, IValidated, IQuery, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate()
     {
@@ -35,7 +34,7 @@ public sealed record GetChangeHistory(long CommunityId, string? Entity = null, l
                 yield return new FieldError("entityId", "按编号查询时须同时指定 entity", "needs 'entity' as well");
             }
         }
-        foreach (var e in RosterPaging.Validate(Page, PageSize)) yield return e;
+        foreach (var e in Paging.Validate(Page, PageSize)) yield return e;
     }
 }
 
@@ -78,24 +77,19 @@ sealed class GetChangeHistoryHandler(DbDataSource db, SqlDialect dialect) : IReq
 
     public async Task<Outcome<RosterPage<EntityChange>>> Handle(GetChangeHistory request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (await Roster.CommunityActiveAsync(connection, null, request.CommunityId, ct) is null)
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
         ChangeLog.TryParseEntity(request.Entity, out var entity);
-        var args = new
+        var page = await Roster.PageAsync<Row>(db, dialect, request.CommunityId, Count, Page, new
         {
             communityId = request.CommunityId,
             entity = request.Entity is null ? null : entity.ToDb(),
             entityId = request.EntityId,
             take = request.PageSize,
-            skip = RosterPaging.Skip(request.Page, request.PageSize),
-        };
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        return new RosterPage<EntityChange>(request.Page, request.PageSize, total, rows.Select(r => new EntityChange(r.Id, r.Entity, r.EntityId,
-            r.Change, r.Actor, Clock.AsUtc(r.ChangedAt), Parse(r.BeforeJson), Parse(r.AfterJson))).ToList());
+            skip = Paging.Skip(request.Page, request.PageSize),
+        }, ct);
+        return page.Succeeded
+            ? new RosterPage<EntityChange>(request.Page, request.PageSize, page.Value.Total, page.Value.Rows.Select(r => new EntityChange(r.Id,
+                r.Entity, r.EntityId, r.Change, r.Actor, Clock.AsUtc(r.ChangedAt), Parse(r.BeforeJson), Parse(r.AfterJson))).ToList())
+            : page.Failure!;
     }
 
     private static JsonElement? Parse(string? json)

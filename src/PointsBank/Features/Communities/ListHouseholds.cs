@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Identity;
@@ -13,9 +12,9 @@ namespace PointsBank.Features.Communities;
 /// </summary>
 [Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
 public sealed record ListHouseholds(long CommunityId, long? GridId = null, bool IncludeInactive = false, int Page = 1,
-    int PageSize = RosterPaging.DefaultPageSize) : IRequest<Outcome<RosterPage<HouseholdView>>>, IValidated, IQuery, IGridScoped
+    int PageSize = Paging.DefaultPageSize) : IRequest<Outcome<RosterPage<HouseholdView>>>, IValidated, IQuery, IGridScoped
 {
-    public IEnumerable<FieldError> Validate() => RosterPaging.Validate(Page, PageSize);
+    public IEnumerable<FieldError> Validate() => Paging.Validate(Page, PageSize);
 }
 
 sealed class ListHouseholdsHandler(DbDataSource db, SqlDialect dialect) : IRequestHandler<ListHouseholds, Outcome<RosterPage<HouseholdView>>>
@@ -43,21 +42,16 @@ sealed class ListHouseholdsHandler(DbDataSource db, SqlDialect dialect) : IReque
 
     public async Task<Outcome<RosterPage<HouseholdView>>> Handle(ListHouseholds request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (await Roster.CommunityActiveAsync(connection, null, request.CommunityId, ct) is null)
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var args = new
+        var page = await Roster.PageAsync<HouseholdView>(db, dialect, request.CommunityId, Count, Page, new
         {
             communityId = request.CommunityId,
             gridId = request.GridId,
             includeInactive = request.IncludeInactive,
             take = request.PageSize,
-            skip = RosterPaging.Skip(request.Page, request.PageSize),
-        };
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
-        var items = await connection.QueryAsync<HouseholdView>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        return new RosterPage<HouseholdView>(request.Page, request.PageSize, total, items.ToList());
+            skip = Paging.Skip(request.Page, request.PageSize),
+        }, ct);
+        return page.Succeeded
+            ? new RosterPage<HouseholdView>(request.Page, request.PageSize, page.Value.Total, page.Value.Rows)
+            : page.Failure!;
     }
 }

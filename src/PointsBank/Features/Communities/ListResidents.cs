@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Identity;
@@ -14,9 +13,9 @@ namespace PointsBank.Features.Communities;
 /// </summary>
 [Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
 public sealed record ListResidents(long CommunityId, long? GridId = null, long? HouseholdId = null, bool IncludeInactive = false, int Page = 1,
-    int PageSize = RosterPaging.DefaultPageSize) : IRequest<Outcome<RosterPage<ResidentView>>>, IValidated, IQuery, IGridScoped
+    int PageSize = Paging.DefaultPageSize) : IRequest<Outcome<RosterPage<ResidentView>>>, IValidated, IQuery, IGridScoped
 {
-    public IEnumerable<FieldError> Validate() => RosterPaging.Validate(Page, PageSize);
+    public IEnumerable<FieldError> Validate() => Paging.Validate(Page, PageSize);
 }
 
 sealed class ListResidentsHandler(DbDataSource db, SqlDialect dialect, CallerContext callers)
@@ -58,23 +57,17 @@ sealed class ListResidentsHandler(DbDataSource db, SqlDialect dialect, CallerCon
 
     public async Task<Outcome<RosterPage<ResidentView>>> Handle(ListResidents request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (await Roster.CommunityActiveAsync(connection, null, request.CommunityId, ct) is null)
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var args = new
+        var page = await Roster.PageAsync<ResidentRow>(db, dialect, request.CommunityId, Count, Page, new
         {
             communityId = request.CommunityId,
             gridId = request.GridId,
             householdId = request.HouseholdId,
             includeInactive = request.IncludeInactive,
             take = request.PageSize,
-            skip = RosterPaging.Skip(request.Page, request.PageSize),
-        };
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
-        var rows = await connection.QueryAsync<ResidentRow>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        var personalData = PersonalData.Visible(callers.Current, request.CommunityId);
-        return new RosterPage<ResidentView>(request.Page, request.PageSize, total, rows.Select(r => r.View(personalData)).ToList());
+            skip = Paging.Skip(request.Page, request.PageSize),
+        }, ct);
+        return page.Succeeded
+            ? new RosterPage<ResidentView>(request.Page, request.PageSize, page.Value.Total, page.Value.Rows.Select(r => r.View(PersonalData.Visible(callers.Current, request.CommunityId))).ToList())
+            : page.Failure!;
     }
 }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Identity;
@@ -9,10 +8,10 @@ namespace PointsBank.Features.Communities;
 
 /// <summary>The community's shops in the order they were added; active ones only unless asked. Every role of the community.</summary>
 [Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
-public sealed record ListShops(long CommunityId, bool IncludeInactive = false, int Page = 1, int PageSize = RosterPaging.DefaultPageSize)
+public sealed record ListShops(long CommunityId, bool IncludeInactive = false, int Page = 1, int PageSize = Paging.DefaultPageSize)
     : IRequest<Outcome<RosterPage<ShopView>>>, IValidated, IQuery, ICommunityWide
 {
-    public IEnumerable<FieldError> Validate() => RosterPaging.Validate(Page, PageSize);
+    public IEnumerable<FieldError> Validate() => Paging.Validate(Page, PageSize);
 }
 
 sealed class ListShopsHandler(DbDataSource db, SqlDialect dialect) : IRequestHandler<ListShops, Outcome<RosterPage<ShopView>>>
@@ -39,20 +38,15 @@ sealed class ListShopsHandler(DbDataSource db, SqlDialect dialect) : IRequestHan
 
     public async Task<Outcome<RosterPage<ShopView>>> Handle(ListShops request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (await Roster.CommunityActiveAsync(connection, null, request.CommunityId, ct) is null)
-        {
-            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
-        }
-        var args = new
+        var page = await Roster.PageAsync<ShopView>(db, dialect, request.CommunityId, Count, Page, new
         {
             communityId = request.CommunityId,
             includeInactive = request.IncludeInactive,
             take = request.PageSize,
-            skip = RosterPaging.Skip(request.Page, request.PageSize),
-        };
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
-        var items = await connection.QueryAsync<ShopView>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        return new RosterPage<ShopView>(request.Page, request.PageSize, total, items.ToList());
+            skip = Paging.Skip(request.Page, request.PageSize),
+        }, ct);
+        return page.Succeeded
+            ? new RosterPage<ShopView>(request.Page, request.PageSize, page.Value.Total, page.Value.Rows)
+            : page.Failure!;
     }
 }

@@ -97,6 +97,23 @@ internal static class Roster
     public static Task<bool?> CommunityActiveAsync(DbConnection connection, DbTransaction? tx, long communityId, CancellationToken ct) =>
         connection.ExecuteScalarAsync<bool?>(new CommandDefinition(CommunityActive, new { communityId }, tx, cancellationToken: ct));
 
+    /// <summary>
+    /// One page of a community's list: refuses an unknown community, then counts and reads with the same arguments
+    /// (which carry the filters and <c>take</c>/<c>skip</c> from <see cref="Paging"/>).
+    /// </summary>
+    public static async Task<Outcome<(long Total, IReadOnlyList<TRow> Rows)>> PageAsync<TRow>(DbDataSource db, SqlDialect dialect, long communityId,
+        string count, DialectSql page, object args, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await CommunityActiveAsync(connection, null, communityId, ct) is null)
+        {
+            return new Failure("community_not_found", $"community {communityId} does not exist");
+        }
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count, args, cancellationToken: ct));
+        var rows = await connection.QueryAsync<TRow>(new CommandDefinition(dialect.Pick(page), args, cancellationToken: ct));
+        return (total, rows.ToList());
+    }
+
     /// <summary>Null when the grid is not one of the community's; else whether it is active.</summary>
     public static Task<bool?> GridActiveAsync(DbConnection connection, DbTransaction tx, long communityId, long gridId, CancellationToken ct) =>
         connection.ExecuteScalarAsync<bool?>(new CommandDefinition(GridActive, new { gridId, communityId }, tx, cancellationToken: ct));
@@ -205,9 +222,7 @@ internal static class Roster
             (connection, tx, before) => before.IsActive == active || check is null ? Task.FromResult<Failure?>(null) : check(connection, tx, before),
             table.SetActive, new { id, communityId, active }, ct);
 
-    public static Task<Failure?> NoCheck(DbConnection connection, DbTransaction tx) => Task.FromResult<Failure?>(null);
 
-    public static Task<Failure?> NoCheck<TRow>(DbConnection connection, DbTransaction tx, TRow before) => Task.FromResult<Failure?>(null);
 
     private static async Task<TRow?> LoadAsync<TRow>(DbConnection connection, DbTransaction tx, SqlDialect dialect, RosterTable table,
         long communityId, long id, CancellationToken ct) where TRow : class =>

@@ -76,15 +76,3 @@ public sealed record RosterPage<T>(int Page, int PageSize, long Total, IReadOnly
 {
     public bool HasMore => (long)Page * PageSize < Total;
 }
-
-/// <summary>The page limits every roster list shares.</summary>
-public static class RosterPaging
-{
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 100;
-
-    public static IEnumerable<FieldError> Validate(int page, int pageSize) =>
-        Check.Range("page", page, 1, 1_000_000).Concat(Check.Range("pageSize", pageSize, 1, MaxPageSize));
-
-    public static long Skip(int page, int pageSize) => (long)(page - 1) * pageSize;
-}

@@ -34,10 +34,9 @@ public sealed record GetHistory(long CommunityId, long AccountId, int Page = 1, 
     : IRequest<Outcome<HistoryPage>>, IValidated, IQuery, IAccountScoped
 {
     public const int DefaultPageSize = 20;
-    public const int MaxPageSize = 100;
 
     public IEnumerable<FieldError> Validate() =>
-        Check.Range("page", Page, 1, 1_000_000).Concat(Check.Range("pageSize", PageSize, 1, MaxPageSize));
+        Paging.Validate(Page, PageSize);
 }
 
 sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHandler<GetHistory, Outcome<HistoryPage>>
@@ -81,7 +80,7 @@ sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHa
         {
             accountId = request.AccountId,
             take = request.PageSize,
-            skip = (long)(request.Page - 1) * request.PageSize,
+            skip = Paging.Skip(request.Page, request.PageSize),
         }, cancellationToken: ct));
         return new HistoryPage(request.AccountId, request.Page, request.PageSize, total,
             items.Select(i => i with { OccurredAt = Clock.AsUtc(i.OccurredAt) }).ToList());

@@ -249,7 +249,7 @@ public abstract class RosterManagementTests(DatabaseProvider provider)
         Assert.That((first.Total, first.HasMore, first.Items.Single().Code), Is.EqualTo((2L, true, "b")));
         Assert.That((second.HasMore, second.Items.Single().Code), Is.EqualTo((false, "c")));
         Assert.That(all.Items.Select(h => h.Code), Is.EqualTo(new[] { "a", "b", "c" }));
-        Assert.That(all.PageSize, Is.EqualTo(RosterPaging.DefaultPageSize));
+        Assert.That(all.PageSize, Is.EqualTo(Paging.DefaultPageSize));
     }
 
     [TestCase(0, 50)]

@@ -28,7 +28,7 @@ public static class HomeCards
 
     private static readonly Capability[] InstallationAdmin = [new("社区管理", "Communities"), new("用户与角色", "Users and roles")];
 
-    public static IReadOnlyList<CommunityCards> For(MeView me, MyPlaces places)
+    public static IReadOnlyList<CommunityCards> For(MeView me)
     {
         var result = new List<CommunityCards>();
         if (me.IsSystemAdmin)
@@ -42,7 +42,7 @@ public static class HomeCards
                 .Select(grant => (Grant: grant, Parsed: Roles.TryParse(grant.Role, out var role) ? role : (Role?)null))
                 .Where(g => g.Parsed is not null)
                 .OrderBy(g => g.Parsed)
-                .Select(g => Card(g.Parsed!.Value, g.Grant, places))
+                .Select(g => Card(g.Parsed!.Value, g.Grant))
                 .ToList();
             var name = community.First().CommunityName ?? $"#{community.Key}";
             result.Add(new CommunityCards(community.Key, name, name, cards));
@@ -50,16 +50,16 @@ public static class HomeCards
         return result;
     }
 
-    private static RoleCard Card(Role role, MyRole grant, MyPlaces places)
+    private static RoleCard Card(Role role, MyRole grant)
     {
         var (zh, en, can) = ByRole[role];
         return role switch
         {
             Role.Inspector when grant.GridId is { } grid => new RoleCard(role, zh, en,
-                $"网格：{places.Grids.GetValueOrDefault(grid, $"#{grid}")}", $"Grid: {places.Grids.GetValueOrDefault(grid, $"#{grid}")}", can),
+                $"网格：{grant.GridName ?? $"#{grid}"}", $"Grid: {grant.GridName ?? $"#{grid}"}", can),
             Role.Inspector => new RoleCard(role, zh, en, "全部网格", "All grids", can),
             Role.Shopkeeper when grant.ShopId is { } shop => new RoleCard(role, zh, en,
-                $"商家：{places.Shops.GetValueOrDefault(shop, $"#{shop}")}", $"Shop: {places.Shops.GetValueOrDefault(shop, $"#{shop}")}", can),
+                $"商家：{grant.ShopName ?? $"#{shop}"}", $"Shop: {grant.ShopName ?? $"#{shop}"}", can),
             _ => new RoleCard(role, zh, en, null, null, can),
         };
     }

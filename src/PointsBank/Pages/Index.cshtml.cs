@@ -13,12 +13,11 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
     public async Task OnGetAsync(CancellationToken ct)
     {
         var me = await mediator.Send(new GetMe(), ct);
-        var places = await mediator.Send(new GetMyPlaces(), ct);
-        if (!me.Succeeded || !places.Succeeded)
+        if (!me.Succeeded)
         {
-            throw new InvalidOperationException($"the home page could not read the caller: {me.Failure?.Detail ?? places.Failure?.Detail}");
+            throw new InvalidOperationException($"the home page could not read the caller: {me.Failure!.Detail}");
         }
         DisplayName = me.Value!.DisplayName;
-        Communities = HomeCards.For(me.Value, places.Value!);
+        Communities = HomeCards.For(me.Value);
     }
 }

@@ -14,7 +14,7 @@ public static class IdempotencyKeys
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public static bool IsValid(string? key) => !string.IsNullOrWhiteSpace(key) && key.Length <= Ledger.Ledger.MaxKeyLength;
+    public static bool IsValid(string? key) => Ledger.Ledger.IsValidKey(key);
 }
 
 /// <summary>The request has no usable Idempotency-Key: a 400 with its own code.</summary>

@@ -313,10 +313,11 @@ public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clo
         value is not null && System.Text.Unicode.Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out _,
             replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done;
 
+    /// <summary>An idempotency key is 1 to <see cref="MaxKeyLength"/> characters, not all white space.</summary>
+    public static bool IsValidKey(string? key) => !string.IsNullOrWhiteSpace(key) && key.Length <= MaxKeyLength;
+
     private static string? KeyProblem(string? key) =>
-        string.IsNullOrWhiteSpace(key) || key.Length > MaxKeyLength
-            ? $"an idempotency key of 1 to {MaxKeyLength} characters is required"
-            : null;
+        IsValidKey(key) ? null : $"an idempotency key of 1 to {MaxKeyLength} characters is required";
 
     private async Task<T> WriteAsync<T>(long communityId, Func<PostingSession, CancellationToken, Task<T>> work,
         Func<T, bool> commit, Func<LedgerError, string, T> fail, CancellationToken ct)

@@ -99,7 +99,7 @@ internal sealed record BenchOptions
                     options = options with { Single = Number(args, ref i, 10, 1_000_000) };
                     break;
                 case "--batch":
-                    options = options with { Batch = Number(args, ref i, 1, PointsBank.Ledger.Ledger.MaxBatchSize) };
+                    options = options with { Batch = Number(args, ref i, 1, PointsBank.Ledger.PointsLedger.MaxBatchSize) };
                     break;
                 case "--accounts":
                     options = options with { Accounts = Number(args, ref i, 1, 100_000) };

@@ -46,7 +46,7 @@ internal sealed class BenchFloor : IAsyncDisposable
             lastHash = reader.GetString(1);
             zone = Projections.Zone(reader.GetString(2));
         }
-        var requestHash = PointsBank.Ledger.Ledger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
+        var requestHash = PointsBank.Ledger.PointsLedger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
             entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings);
         await using (var reader = await Command(LedgerSql.SelectByKey, ("@communityId", _community.Id), ("@key", entry.IdempotencyKey)).ExecuteReaderAsync(ct))
         {

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
-using LedgerService = PointsBank.Ledger.Ledger;
+
 
 namespace PointsBank.Cli;
 
@@ -35,7 +35,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     private Figure? _a, _b, _c, _d;
     private DbDataSource _db = null!;
     private SqlDialect _dialect = null!;
-    private LedgerService _ledger = null!;
+    private PointsLedger _ledger = null!;
     private int _seed = 1000;
 
     private sealed record Figure(string Label, long Items, TimeSpan Time, double MinRound, double MaxRound)
@@ -62,7 +62,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             _db = services.GetRequiredService<DbDataSource>();
             _dialect = services.GetRequiredService<SqlDialect>();
-            _ledger = services.GetRequiredService<LedgerService>();
+            _ledger = services.GetRequiredService<PointsLedger>();
             await services.GetRequiredService<Migrator>().MigrateAsync(ct: ct);
             await RunPartsAsync(path, ct);
             output.WriteLine();
@@ -250,13 +250,13 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             return current;
         }
-        output.WriteLine($"growing {community.Code} from {current:N0} to {target:N0} entries with PostBatchAsync ({LedgerService.MaxBatchSize:N0} per batch)...");
+        output.WriteLine($"growing {community.Code} from {current:N0} to {target:N0} entries with PostBatchAsync ({PointsLedger.MaxBatchSize:N0} per batch)...");
         var started = Stopwatch.GetTimestamp();
         var reported = started;
         var first = current;
         while (current < target)
         {
-            var count = (int)Math.Min(LedgerService.MaxBatchSize, target - current);
+            var count = (int)Math.Min(PointsLedger.MaxBatchSize, target - current);
             var entries = BenchWorkload.Entries(community, BenchWorkload.Items(count, NextSeed(), options.Accounts));
             await PostBatchAsync(entries, ct);
             current += count;
@@ -362,7 +362,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     {
         var profile = new StatementProfile();
         var profiled = new ProfilingDataSource(_db, profile);
-        var ledger = new LedgerService(profiled, _dialect, _clock);
+        var ledger = new PointsLedger(profiled, _dialect, _clock);
         var batchItems = BenchWorkload.Items(Math.Min(options.Count, 20 * options.Batch), NextSeed(), options.Accounts);
         var singleItems = BenchWorkload.Items(Math.Min(options.Single, 1_000), NextSeed(), options.Accounts);
         var batchEntries = BenchWorkload.Entries(batched, batchItems);
@@ -415,7 +415,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     {
         var now = Clock.Now(_clock);
         var previous = CanonicalForm.GenesisHash;
-        string RequestHash(LedgerEntry e) => LedgerService.RequestHash("post", e.Kind.ToDb(), e.Category, e.RuleCode, e.RuleVersion,
+        string RequestHash(LedgerEntry e) => PointsLedger.RequestHash("post", e.Kind.ToDb(), e.Category, e.RuleCode, e.RuleVersion,
             e.Facts, e.Explanation, e.MemberId, e.Minutes, e.Postings);
         string ChainHash(LedgerEntry e) => CanonicalForm.Hash(previous, new LedgerTransaction(0, e.CommunityId, 1, e.Kind, e.Category,
             e.IdempotencyKey, e.RuleCode, e.RuleVersion, e.Facts, e.Explanation, e.Actor, e.MemberId, e.Minutes, null, now, previous, "", e.Postings));

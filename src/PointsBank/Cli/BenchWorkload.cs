@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 using PointsBank.Ledger;
-using LedgerService = PointsBank.Ledger.Ledger;
+
 
 namespace PointsBank.Cli;
 
@@ -96,7 +96,7 @@ internal static class BenchWorkload
     /// then its households and their accounts in one database transaction through the ledger's account-opening path.
     /// </summary>
     public static async Task<BenchCommunity> CreateCommunityAsync(DbDataSource db, SqlDialect dialect,
-        LedgerService ledger, TimeProvider clock, string code, string name, int accounts, CancellationToken ct)
+        PointsLedger ledger, TimeProvider clock, string code, string name, int accounts, CancellationToken ct)
     {
         long communityId;
         await using (var connection = await db.OpenConnectionAsync(ct))

@@ -81,7 +81,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect d
 
         // Postings dated over the last three months, through a ledger whose clock walks forward day by day.
         var seedClock = new SteppingClock(clock.GetUtcNow().AddDays(-90));
-        var ledger = new Ledger.Ledger(db, dialect, seedClock);
+        var ledger = new PointsLedger(db, dialect, seedClock);
         var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance, ct))!.Value;
         var penalty = (await ledger.SystemAccountIdAsync(community, SystemAccount.Penalty, ct))!.Value;
         var random = new Random(20261122);

@@ -135,8 +135,8 @@ public static class Problems
         {
             IdempotencyKeyRequiredException => Result(context, "idempotency_key_required",
                 PrefersEnglish(context)
-                    ? $"send a unique {IdempotencyKeys.Header} header of 1 to {Ledger.Ledger.MaxKeyLength} characters with every request that creates ledger entries"
-                    : $"创建积分记录的每个请求都须在请求头 {IdempotencyKeys.Header} 中带一个唯一键（1 到 {Ledger.Ledger.MaxKeyLength} 个字符）"),
+                    ? $"send a unique {IdempotencyKeys.Header} header of 1 to {PointsLedger.MaxKeyLength} characters with every request that creates ledger entries"
+                    : $"创建积分记录的每个请求都须在请求头 {IdempotencyKeys.Header} 中带一个唯一键（1 到 {PointsLedger.MaxKeyLength} 个字符）"),
             RequestValidationException invalid => Result(context, "validation_failed", null, new Dictionary<string, object?>
             {
                 ["errors"] = invalid.Errors

@@ -29,7 +29,7 @@ public static class ServiceSetup
         services.AddSingleton(_ => Database.CreateDataSource(options));
         services.AddSingleton(Database.CreateDialect(options.Provider));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<Ledger.Ledger>();
+        services.AddSingleton<PointsLedger>();
         services.AddSingleton<LedgerVerifier>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<UserStore>();

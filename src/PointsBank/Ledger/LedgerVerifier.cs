@@ -57,7 +57,7 @@ public sealed class LedgerVerifier(DbDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var communities = new List<(long Id, string Zone)>();
-        await using (var command = Ledger.Command(connection, null, SelectCommunities))
+        await using (var command = PointsLedger.Command(connection, null, SelectCommunities))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -306,8 +306,8 @@ public sealed class LedgerVerifier(DbDataSource db)
 
     private static DbCommand Query(DbConnection connection, string sql, long communityId)
     {
-        var command = Ledger.Command(connection, null, sql);
-        Ledger.Param(command, "@communityId", communityId);
+        var command = PointsLedger.Command(connection, null, sql);
+        PointsLedger.Param(command, "@communityId", communityId);
         return command;
     }
 }

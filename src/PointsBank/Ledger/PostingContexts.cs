@@ -19,10 +19,10 @@ internal sealed class PostingContext(DbConnection connection) : IAsyncDisposable
     {
         if (!_commands.TryGetValue(sql, out var command))
         {
-            command = Ledger.Command(Connection, tx, sql);
+            command = PointsLedger.Command(Connection, tx, sql);
             foreach (var (name, value) in args)
             {
-                Ledger.Param(command, name, value);
+                PointsLedger.Param(command, name, value);
             }
             _commands[sql] = command;
             return command;
@@ -30,7 +30,7 @@ internal sealed class PostingContext(DbConnection connection) : IAsyncDisposable
         command.Transaction = tx;
         for (var i = 0; i < args.Length; i++)
         {
-            Ledger.Bind(command.Parameters[i], args[i].Value);
+            PointsLedger.Bind(command.Parameters[i], args[i].Value);
         }
         return command;
     }

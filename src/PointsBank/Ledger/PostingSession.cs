@@ -53,7 +53,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
 
     public async Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct)
     {
-        var requestHash = Ledger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
+        var requestHash = PointsLedger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
             entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings);
         if (await ReplayAsync(entry.IdempotencyKey, requestHash, ct) is { } replay)
         {
@@ -104,7 +104,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
 
     public async Task<LedgerResult> ReverseAsync(long seq, string reason, string actor, string key, CancellationToken ct)
     {
-        var requestHash = Ledger.RequestHash("reverse", seq, reason);
+        var requestHash = PointsLedger.RequestHash("reverse", seq, reason);
         if (await ReplayAsync(key, requestHash, ct) is { } replay)
         {
             return replay;
@@ -139,7 +139,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
     public async Task<HoldResult> PlaceHoldAsync(long accountId, long amount, string reference, string actor, string key,
         DateTime? expiresAt, CancellationToken ct)
     {
-        var requestHash = Ledger.RequestHash("hold", accountId, amount, reference, expiresAt?.ToString("O", CultureInfo.InvariantCulture));
+        var requestHash = PointsLedger.RequestHash("hold", accountId, amount, reference, expiresAt?.ToString("O", CultureInfo.InvariantCulture));
         await using (var reader = await Prepared(LedgerSql.SelectIdempotencyKey, ("@communityId", communityId), ("@key", key)).ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -173,7 +173,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
 
     public async Task<LedgerResult> CaptureHoldAsync(long holdId, string key, string explanation, string actor, CancellationToken ct)
     {
-        var requestHash = Ledger.RequestHash("capture", holdId);
+        var requestHash = PointsLedger.RequestHash("capture", holdId);
         if (await ReplayAsync(key, requestHash, ct) is { } replay)
         {
             return replay;

@@ -11,7 +11,7 @@ using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
-using LedgerService = PointsBank.Ledger.Ledger;
+
 
 namespace PointsBank.Tests.Http;
 
@@ -214,7 +214,7 @@ public sealed partial class AuthorizationMatrixTests
     /// <summary>A fresh award to reverse, posted straight through the ledger.</summary>
     private async Task<long> NewAwardSeqAsync(Community community)
     {
-        var ledger = _app.Services.GetRequiredService<LedgerService>();
+        var ledger = _app.Services.GetRequiredService<PointsLedger>();
         var issuance = (await ledger.SystemAccountIdAsync(community.Id, SystemAccount.Issuance))!.Value;
         var result = await ledger.PostAsync(new LedgerEntry(community.Id, TransactionKind.Award, Categories.GoodDeed, SampleContext.Unique("m"),
             "矩阵测试", "cli:matrix", [new PostingLine(issuance, -1), new PostingLine(community.AccountId, 1)]));

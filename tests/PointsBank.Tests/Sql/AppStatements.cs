@@ -21,7 +21,7 @@ internal static class AppStatements
     private const BindingFlags Declared =
         BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
-    public static IReadOnlyList<AppStatement> All { get; } = Collect(typeof(PointsBank.Ledger.Ledger).Assembly);
+    public static IReadOnlyList<AppStatement> All { get; } = Collect(typeof(PointsBank.Ledger.PointsLedger).Assembly);
 
     public static IEnumerable<TestCaseData> Cases() =>
         All.Select(s => new TestCaseData(s).SetArgDisplayNames(s.Name));

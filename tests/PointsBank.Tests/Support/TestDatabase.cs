@@ -9,7 +9,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
-using LedgerService = PointsBank.Ledger.Ledger;
+
 
 namespace PointsBank.Tests.Support;
 
@@ -33,7 +33,7 @@ public sealed class TestDatabase : IAsyncDisposable
     public IServiceProvider Services => _services;
     public DbDataSource Db => _services.GetRequiredService<DbDataSource>();
     public SqlDialect Dialect => _services.GetRequiredService<SqlDialect>();
-    public LedgerService Ledger => _services.GetRequiredService<LedgerService>();
+    public PointsLedger Ledger => _services.GetRequiredService<PointsLedger>();
     public LedgerVerifier Verifier => _services.GetRequiredService<LedgerVerifier>();
     public IMediator Mediator => _services.GetRequiredService<IMediator>();
     public FakeClock Clock => (FakeClock)_services.GetRequiredService<TimeProvider>();

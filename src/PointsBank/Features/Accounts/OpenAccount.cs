@@ -27,7 +27,7 @@ public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : 
     }
 }
 
-sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.Ledger ledger) : IRequestHandler<OpenAccount, Outcome<AccountOpened>>
+sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.PointsLedger ledger) : IRequestHandler<OpenAccount, Outcome<AccountOpened>>
 {
     private const string HouseholdCode = "SELECT code FROM households WHERE id = @ownerId AND community_id = @communityId";
     private const string ResidentExists = "SELECT CAST(id AS varchar(20)) FROM residents WHERE id = @ownerId AND community_id = @communityId";

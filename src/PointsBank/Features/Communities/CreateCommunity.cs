@@ -43,7 +43,7 @@ public sealed record CreateCommunity(
     }
 }
 
-sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.Ledger ledger, CallerContext callers, TimeProvider clock)
+sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.PointsLedger ledger, CallerContext callers, TimeProvider clock)
     : IRequestHandler<CreateCommunity, Outcome<CommunityCreated>>
 {
     private const string SelectCreated = """

@@ -1,3 +1,4 @@
+using PointsBank.Ledger;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Data;
@@ -43,8 +44,8 @@ sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerC
     // Takes the chain-head lock, so no transaction can be posted between this check and the update.
     private async Task<Failure?> RefuseIfPostedAsync(DbConnection connection, DbTransaction tx, long communityId, CancellationToken ct)
     {
-        await using var command = Ledger.Ledger.Command(connection, tx, dialect.Pick(SqlDialect.LockChainHead));
-        Ledger.Ledger.Param(command, "@communityId", communityId);
+        await using var command = PointsLedger.Command(connection, tx, dialect.Pick(SqlDialect.LockChainHead));
+        PointsLedger.Param(command, "@communityId", communityId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) && reader.GetInt64(0) > 0
             ? new Failure("time_zone_locked", $"community {communityId} already has ledger entries; their months were counted in its time zone")

@@ -25,7 +25,7 @@ public sealed record AwardPoints(
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class AwardPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
+sealed class AwardPointsHandler(DbDataSource db, PointsLedger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
         PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Award, SystemAccount.Issuance, request.Points,
@@ -40,7 +40,7 @@ internal static class PointsRequest
     /// Posts points between a member account and a system account: an award moves them from issuance to the member,
     /// a deduction from the member to penalty. <paramref name="entry"/> carries everything but the postings.
     /// </summary>
-    public static async Task<Outcome<Posted>> PostAsync(DbDataSource db, Ledger.Ledger ledger, long communityId, long accountId,
+    public static async Task<Outcome<Posted>> PostAsync(DbDataSource db, PointsLedger ledger, long communityId, long accountId,
         TransactionKind kind, SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
     {
         if (await MemberAccounts.RequireAsync(db, communityId, accountId, ct) is { } failure)
@@ -60,6 +60,6 @@ internal static class PointsRequest
 
     public static IEnumerable<FieldError> Validate(long points, long max, string reason, string category) =>
         Check.Range("points", points, 1, max)
-            .Concat(Check.Text("reason", reason, Ledger.Ledger.MaxExplanationLength - 200))
-            .Concat(Check.Code("category", category, Ledger.Ledger.MaxCategoryLength));
+            .Concat(Check.Text("reason", reason, PointsLedger.MaxExplanationLength - 200))
+            .Concat(Check.Code("category", category, PointsLedger.MaxCategoryLength));
 }

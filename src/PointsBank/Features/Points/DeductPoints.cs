@@ -25,7 +25,7 @@ public sealed record DeductPoints(
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class DeductPointsHandler(DbDataSource db, Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
+sealed class DeductPointsHandler(DbDataSource db, PointsLedger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
         PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Deduct, SystemAccount.Penalty, request.Points,

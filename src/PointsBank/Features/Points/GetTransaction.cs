@@ -1,3 +1,4 @@
+using PointsBank.Ledger;
 using MediatR;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -8,7 +9,7 @@ namespace PointsBank.Features.Points;
 [Allow(Role.Committee, Role.Admin, Role.Reviewer)]
 public sealed record GetTransaction(long CommunityId, long Seq) : IRequest<Outcome<TransactionView>>, IQuery, ICommunityScoped;
 
-sealed class GetTransactionHandler(Ledger.Ledger ledger) : IRequestHandler<GetTransaction, Outcome<TransactionView>>
+sealed class GetTransactionHandler(PointsLedger ledger) : IRequestHandler<GetTransaction, Outcome<TransactionView>>
 {
     public async Task<Outcome<TransactionView>> Handle(GetTransaction request, CancellationToken ct) =>
         await ledger.GetTransactionAsync(request.CommunityId, request.Seq, ct) is { } tx

@@ -1,3 +1,4 @@
+using PointsBank.Ledger;
 using MediatR;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -12,7 +13,7 @@ public sealed record ReverseTransaction(long CommunityId, long Seq, string Reaso
     public IEnumerable<FieldError> Validate() => Check.Positive("seq", Seq).Concat(Check.Text("reason", Reason, 500));
 }
 
-sealed class ReverseTransactionHandler(Ledger.Ledger ledger, CallerContext callers) : IRequestHandler<ReverseTransaction, Outcome<Posted>>
+sealed class ReverseTransactionHandler(PointsLedger ledger, CallerContext callers) : IRequestHandler<ReverseTransaction, Outcome<Posted>>
 {
     public async Task<Outcome<Posted>> Handle(ReverseTransaction request, CancellationToken ct) =>
         LedgerOutcomes.From(await ledger.ReverseAsync(request.CommunityId, request.Seq, request.Reason, callers.Current.Actor, request.IdempotencyKey, ct));

@@ -17,7 +17,7 @@ namespace PointsBank.Ledger;
 /// gapless sequence number, and makes the idempotency, balance and hold checks race-free. There is no in-process
 /// lock: two app instances on one database stay correct.
 /// </remarks>
-public sealed class Ledger(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IAsyncDisposable
+public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IAsyncDisposable
 {
     private readonly PostingContextPool _contexts = new(db);
 

@@ -9,12 +9,16 @@ using PointsBank.Features.Health;
 using PointsBank.Features.Points;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
+using PointsBank.Jobs;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
 builder.Services.AddTransient<DemoSeeder>();
+
+// Background jobs (release expired holds, …): a timer in the service, and `jobs run NAME` for one run by hand.
+builder.Services.AddJobs(builder.Configuration);
 
 // Who is calling: cookie sign-in for pages, bearer tokens for the API. Cookie keys live with the data, so sign-ins
 // survive a restart; several instances behind one load balancer must share this folder.

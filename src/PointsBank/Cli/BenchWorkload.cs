@@ -99,26 +99,28 @@ internal static class BenchWorkload
         PointsLedger ledger, TimeProvider clock, string code, string name, int accounts, CancellationToken ct)
     {
         long communityId;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await dialect.BeginWriteAsync(connection, ct))
+        await using (var work = new UnitOfWork(ledger))
         {
-            await using (var insert = connection.CreateCommand())
+            await work.BeginAsync(null, ct);
+            await using (var insert = work.Connection.CreateCommand())
             {
-                insert.Transaction = tx;
+                insert.Transaction = work.Transaction;
                 insert.CommandText = dialect.Pick(InsertCommunity);
                 AddParameter(insert, "@code", code);
                 AddParameter(insert, "@name", name);
-                AddParameter(insert, "@now", Clock.Now(clock));
+                AddParameter(insert, "@now", work.Now);
                 communityId = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
             }
-            await ledger.InitializeCommunityAsync(connection, tx, communityId, ct);
-            await tx.CommitAsync(ct);
+            await ledger.InitializeCommunityAsync(work, communityId, ct);
+            await work.CommitAsync(ct);
         }
         var ids = new long[accounts];
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        await using (var tx = await dialect.BeginWriteAsync(connection, ct))
+        await using (var work = new UnitOfWork(ledger))
         {
-            var now = Clock.Now(clock);
+            await work.BeginAsync(communityId, ct);
+            var connection = work.Connection;
+            var tx = work.Transaction;
+            var now = work.Now;
             await using var insert = connection.CreateCommand();
             insert.Transaction = tx;
             insert.CommandText = InsertHousehold;
@@ -133,10 +135,10 @@ internal static class BenchWorkload
                 pAddress.Value = $"{name}{householdCode}号";
                 await insert.ExecuteNonQueryAsync(ct);
                 var householdId = SQLitePCL.raw.sqlite3_last_insert_rowid(((SqliteConnection)connection).Handle);
-                ids[i] = await ledger.OpenAccountAsync(connection, tx, communityId, AccountKind.Household, householdId, null,
+                ids[i] = await ledger.OpenAccountAsync(work, communityId, AccountKind.Household, householdId, null,
                     $"户 {householdCode}", ct);
             }
-            await tx.CommitAsync(ct);
+            await work.CommitAsync(ct);
         }
         var issuance = await ledger.SystemAccountIdAsync(communityId, SystemAccount.Issuance, ct)
             ?? throw new InvalidOperationException($"community {code} has no issuance account");

@@ -6,7 +6,7 @@ namespace PointsBank.Cli;
 /// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>, <c>admin …</c>.</summary>
 internal static class Verbs
 {
-    private static readonly string[] Known = ["migrate", "verify", "bench", "admin"];
+    private static readonly string[] Known = ["migrate", "verify", "bench", "admin", "jobs"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
 
@@ -20,6 +20,7 @@ internal static class Verbs
                 "verify" => await VerifyAsync(services),
                 "bench" => await Bench.RunAsync(args[1..]),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
+                "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,
             };
         }
@@ -36,6 +37,20 @@ internal static class Verbs
         var options = services.GetRequiredService<DatabaseOptions>();
         await services.GetRequiredService<Migrator>().MigrateAsync(apply: options.MigrateOnStartup);
         return await then();
+    }
+
+    // jobs run NAME: one run of a background job, as the service would do it at its next tick.
+    private static async Task<int> JobsAsync(IServiceProvider services, string[] args)
+    {
+        var jobs = services.GetServices<Jobs.IJob>().ToList();
+        if (args is not ["run", var name] || jobs.FirstOrDefault(j => j.Name == name) is not { } job)
+        {
+            await Console.Error.WriteLineAsync($"usage: jobs run NAME   (jobs: {string.Join(", ", jobs.Select(j => j.Name))})");
+            return 2;
+        }
+        var done = await Jobs.JobRegistry.RunOnceAsync(services, job, CancellationToken.None);
+        Console.WriteLine($"{job.Name}: {done} item(s)");
+        return 0;
     }
 
     private static async Task<int> MigrateAsync(IServiceProvider services)

@@ -4,6 +4,7 @@ using MediatR;
 using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
+using PointsBank.Features.Points;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
@@ -19,7 +20,7 @@ public sealed record DemoSummary(long CommunityId, string CommunityName, long Sa
 /// Development only: fills an empty database with a demo village (示范村) — grids, households, residents and a
 /// few months of awards, deductions, redemptions and a correction — so a newcomer has something to look at.
 /// </summary>
-public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect dialect, TimeProvider clock)
+public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger ledger, TimeProvider clock)
 {
     private const string CountCommunities = "SELECT COUNT(*) FROM communities";
 
@@ -58,7 +59,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect d
 
     public async Task<DemoSummary> SeedAsync(CancellationToken ct)
     {
-        var community = Must(await mediator.Send(new CreateCommunity("demo", "示范村"), ct)).CommunityId;
+        var community = Must(await mediator.Send(new CreateCommunity("demo", "示范村", BackdateDays: 100), ct)).CommunityId;
         var grids = new List<long>();
         foreach (var grid in GridNames)
         {
@@ -79,44 +80,41 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect d
             accounts.Add((account, members.ToArray(), code));
         }
 
-        // Postings dated over the last three months, through a ledger whose clock walks forward day by day.
-        var seedClock = new SteppingClock(clock.GetUtcNow().AddDays(-90));
-        var ledger = new PointsLedger(db, dialect, seedClock);
-        var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance, ct))!.Value;
-        var penalty = (await ledger.SystemAccountIdAsync(community, SystemAccount.Penalty, ct))!.Value;
+        // Three months of entries, posted now through the ordinary requests with the past days they belong to as their
+        // effective dates, as a committee catching up on paperwork would (the demo village allows 100 days back).
+        var zone = Projections.Zone("Asia/Shanghai");
+        var today = Projections.LocalDate(Clock.Now(clock), zone);
         var random = new Random(20261122);
         var posted = 0;
         for (var day = 0; day < 88; day += 2)
         {
-            seedClock.Set(clock.GetUtcNow().AddDays(-90 + day).Date.AddHours(1 + random.Next(8)));
+            var date = today.AddDays(day - 88);
             var (account, members, _) = accounts[random.Next(accounts.Count)];
             var member = members[random.Next(members.Length)];
             var deed = Deeds[random.Next(Deeds.Length)];
-            var result = await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, deed.Category, $"demo-award-{day}",
-                deed.Reason, "demo:committee", [new(issuance, -deed.Points), new(account, deed.Points)], member, Minutes: deed.Minutes), ct);
-            posted += Count(result);
+            posted += Count(await mediator.Send(new AwardPoints(community, account, deed.Points, deed.Reason, deed.Category, member,
+                $"demo-award-{day}", date), ct));
             if (day % 12 == 6)
             {
                 var (target, targetMembers, _) = accounts[random.Next(accounts.Count)];
-                posted += Count(await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Deduct, Categories.Deduction,
-                    $"demo-deduct-{day}", "乱扔垃圾，经网格员检查扣分", "demo:inspector",
-                    [new(target, -5), new(penalty, 5)], targetMembers[0]), ct));
+                posted += Count(await mediator.Send(new DeductPoints(community, target, 5, "乱扔垃圾，经网格员检查扣分", Categories.Deduction,
+                    targetMembers[0], $"demo-deduct-{day}", date), ct));
             }
             if (day % 20 == 10)
             {
+                // Redemptions are today's: a voucher is a hold captured at the counter (the redemption feature's path).
                 var (buyer, _, code) = accounts[random.Next(accounts.Count)];
-                var hold = await ledger.PlaceHoldAsync(community, buyer, 5, $"demo-voucher-{day}", "demo:shop", $"demo-hold-{day}",
-                    null, ct);
+                var hold = await ledger.PlaceHoldAsync(community, buyer, 5, $"demo-voucher-{day}", "demo:shop", $"demo-hold-{day}", null, ct);
                 if (hold.Succeeded)
                 {
-                    posted += Count(await ledger.CaptureHoldAsync(community, hold.Hold!.Id, $"demo-redeem-{day}",
-                        $"积分超市兑换 肥皂 1 块（{code}）", "demo:shop", ct));
+                    var redeemed = await ledger.CaptureHoldAsync(community, hold.Hold!.Id, $"demo-redeem-{day}", $"积分超市兑换 肥皂 1 块（{code}）",
+                        "demo:shop", ct);
+                    posted += redeemed.Succeeded ? 1 : 0;
                 }
             }
         }
         // One correction, as a committee would make it: reverse a mistaken award with a reason.
-        seedClock.Set(clock.GetUtcNow().AddDays(-1));
-        posted += Count(await ledger.ReverseAsync(community, 1, "录入错误：该户当日未参加活动", "demo:committee", "demo-reverse-1", ct));
+        posted += Count(await mediator.Send(new ReverseTransaction(community, 1, "录入错误：该户当日未参加活动", "demo-reverse-1"), ct));
 
         var shop = Must(await mediator.Send(new AddShop(community, "示范村积分超市"), ct)).ShopId;
         var users = await SeedUsersAsync(community, grids[0], shop, ct);
@@ -150,18 +148,9 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, SqlDialect d
         return users;
     }
 
-    private static int Count(LedgerResult result) => result.Succeeded ? 1 : 0;
+    private static int Count<T>(Outcome<T> outcome) => outcome.Succeeded ? 1 : 0;
 
     private static T Must<T>(Outcome<T> outcome) => outcome.Succeeded
         ? outcome.Value!
         : throw new InvalidOperationException($"demo seed failed: {outcome.Failure!.Code} {outcome.Failure.Detail}");
-
-    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public void Set(DateTimeOffset now) => _now = now;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-    }
 }

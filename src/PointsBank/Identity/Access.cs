@@ -10,9 +10,27 @@ public sealed class AllowAttribute(params Role[] roles) : Attribute
     public IReadOnlyList<Role> Roles { get; } = roles;
 }
 
-/// <summary>Anyone may send this request, signed in or not (health, a resident's own card page).</summary>
+/// <summary>
+/// Public: anyone may send this request, signed in or not (sign-in, the public 公示 list, a published ranking). A
+/// public request that names a community reads only that community; its endpoints carry the public rate limit.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class PublicAccessAttribute : Attribute;
+
+/// <summary>
+/// Any signed-in staff user, whatever their role: for a request that names a community, any role in that community
+/// (an inspector still only within their grids); otherwise just being signed in. A role added later is included
+/// without touching the request.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AnyStaffAttribute : Attribute;
+
+/// <summary>
+/// The holder of a resident's card (its token, no sign-in) may send this request about the card's own account, and
+/// nothing else. Combine with <see cref="AllowAttribute"/> for the staff who may send it too.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class CardHolderAttribute : Attribute;
 
 /// <summary>A request that acts inside one community; the caller needs an allowed role there.</summary>
 public interface ICommunityScoped
@@ -59,15 +77,48 @@ public interface IShopScoped : ICommunityScoped
 /// <summary>A request that only reads. Everything else is a write and is audited.</summary>
 public interface IQuery;
 
+/// <summary>The kinds of caller a request may come from (DESIGN §9).</summary>
+public enum AccessKind
+{
+    /// <summary>Anyone, scoped to the community the request names.</summary>
+    Public,
+
+    /// <summary>The holder of a resident's card, for that card's account only.</summary>
+    CardHolder,
+
+    /// <summary>Any signed-in staff user (with any role in the request's community, when it names one).</summary>
+    AnyStaff,
+
+    /// <summary>Staff holding one of the listed roles in the request's community.</summary>
+    Roles,
+}
+
 /// <summary>What a request type declares about who may send it, read once per type.</summary>
-public sealed record AccessRule(bool IsPublic, IReadOnlyList<Role> Roles)
+public sealed record AccessRule(bool IsPublic, IReadOnlyList<Role> Roles, bool AnyStaff = false, bool CardHolder = false)
 {
     private static readonly ConcurrentDictionary<Type, AccessRule?> Cache = new();
 
+    /// <summary>The kinds this rule admits, for documentation and the authorization matrix.</summary>
+    public IReadOnlyList<AccessKind> Kinds =>
+        IsPublic
+            ? [AccessKind.Public]
+            : [.. CardHolder ? [AccessKind.CardHolder] : Array.Empty<AccessKind>(), AnyStaff ? AccessKind.AnyStaff : AccessKind.Roles];
+
     public static AccessRule? For(Type requestType) => Cache.GetOrAdd(requestType, static type =>
-        type.GetCustomAttribute<PublicAccessAttribute>() is not null
-            ? new AccessRule(true, PointsBank.Identity.Roles.All)
-            : type.GetCustomAttribute<AllowAttribute>() is { } allow ? new AccessRule(false, allow.Roles) : null);
+    {
+        var cardHolder = type.GetCustomAttribute<CardHolderAttribute>() is not null;
+        if (type.GetCustomAttribute<PublicAccessAttribute>() is not null)
+        {
+            return new AccessRule(true, PointsBank.Identity.Roles.All);
+        }
+        if (type.GetCustomAttribute<AnyStaffAttribute>() is not null)
+        {
+            return new AccessRule(false, PointsBank.Identity.Roles.All, AnyStaff: true, CardHolder: cardHolder);
+        }
+        return type.GetCustomAttribute<AllowAttribute>() is { } allow
+            ? new AccessRule(false, allow.Roles, CardHolder: cardHolder)
+            : cardHolder ? new AccessRule(false, [], CardHolder: true) : null;
+    });
 }
 
 /// <summary>No one is signed in: 401.</summary>

@@ -4,8 +4,10 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Identity;
 
 /// <summary>
-/// Writes an audit row for every write (whatever its outcome) and for every denied attempt, read or write: who,
-/// when, what request, which community, and how it ended.
+/// Writes an audit row for every write (whatever its outcome) and for every denied attempt by a signed-in caller,
+/// read or write: who, when, what request, which community, and how it ended. A successful write's row is written by
+/// the unit of work, in its transaction; refusals, failures and denials are written here, on their own, after the
+/// unit rolled back. Anonymous reads leave no row (a scanner must not be able to fill the log).
 /// </summary>
 public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, AuditLog audit) : IPipelineBehavior<TRequest, TResponse>
 {
@@ -17,7 +19,7 @@ public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, Au
         {
             response = await next();
         }
-        catch (NotAuthenticatedException)
+        catch (NotAuthenticatedException) when (isWrite)
         {
             await audit.RecordAsync(callers.Current, request!, "denied:unauthenticated", "", CancellationToken.None);
             throw;
@@ -39,9 +41,15 @@ public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, Au
         }
         if (isWrite)
         {
-            var failure = response?.GetType().GetProperty(nameof(Outcome<object>.Failure))?.GetValue(response) as Failure;
-            await audit.RecordAsync(callers.Current, request!, failure is null ? "ok" : $"failed:{failure.Code}", failure?.Detail ?? "",
-                CancellationToken.None);
+            var failure = Outcomes.FailureOf(response);
+            if (failure is not null)
+            {
+                await audit.RecordAsync(callers.Current, request!, $"failed:{failure.Code}", failure.Detail, CancellationToken.None);
+            }
+            else if (request is IOutsideUnitOfWork)
+            {
+                await audit.RecordAsync(callers.Current, request!, "ok", "", CancellationToken.None);
+            }
         }
         return response;
     }

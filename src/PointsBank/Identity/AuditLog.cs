@@ -25,21 +25,28 @@ public sealed class AuditLog(DbDataSource db, TimeProvider clock)
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { DropSecrets } },
     };
 
+    /// <summary>Records in a transaction of its own: denials, refusals and failures, whose request's unit was rolled back.</summary>
     public async Task RecordAsync(Caller caller, object request, string outcome, string detail, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(Insert, new
-        {
-            occurredAt = Clock.Now(clock),
-            actor = caller.Actor,
-            userId = caller.UserId,
-            communityId = (request as ICommunityScoped)?.CommunityId,
-            action = request.GetType().Name,
-            target = Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400),
-            outcome = Truncate(outcome, 64),
-            detail = Truncate(detail, 2000),
-        }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(Insert, Row(caller, request, outcome, detail, Clock.Now(clock)), cancellationToken: ct));
     }
+
+    /// <summary>Records a successful write in its own unit of work, so the row commits with the write or not at all.</summary>
+    public Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct) =>
+        work.ExecuteAsync(Insert, Row(caller, request, outcome, detail, work.Now), ct);
+
+    private static object Row(Caller caller, object request, string outcome, string detail, DateTime now) => new
+    {
+        occurredAt = now,
+        actor = caller.Actor,
+        userId = caller.UserId,
+        communityId = (request as ICommunityScoped)?.CommunityId,
+        action = request.GetType().Name,
+        target = Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400),
+        outcome = Truncate(outcome, 64),
+        detail = Truncate(detail, 2000),
+    };
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
 

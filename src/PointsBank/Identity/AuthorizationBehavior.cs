@@ -39,6 +39,12 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
                 return await next();
             case CallerKind.Anonymous:
                 throw new NotAuthenticatedException(name);
+            case CallerKind.CardHolder:
+                // A card reads its own account and nothing else; it can never spend (a voucher needs its PIN, later).
+                return rule.CardHolder && request is IAccountScoped own && caller.Card is { } card
+                       && own.CommunityId == card.CommunityId && own.AccountId == card.AccountId
+                    ? await next()
+                    : throw new ForbiddenException("forbidden", $"{caller.Actor} may only read its own account");
         }
         if (!await PermittedAsync(caller, rule, request!, cancellationToken))
         {
@@ -66,8 +72,8 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
         }
         if (request is not ICommunityScoped scoped)
         {
-            // Not tied to a community (e.g. "my tokens"): any signed-in user when every role is allowed.
-            return rule.Roles.Count == Roles.All.Count;
+            // Not tied to a community (e.g. "my tokens"): any signed-in staff user, when the request says so.
+            return rule.AnyStaff;
         }
         foreach (var grant in caller.Grants)
         {

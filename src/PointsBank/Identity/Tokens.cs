@@ -64,16 +64,27 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
         public DateTime? RevokedAt { get; init; }
     }
 
+    /// <summary>Issues a token in its own transaction (sign-in, which commits whatever else happens).</summary>
     public async Task<IssuedToken> IssueAsync(long userId, string name, TimeSpan lifetime, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await IssueAsync(connection, null, Clock.Now(clock), userId, name, lifetime, ct);
+    }
+
+    /// <summary>Issues a token inside the request's unit of work.</summary>
+    public Task<IssuedToken> IssueAsync(UnitOfWork work, long userId, string name, TimeSpan lifetime, CancellationToken ct) =>
+        IssueAsync(work.Connection, work.Transaction, work.Now, userId, name, lifetime, ct);
+
+    private async Task<IssuedToken> IssueAsync(DbConnection connection, DbTransaction? tx, DateTime now, long userId, string name, TimeSpan lifetime,
+        CancellationToken ct)
     {
         var prefix = RandomBase32(10);
         var token = $"{Scheme}_{prefix}_{RandomBase32(32)}";
-        var expiresAt = Clock.Now(clock) + (lifetime > MaxLifetime ? MaxLifetime : lifetime);
-        await using var connection = await db.OpenConnectionAsync(ct);
+        var expiresAt = now + (lifetime > MaxLifetime ? MaxLifetime : lifetime);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(dialect.Pick(Insert), new
         {
-            userId, name, prefix, tokenHash = Hash(token), now = Clock.Now(clock), expiresAt,
-        }, cancellationToken: ct));
+            userId, name, prefix, tokenHash = Hash(token), now, expiresAt,
+        }, tx, cancellationToken: ct));
         return new IssuedToken(id, token, prefix, expiresAt);
     }
 
@@ -96,13 +107,8 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
     }
 
     /// <summary>Revokes a token; with <paramref name="ownerId"/> only if that user owns it. False when there was nothing to revoke.</summary>
-    public async Task<bool> RevokeAsync(long tokenId, long? ownerId, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(ownerId is null ? RevokeAny : RevokeOwned,
-            new { id = tokenId, userId = ownerId, now = Clock.Now(clock) }, cancellationToken: ct));
-        return changed > 0;
-    }
+    public async Task<bool> RevokeAsync(UnitOfWork work, long tokenId, long? ownerId, CancellationToken ct) =>
+        await work.ExecuteAsync(ownerId is null ? RevokeAny : RevokeOwned, new { id = tokenId, userId = ownerId, now = work.Now }, ct) > 0;
 
     public async Task<IReadOnlyList<TokenInfo>> ListAsync(long userId, CancellationToken ct)
     {

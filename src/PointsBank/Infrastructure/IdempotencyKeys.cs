@@ -2,12 +2,16 @@ using PointsBank.Ledger;
 namespace PointsBank.Infrastructure;
 
 /// <summary>
-/// A request that creates ledger entries carries the caller's <c>Idempotency-Key</c>. The validation behaviour
-/// (after authorization, so refused callers still get 401/403 and an audit row) requires it.
+/// A request that creates something carries the caller's <c>Idempotency-Key</c>: the unit of work stores it with the
+/// answer, so the same key and request replays the answer and another request under it is a conflict. Requests that
+/// post points require it (<see cref="KeyRequired"/>, checked by the validation behaviour after authorization, so
+/// refused callers still get 401/403 and an audit row); the others accept it.
 /// </summary>
 public interface IIdempotent
 {
-    string IdempotencyKey { get; }
+    string? IdempotencyKey { get; }
+
+    bool KeyRequired => true;
 }
 
 public static class IdempotencyKeys
@@ -15,10 +19,11 @@ public static class IdempotencyKeys
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public static bool IsValid(string? key) => PointsLedger.IsValidKey(key);
+    /// <summary>A client's key: visible text, short enough to keep its namespace prefix in the ledger.</summary>
+    public static bool IsValid(string? key) => PointsLedger.IsValidKey(key) && key!.Length <= LedgerKeys.MaxClientKeyLength;
 }
 
 /// <summary>The request has no usable Idempotency-Key: a 400 with its own code.</summary>
 public sealed class IdempotencyKeyRequiredException(string requestName) : RequestValidationException(requestName,
-    [new FieldError(IdempotencyKeys.Header, $"请在请求头 {IdempotencyKeys.Header} 中提供 1 到 {PointsLedger.MaxKeyLength} 个字符的唯一键",
-        $"send a unique {IdempotencyKeys.Header} header of 1 to {PointsLedger.MaxKeyLength} characters")]);
+    [new FieldError(IdempotencyKeys.Header, $"请在请求头 {IdempotencyKeys.Header} 中提供 1 到 {LedgerKeys.MaxClientKeyLength} 个字符的唯一键",
+        $"send a unique {IdempotencyKeys.Header} header of 1 to {LedgerKeys.MaxClientKeyLength} characters")]);

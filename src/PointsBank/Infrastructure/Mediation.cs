@@ -25,6 +25,7 @@ public static class Mediation
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(Identity.AuditBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(Identity.AuthorizationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(UnitOfWorkBehavior<,>));
         return services;
     }
 }
@@ -65,7 +66,8 @@ public sealed class ValidationBehavior<TRequest, TResponse> : IPipelineBehavior<
 {
     public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        if (request is IIdempotent idempotent && !IdempotencyKeys.IsValid(idempotent.IdempotencyKey))
+        if (request is IIdempotent idempotent && (idempotent.KeyRequired || !string.IsNullOrEmpty(idempotent.IdempotencyKey))
+            && !IdempotencyKeys.IsValid(idempotent.IdempotencyKey))
         {
             throw new IdempotencyKeyRequiredException(typeof(TRequest).Name);
         }

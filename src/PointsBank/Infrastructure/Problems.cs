@@ -52,6 +52,8 @@ public static class ProblemCatalog
         ["account_inactive"] = new(409, "该户或居民已停用，不能再记分", "The household or resident of this account is deactivated"),
         ["account_exists"] = new(409, "账户已存在", "The account already exists"),
         ["hold_not_open"] = new(409, "冻结已结束", "The hold is no longer open"),
+        ["effective_date_in_future"] = new(400, "记分日期不能晚于今天", "The effective date is in the future"),
+        ["effective_date_too_old"] = new(400, "记分日期早于本社区允许补记的期限", "The effective date is older than the community allows"),
         ["insufficient_points"] = new(422, "可用积分不足", "Not enough points available"),
         ["internal_error"] = new(500, "服务器内部错误，请稍后再试", "Internal server error; please try again later"),
         ["service_unavailable"] = new(503, "服务暂不可用", "The service is unavailable"),
@@ -76,6 +78,10 @@ public static class ProblemCatalog
         LedgerError.NotReversible => "not_reversible",
         LedgerError.HoldNotFound => "hold_not_found",
         LedgerError.HoldNotOpen => "hold_not_open",
+        LedgerError.CommunityInactive => "community_inactive",
+        LedgerError.AccountInactive => "account_inactive",
+        LedgerError.EffectiveDateInFuture => "effective_date_in_future",
+        LedgerError.EffectiveDateTooOld => "effective_date_too_old",
         _ => throw new ArgumentOutOfRangeException(nameof(error)),
     }, detail);
 }
@@ -135,8 +141,8 @@ public static class Problems
         {
             IdempotencyKeyRequiredException => Result(context, "idempotency_key_required",
                 PrefersEnglish(context)
-                    ? $"send a unique {IdempotencyKeys.Header} header of 1 to {PointsLedger.MaxKeyLength} characters with every request that creates ledger entries"
-                    : $"创建积分记录的每个请求都须在请求头 {IdempotencyKeys.Header} 中带一个唯一键（1 到 {PointsLedger.MaxKeyLength} 个字符）"),
+                    ? $"send a unique {IdempotencyKeys.Header} header of 1 to {LedgerKeys.MaxClientKeyLength} characters with every request that creates ledger entries"
+                    : $"创建积分记录的每个请求都须在请求头 {IdempotencyKeys.Header} 中带一个唯一键（1 到 {LedgerKeys.MaxClientKeyLength} 个字符）"),
             RequestValidationException invalid => Result(context, "validation_failed", null, new Dictionary<string, object?>
             {
                 ["errors"] = invalid.Errors

@@ -30,6 +30,7 @@ public static class ServiceSetup
         services.AddSingleton(Database.CreateDialect(options.Provider));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PointsLedger>();
+        services.AddScoped<UnitOfWork>();
         services.AddSingleton<LedgerVerifier>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<UserStore>();

@@ -9,14 +9,24 @@ namespace PointsBank.Ledger;
 /// hash = SHA-256(previous hash as 32 bytes ‖ canonical bytes), lowercase hex. Changing anything here breaks
 /// every existing chain.
 /// </summary>
+/// <remarks>
+/// Two versions: v2 (every transaction with an effective date, i.e. everything written since effective dates
+/// exist) adds the effective date after the posting time; v1 (older transactions, no effective date) is kept so
+/// their stored hashes still verify. The version string is the first field, so the two can never share bytes.
+/// </remarks>
 public static class CanonicalForm
 {
-    public const string Version = "pointsbank-tx-v1";
+    public const string Version1 = "pointsbank-tx-v1";
+    public const string Version2 = "pointsbank-tx-v2";
+
+    /// <summary>The version new transactions are written in.</summary>
+    public const string Version = Version2;
 
     /// <summary>The previous hash of a community's first transaction: 32 zero bytes.</summary>
     public static readonly string GenesisHash = new('0', 64);
 
     public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    public const string DateFormat = "yyyy-MM-dd";
 
     public static byte[] Serialize(LedgerTransaction tx)
     {
@@ -27,7 +37,7 @@ public static class CanonicalForm
             throw new ArgumentException("occurred_at must be UTC with whole milliseconds", nameof(tx));
         }
         var buffer = new MemoryStream(256);
-        Field(buffer, Version);
+        Field(buffer, tx.EffectiveDate is null ? Version1 : Version2);
         Field(buffer, Number(tx.CommunityId));
         Field(buffer, Number(tx.Seq));
         Field(buffer, tx.Kind.ToDb());
@@ -42,6 +52,10 @@ public static class CanonicalForm
         Field(buffer, tx.Minutes is { } minutes ? Number(minutes) : "");
         Field(buffer, tx.ReversesSeq is { } reversed ? Number(reversed) : "");
         Field(buffer, tx.OccurredAt.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        if (tx.EffectiveDate is { } effective)
+        {
+            Field(buffer, effective.ToString(DateFormat, CultureInfo.InvariantCulture));
+        }
         Field(buffer, Number(tx.Postings.Count));
         for (var i = 0; i < tx.Postings.Count; i++)
         {

@@ -9,7 +9,8 @@ internal static class LedgerReader
 {
     /// <summary>
     /// Reads a row of columns in the order id, seq, kind, category, idempotency_key, rule_code, rule_version, facts,
-    /// explanation, actor, member_id, minutes, reverses_seq, occurred_at, prev_hash, hash.
+    /// explanation, actor, member_id, minutes, reverses_seq, occurred_at, prev_hash, hash; and a column named
+    /// <c>effective_date</c> anywhere in the row, when the query selects it.
     /// </summary>
     public static LedgerTransaction Transaction(DbDataReader reader, long communityId, IReadOnlyList<PostingLine> postings) => new(
         Id: reader.GetInt64(0),
@@ -29,5 +30,31 @@ internal static class LedgerReader
         OccurredAt: Clock.AsUtc(reader.GetDateTime(13)),
         PrevHash: reader.GetString(14).Trim(),
         Hash: reader.GetString(15).Trim(),
-        Postings: postings);
+        Postings: postings)
+    {
+        EffectiveDate = EffectiveDate(reader),
+    };
+
+    /// <summary>The effective date column: text on SQLite, <c>date</c> on SQL Server; null on v1 transactions.</summary>
+    public static DateOnly? EffectiveDate(DbDataReader reader)
+    {
+        int ordinal;
+        try
+        {
+            ordinal = reader.GetOrdinal("effective_date");
+        }
+        catch (IndexOutOfRangeException)
+        {
+            return null;
+        }
+        return reader.IsDBNull(ordinal)
+            ? null
+            : reader.GetValue(ordinal) switch
+            {
+                DateTime date => DateOnly.FromDateTime(date),
+                DateOnly date => date,
+                string text => DateOnly.ParseExact(text, Projections.DateFormat, CultureInfo.InvariantCulture),
+                var other => throw new FormatException($"effective_date has an unexpected type {other.GetType().Name}"),
+            };
+    }
 }

@@ -33,9 +33,14 @@ internal static class LedgerSql
         SELECT balance, held FROM balances WHERE account_id = @accountId AND community_id = @communityId
         """;
 
+    // The owner is active when its household or resident is (a person account: the resident); system accounts have none.
     public const string SelectAccountState = """
-        SELECT a.community_id, a.kind, b.balance, b.held, b.last_seq, a.household_id, a.resident_id
-          FROM accounts a JOIN balances b ON b.account_id = a.id
+        SELECT a.community_id, a.kind, b.balance, b.held, b.last_seq, a.household_id, a.resident_id,
+               COALESCE(h.is_active, r.is_active, 1)
+          FROM accounts a
+          JOIN balances b ON b.account_id = a.id
+          LEFT JOIN households h ON h.id = a.household_id
+          LEFT JOIN residents r ON r.id = a.resident_id
          WHERE a.id = @accountId
         """;
 
@@ -53,7 +58,7 @@ internal static class LedgerSql
 
     public const string SelectTransaction = """
         SELECT id, seq, kind, category, idempotency_key, rule_code, rule_version, facts, explanation, actor,
-               member_id, minutes, reverses_seq, occurred_at, prev_hash, hash
+               member_id, minutes, reverses_seq, occurred_at, prev_hash, hash, effective_date
           FROM ledger_transactions
          WHERE community_id = @communityId AND seq = @seq
         """;
@@ -69,16 +74,16 @@ internal static class LedgerSql
     public static readonly DialectSql InsertTransaction = new(
         Sqlite: """
             INSERT INTO ledger_transactions (community_id, seq, kind, category, idempotency_key, request_hash, rule_code,
-                rule_version, facts, explanation, actor, member_id, minutes, reverses_seq, occurred_at, prev_hash, hash)
+                rule_version, facts, explanation, actor, member_id, minutes, reverses_seq, occurred_at, effective_date, prev_hash, hash)
             VALUES (@communityId, @seq, @kind, @category, @key, @requestHash, @ruleCode,
-                @ruleVersion, @facts, @explanation, @actor, @memberId, @minutes, @reversesSeq, @occurredAt, @prevHash, @hash)
+                @ruleVersion, @facts, @explanation, @actor, @memberId, @minutes, @reversesSeq, @occurredAt, @effectiveDate, @prevHash, @hash)
             RETURNING id
             """,
         SqlServer: """
             INSERT INTO ledger_transactions (community_id, seq, kind, category, idempotency_key, request_hash, rule_code,
-                rule_version, facts, explanation, actor, member_id, minutes, reverses_seq, occurred_at, prev_hash, hash)
+                rule_version, facts, explanation, actor, member_id, minutes, reverses_seq, occurred_at, effective_date, prev_hash, hash)
             VALUES (@communityId, @seq, @kind, @category, @key, @requestHash, @ruleCode,
-                @ruleVersion, @facts, @explanation, @actor, @memberId, @minutes, @reversesSeq, @occurredAt, @prevHash, @hash);
+                @ruleVersion, @facts, @explanation, @actor, @memberId, @minutes, @reversesSeq, @occurredAt, @effectiveDate, @prevHash, @hash);
             SELECT CAST(SCOPE_IDENTITY() AS bigint);
             """);
 
@@ -129,6 +134,6 @@ internal static class LedgerSql
         """;
 
     public const string CloseHold = """
-        UPDATE holds SET status = @status, closed_at = @now, captured_seq = @capturedSeq WHERE id = @holdId AND status = 'open'
+        UPDATE holds SET status = @status, closed_at = @now, closed_by = @closedBy, captured_seq = @capturedSeq WHERE id = @holdId AND status = 'open'
         """;
 }

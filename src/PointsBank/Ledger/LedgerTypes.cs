@@ -27,6 +27,33 @@ public enum SystemAccount
     Expired,
 }
 
+/// <summary>
+/// Idempotency keys live in two namespaces: keys a client sends (HTTP <c>Idempotency-Key</c>) are stored with the
+/// <see cref="ClientPrefix"/>, keys the code derives (<c>claim-42</c>, <c>voucher-…</c>) without it, so a client can
+/// never squat a derived key. Holds and postings share one namespace per community.
+/// </summary>
+public static class LedgerKeys
+{
+    public const string ClientPrefix = "client:";
+
+    /// <summary>The longest key a client may send: the ledger's limit less the prefix.</summary>
+    public const int MaxClientKeyLength = PointsLedger.MaxKeyLength - 7;
+
+    public static string Client(string key) => ClientPrefix + key;
+
+    /// <summary>A key the code derives from what it acts on, e.g. <c>Derived("claim", 42)</c> → <c>claim-42</c>.</summary>
+    public static string Derived(string kind, long id) =>
+        kind.StartsWith(ClientPrefix, StringComparison.Ordinal) || kind.Length == 0
+            ? throw new ArgumentException("a derived key never uses the client namespace", nameof(kind))
+            : $"{kind}-{id.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>A derived key made of several parts, e.g. an inspection's household, month and rule.</summary>
+    public static string Derived(string kind, params string[] parts) =>
+        kind.StartsWith(ClientPrefix, StringComparison.Ordinal) || kind.Length == 0
+            ? throw new ArgumentException("a derived key never uses the client namespace", nameof(kind))
+            : $"{kind}-{string.Join("-", parts)}";
+}
+
 /// <summary>Well-known categories; rules may add their own (any non-empty code of at most 64 characters).</summary>
 public static class Categories
 {
@@ -89,7 +116,8 @@ public sealed record LedgerEntry(
     string? RuleCode = null,
     int? RuleVersion = null,
     string Facts = "{}",
-    int? Minutes = null);
+    int? Minutes = null,
+    DateOnly? EffectiveDate = null);
 
 public sealed record LedgerTransaction(
     long Id,
@@ -109,7 +137,14 @@ public sealed record LedgerTransaction(
     DateTime OccurredAt,
     string PrevHash,
     string Hash,
-    IReadOnlyList<PostingLine> Postings);
+    IReadOnlyList<PostingLine> Postings)
+{
+    /// <summary>
+    /// The local day (community time zone) the transaction belongs to: monthly aggregates and rankings key on its
+    /// month. Null only on transactions written before effective dates existed (canonical form v1).
+    /// </summary>
+    public DateOnly? EffectiveDate { get; init; }
+}
 
 public enum LedgerError
 {
@@ -124,6 +159,10 @@ public enum LedgerError
     NotReversible,
     HoldNotFound,
     HoldNotOpen,
+    CommunityInactive,
+    AccountInactive,
+    EffectiveDateInFuture,
+    EffectiveDateTooOld,
 }
 
 /// <summary>

@@ -33,7 +33,8 @@ public sealed class LedgerVerifier(DbDataSource db)
 
     private const string SelectJournal = """
         SELECT t.id, t.seq, t.kind, t.category, t.idempotency_key, t.rule_code, t.rule_version, t.facts, t.explanation, t.actor,
-               t.member_id, t.minutes, t.reverses_seq, t.occurred_at, t.prev_hash, t.hash, p.line_no, p.account_id, p.amount
+               t.member_id, t.minutes, t.reverses_seq, t.occurred_at, t.prev_hash, t.hash, p.line_no, p.account_id, p.amount,
+               t.effective_date
           FROM ledger_transactions t
           LEFT JOIN ledger_postings p ON p.transaction_id = t.id
          WHERE t.community_id = @communityId
@@ -143,7 +144,7 @@ public sealed class LedgerVerifier(DbDataSource db)
                 }
 
                 var effectiveKind = tx.Kind;
-                var month = Projections.Month(tx.OccurredAt, zone);
+                var month = Projections.Month(tx, zone);
                 var sign = 1;
                 if ((tx.Kind == TransactionKind.Reverse) != (tx.ReversesSeq is not null))
                 {

@@ -19,8 +19,6 @@ namespace PointsBank.Ledger;
 /// </remarks>
 public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IAsyncDisposable
 {
-    private readonly PostingContextPool _contexts = new(db);
-
     public const int MaxKeyLength = 200;
     public const int MaxExplanationLength = 1500;
     public const int MaxCategoryLength = 64;
@@ -28,22 +26,35 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long, SystemAccount), long> _systemAccounts = new();
 
-    /// <summary>Posts one transaction. Expected failures come back as values; nothing is written when it fails.</summary>
-    public async Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct = default)
+    /// <summary>Open connections with the ledger's statements prepared, rented by every <see cref="UnitOfWork"/>.</summary>
+    internal PostingContextPool Contexts { get; } = new(db);
+
+    public SqlDialect Dialect => dialect;
+
+    public TimeProvider Time => clock;
+
+    /// <summary>Posts one transaction inside <paramref name="work"/>. Expected failures come back as values; nothing is written when one occurs.</summary>
+    public async Task<LedgerResult> PostAsync(UnitOfWork work, LedgerEntry entry, CancellationToken ct = default)
     {
         if (Invalid(entry) is { } problem)
         {
             return LedgerResult.Fail(problem.Error, problem.Detail);
         }
-        return await WriteAsync(entry.CommunityId, (session, token) => session.PostAsync(entry, token),
-            static r => r.Succeeded && !r.Replayed, static (e, d) => LedgerResult.Fail(e, d), ct);
+        return Session(work, entry.CommunityId) is { } session
+            ? await session.PostAsync(entry, ct)
+            : LedgerResult.Fail(LedgerError.UnknownCommunity, $"community {entry.CommunityId} does not exist");
     }
 
+    /// <summary>Posts one transaction in a unit of work of its own (for callers outside the request pipeline).</summary>
+    public Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct = default) =>
+        AloneAsync(entry.CommunityId, work => PostAsync(work, entry, ct), static r => r.Succeeded && !r.Replayed, ct);
+
     /// <summary>
-    /// Posts many transactions of one community in one database transaction: all or nothing. Entries whose key was
-    /// already posted with the same payload are returned as they were (replayed), not posted again.
+    /// Posts many transactions of one community inside <paramref name="work"/>: all or nothing (on a failure the
+    /// caller rolls the unit back). Entries whose key was already posted with the same payload are returned as they
+    /// were (replayed), not posted again.
     /// </summary>
-    public async Task<BatchResult> PostBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct = default)
+    public async Task<BatchResult> PostBatchAsync(UnitOfWork work, IReadOnlyList<LedgerEntry> entries, CancellationToken ct = default)
     {
         if (entries.Count == 0 || entries.Count > MaxBatchSize)
         {
@@ -61,50 +72,60 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
                 return new BatchResult([], problem.Error, problem.Detail, i);
             }
         }
-        return await WriteAsync(communityId, async (session, token) =>
+        if (Session(work, communityId) is not { } session)
         {
-            var posted = new List<LedgerTransaction>(entries.Count);
-            var anyNew = false;
-            for (var i = 0; i < entries.Count; i++)
+            return new BatchResult([], LedgerError.UnknownCommunity, $"community {communityId} does not exist");
+        }
+        var posted = new List<LedgerTransaction>(entries.Count);
+        var anyNew = false;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var result = await session.PostAsync(entries[i], ct);
+            if (!result.Succeeded)
             {
-                var result = await session.PostAsync(entries[i], token);
-                if (!result.Succeeded)
-                {
-                    return new BatchResult([], result.Error, result.Detail, i);
-                }
-                anyNew |= !result.Replayed;
-                posted.Add(result.Transaction!);
+                return new BatchResult([], result.Error, result.Detail, i);
             }
-            return new BatchResult(posted, null, null) { Commit = anyNew };
-        }, static r => r.Succeeded && r.Commit, static (e, d) => new BatchResult([], e, d), ct);
+            anyNew |= !result.Replayed;
+            posted.Add(result.Transaction!);
+        }
+        return new BatchResult(posted, null, null) { Commit = anyNew };
     }
+
+    /// <summary>Posts a batch in a unit of work of its own: all or nothing.</summary>
+    public Task<BatchResult> PostBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct = default) =>
+        AloneAsync(entries.Count > 0 ? entries[0].CommunityId : 0, work => PostBatchAsync(work, entries, ct), static r => r.Succeeded && r.Commit, ct);
 
     /// <summary>
     /// Reverses a transaction with a new one that negates its postings and references it. A transaction can be
     /// reversed once; a reversal cannot itself be reversed. A reversal may leave an account below zero: it undoes
-    /// points that should never have been there.
+    /// points that should never have been there. It belongs to the original's effective date.
     /// </summary>
-    public async Task<LedgerResult> ReverseAsync(long communityId, long seq, string reason, string actor, string idempotencyKey,
+    public async Task<LedgerResult> ReverseAsync(UnitOfWork work, long communityId, long seq, string reason, string actor, string idempotencyKey,
         CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500 || HasLoneSurrogate(reason) || HasLoneSurrogate(idempotencyKey))
+        if (!StoredText.IsValid(reason) || reason.Length > 500)
         {
-            return LedgerResult.Fail(LedgerError.InvalidEntry, "a reversal needs a reason of 1 to 500 characters");
+            return LedgerResult.Fail(LedgerError.InvalidEntry, "a reversal needs a reason of 1 to 500 visible characters");
         }
         if (KeyProblem(idempotencyKey) is { } keyProblem)
         {
             return LedgerResult.Fail(LedgerError.InvalidEntry, keyProblem);
         }
-        if (string.IsNullOrWhiteSpace(actor))
+        if (!StoredText.IsValid(actor))
         {
             return LedgerResult.Fail(LedgerError.InvalidEntry, "the actor is required");
         }
-        return await WriteAsync(communityId, (session, token) => session.ReverseAsync(seq, reason.Trim(), actor, idempotencyKey, token),
-            static r => r.Succeeded && !r.Replayed, static (e, d) => LedgerResult.Fail(e, d), ct);
+        return Session(work, communityId) is { } session
+            ? await session.ReverseAsync(seq, reason.Trim(), actor, idempotencyKey, ct)
+            : LedgerResult.Fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
     }
 
+    public Task<LedgerResult> ReverseAsync(long communityId, long seq, string reason, string actor, string idempotencyKey,
+        CancellationToken ct = default) =>
+        AloneAsync(communityId, work => ReverseAsync(work, communityId, seq, reason, actor, idempotencyKey, ct), static r => r.Succeeded && !r.Replayed, ct);
+
     /// <summary>Reserves points for a redemption voucher. Fails when the available balance is short.</summary>
-    public async Task<HoldResult> PlaceHoldAsync(long communityId, long accountId, long amount, string reference, string actor,
+    public async Task<HoldResult> PlaceHoldAsync(UnitOfWork work, long communityId, long accountId, long amount, string reference, string actor,
         string idempotencyKey, DateTime? expiresAt, CancellationToken ct = default)
     {
         if (amount <= 0)
@@ -115,27 +136,51 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
         {
             return HoldResult.Fail(LedgerError.InvalidEntry, keyProblem);
         }
-        return await WriteAsync(communityId,
-            (session, token) => session.PlaceHoldAsync(accountId, amount, reference, actor, idempotencyKey, expiresAt, token),
-            static r => r.Succeeded && !r.Replayed, static (e, d) => HoldResult.Fail(e, d), ct);
+        if (!StoredText.IsValid(reference) || !StoredText.IsValid(actor))
+        {
+            return HoldResult.Fail(LedgerError.InvalidEntry, "a hold needs a reference and an actor");
+        }
+        return Session(work, communityId) is { } session
+            ? await session.PlaceHoldAsync(accountId, amount, reference, actor, idempotencyKey, expiresAt, ct)
+            : HoldResult.Fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
     }
 
+    public Task<HoldResult> PlaceHoldAsync(long communityId, long accountId, long amount, string reference, string actor,
+        string idempotencyKey, DateTime? expiresAt, CancellationToken ct = default) =>
+        AloneAsync(communityId, work => PlaceHoldAsync(work, communityId, accountId, amount, reference, actor, idempotencyKey, expiresAt, ct),
+            static r => r.Succeeded && !r.Replayed, ct);
+
     /// <summary>Turns an open hold into a redemption posting (account → redeemed) and closes the hold.</summary>
-    public async Task<LedgerResult> CaptureHoldAsync(long communityId, long holdId, string idempotencyKey, string explanation,
+    public async Task<LedgerResult> CaptureHoldAsync(UnitOfWork work, long communityId, long holdId, string idempotencyKey, string explanation,
         string actor, CancellationToken ct = default)
     {
         if (KeyProblem(idempotencyKey) is { } keyProblem)
         {
             return LedgerResult.Fail(LedgerError.InvalidEntry, keyProblem);
         }
-        return await WriteAsync(communityId, (session, token) => session.CaptureHoldAsync(holdId, idempotencyKey, explanation, actor, token),
-            static r => r.Succeeded && !r.Replayed, static (e, d) => LedgerResult.Fail(e, d), ct);
+        return Session(work, communityId) is { } session
+            ? await session.CaptureHoldAsync(holdId, idempotencyKey, explanation, actor, ct)
+            : LedgerResult.Fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
     }
 
-    /// <summary>Releases an open hold. Releasing a released hold is a no-op; a captured hold cannot be released.</summary>
-    public async Task<HoldResult> ReleaseHoldAsync(long communityId, long holdId, CancellationToken ct = default) =>
-        await WriteAsync(communityId, (session, token) => session.ReleaseHoldAsync(holdId, token),
-            static r => r.Succeeded && !r.Replayed, static (e, d) => HoldResult.Fail(e, d), ct);
+    public Task<LedgerResult> CaptureHoldAsync(long communityId, long holdId, string idempotencyKey, string explanation,
+        string actor, CancellationToken ct = default) =>
+        AloneAsync(communityId, work => CaptureHoldAsync(work, communityId, holdId, idempotencyKey, explanation, actor, ct),
+            static r => r.Succeeded && !r.Replayed, ct);
+
+    /// <summary>
+    /// Releases an open hold. Releasing a released hold is a no-op (<see cref="HoldResult.Replayed"/>); a captured
+    /// hold cannot be released. With <paramref name="onlyIfExpired"/> (the background job) a hold that has not expired
+    /// is left alone, so a job that read a stale list can do no harm.
+    /// </summary>
+    public async Task<HoldResult> ReleaseHoldAsync(UnitOfWork work, long communityId, long holdId, string actor, bool onlyIfExpired = false,
+        CancellationToken ct = default) =>
+        Session(work, communityId) is { } session
+            ? await session.ReleaseHoldAsync(holdId, actor, onlyIfExpired, ct)
+            : HoldResult.Fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
+
+    public Task<HoldResult> ReleaseHoldAsync(long communityId, long holdId, string actor = "system", CancellationToken ct = default) =>
+        AloneAsync(communityId, work => ReleaseHoldAsync(work, communityId, holdId, actor, false, ct), static r => r.Succeeded && !r.Replayed, ct);
 
     /// <summary>The id of one of the community's system accounts (they never change once created, so it is cached).</summary>
     public async Task<long?> SystemAccountIdAsync(long communityId, SystemAccount system, CancellationToken ct = default)
@@ -159,11 +204,11 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
 
     public async Task<LedgerTransaction?> GetTransactionAsync(long communityId, long seq, CancellationToken ct = default)
     {
-        var context = await _contexts.RentAsync(ct);
+        var context = await Contexts.RentAsync(ct);
         try
         {
-            var transaction = await new PostingSession(context, null, dialect, communityId, Clock.Now(clock)).LoadAsync(seq, ct);
-            await _contexts.ReturnAsync(context);
+            var transaction = await PostingSession.LoadAsync(context, null, communityId, seq, ct);
+            await Contexts.ReturnAsync(context);
             return transaction;
         }
         catch
@@ -186,28 +231,28 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
             : null;
     }
 
-    /// <summary>Creates the community's chain head (genesis) and its system accounts. Called once, when the community is created.</summary>
-    public async Task InitializeCommunityAsync(DbConnection connection, DbTransaction tx, long communityId, CancellationToken ct)
+    /// <summary>Creates the community's chain head (genesis) and its system accounts, inside the unit that creates the community.</summary>
+    public async Task InitializeCommunityAsync(UnitOfWork work, long communityId, CancellationToken ct)
     {
-        await using (var head = Command(connection, tx, LedgerSql.InsertChainHead))
+        await using (var head = Command(work.Connection, work.Transaction, LedgerSql.InsertChainHead))
         {
             Param(head, "@communityId", communityId);
             Param(head, "@genesis", CanonicalForm.GenesisHash);
-            Param(head, "@now", Clock.Now(clock));
+            Param(head, "@now", work.Now);
             await head.ExecuteNonQueryAsync(ct);
         }
         foreach (var system in Enum.GetValues<SystemAccount>())
         {
-            await OpenAccountAsync(connection, tx, communityId, AccountKind.System, null, system, SystemAccountName(system), ct);
+            await OpenAccountAsync(work, communityId, AccountKind.System, null, system, SystemAccountName(system), ct);
         }
     }
 
     /// <summary>Opens an account with a zero balance. The caller checks that the owner exists in the community.</summary>
-    public async Task<long> OpenAccountAsync(DbConnection connection, DbTransaction tx, long communityId, AccountKind kind,
+    public async Task<long> OpenAccountAsync(UnitOfWork work, long communityId, AccountKind kind,
         long? ownerId, SystemAccount? system, string name, CancellationToken ct)
     {
         long accountId;
-        await using (var insert = Command(connection, tx, dialect.Pick(LedgerSql.InsertAccount)))
+        await using (var insert = Command(work.Connection, work.Transaction, dialect.Pick(LedgerSql.InsertAccount)))
         {
             Param(insert, "@communityId", communityId);
             Param(insert, "@kind", kind.ToDb());
@@ -216,10 +261,10 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
             Param(insert, "@shopId", kind == AccountKind.Shop ? ownerId : null);
             Param(insert, "@systemCode", system?.ToDb());
             Param(insert, "@name", name);
-            Param(insert, "@now", Clock.Now(clock));
+            Param(insert, "@now", work.Now);
             accountId = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         }
-        await using (var balance = Command(connection, tx, LedgerSql.InsertBalance))
+        await using (var balance = Command(work.Connection, work.Transaction, LedgerSql.InsertBalance))
         {
             Param(balance, "@accountId", accountId);
             Param(balance, "@communityId", communityId);
@@ -230,10 +275,10 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
 
     public static string SystemAccountName(SystemAccount system) => system switch
     {
-        SystemAccount.Issuance => "积分发放 issuance",
-        SystemAccount.Redeemed => "积分兑换 redeemed",
-        SystemAccount.Penalty => "扣分 penalty",
-        SystemAccount.Expired => "积分过期 expired",
+        SystemAccount.Issuance => "积分发放",
+        SystemAccount.Redeemed => "积分兑换",
+        SystemAccount.Penalty => "扣分",
+        SystemAccount.Expired => "积分过期",
         _ => throw new ArgumentOutOfRangeException(nameof(system)),
     };
 
@@ -265,21 +310,23 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
         {
             return (LedgerError.InvalidEntry, "reversals go through ReverseAsync");
         }
-        if (string.IsNullOrWhiteSpace(entry.Category) || entry.Category.Length > MaxCategoryLength)
+        if (string.IsNullOrWhiteSpace(entry.Category) || entry.Category.Length > MaxCategoryLength || !StoredText.IsValid(entry.Category))
         {
             return (LedgerError.InvalidEntry, $"the category is required (at most {MaxCategoryLength} characters)");
         }
-        if (string.IsNullOrWhiteSpace(entry.Explanation) || entry.Explanation.Length > MaxExplanationLength)
+        // Stored text can never be edited: refuse control characters, bidi overrides and invisible-only text here,
+        // on the one path every posting takes, whatever the caller checked before.
+        if (entry.Explanation is null || entry.Explanation.Length > MaxExplanationLength || !StoredText.IsValid(entry.Explanation, allowLineBreaks: true))
         {
-            return (LedgerError.InvalidEntry, $"the explanation is required (at most {MaxExplanationLength} characters)");
+            return (LedgerError.InvalidEntry, $"the explanation is required: 1 to {MaxExplanationLength} characters of visible text without control characters");
         }
-        if (string.IsNullOrWhiteSpace(entry.Actor) || entry.Actor.Length > 200)
+        if (entry.Actor is null || entry.Actor.Length > 200 || !StoredText.IsValid(entry.Actor))
         {
             return (LedgerError.InvalidEntry, "the actor is required (at most 200 characters)");
         }
-        if (new[] { entry.Category, entry.Explanation, entry.Actor, entry.Facts, entry.IdempotencyKey, entry.RuleCode }.Any(HasLoneSurrogate))
+        if (!StoredText.IsValidUnicode(entry.Facts) || entry.Facts.Contains('\0') || (entry.RuleCode is not null && !StoredText.IsValid(entry.RuleCode)))
         {
-            return (LedgerError.InvalidEntry, "text fields must be valid Unicode");
+            return (LedgerError.InvalidEntry, "text fields must be valid Unicode without control characters");
         }
         if (entry.RuleCode is "")
         {
@@ -309,57 +356,47 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
         return null;
     }
 
-    private static bool HasLoneSurrogate(string? value) =>
-        value is not null && System.Text.Unicode.Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out _,
-            replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done;
-
     /// <summary>An idempotency key is 1 to <see cref="MaxKeyLength"/> characters, not all white space.</summary>
-    public static bool IsValidKey(string? key) => !string.IsNullOrWhiteSpace(key) && key.Length <= MaxKeyLength;
+    public static bool IsValidKey(string? key) =>
+        !string.IsNullOrWhiteSpace(key) && key.Length <= MaxKeyLength && StoredText.IsValid(key);
 
     private static string? KeyProblem(string? key) =>
-        IsValidKey(key) ? null : $"an idempotency key of 1 to {MaxKeyLength} characters is required";
+        IsValidKey(key) ? null : $"an idempotency key of 1 to {MaxKeyLength} visible characters is required";
 
-    private async Task<T> WriteAsync<T>(long communityId, Func<PostingSession, CancellationToken, Task<T>> work,
-        Func<T, bool> commit, Func<LedgerError, string, T> fail, CancellationToken ct)
+    // The session of the unit's locked community, created on the ledger's first command in that unit.
+    private PostingSession? Session(UnitOfWork work, long communityId)
     {
-        var context = await _contexts.RentAsync(ct);
-        try
+        if (work.CommunityId != communityId)
         {
-            T result;
-            await using (var tx = await dialect.BeginWriteAsync(context.Connection, ct))
-            {
-                var session = new PostingSession(context, tx, dialect, communityId, Clock.Now(clock));
-                if (!await session.LockAsync(ct))
-                {
-                    result = fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");
-                    await tx.RollbackAsync(ct);
-                }
-                else
-                {
-                    result = await work(session, ct);
-                    if (commit(result))
-                    {
-                        await session.FlushAsync(ct);
-                        await tx.CommitAsync(ct);
-                    }
-                    else
-                    {
-                        await tx.RollbackAsync(ct);
-                    }
-                }
-            }
-            await _contexts.ReturnAsync(context);
-            return result;
+            throw new InvalidOperationException(
+                $"the unit of work holds the lock of community {work.CommunityId?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}, not {communityId}");
         }
-        catch
+        if (work.Community is not { } community)
         {
-            // A context that saw an error (a lost connection, a constraint) is not trusted again.
-            await context.DisposeAsync();
-            throw;
+            return null;
         }
+        return work.LedgerSession ??= new PostingSession(work.Context, work.Transaction, dialect, community, work.Now);
     }
 
-    public ValueTask DisposeAsync() => _contexts.DisposeAsync();
+    // A command outside the request pipeline (CLI, jobs, tests, benchmark) gets a unit of work of its own: the
+    // same path, committed when the command succeeded and wrote something.
+    private async Task<T> AloneAsync<T>(long communityId, Func<UnitOfWork, Task<T>> command, Func<T, bool> commit, CancellationToken ct)
+    {
+        await using var work = new UnitOfWork(this);
+        await work.BeginAsync(communityId, ct);
+        var result = await command(work);
+        if (commit(result))
+        {
+            await work.CommitAsync(ct);
+        }
+        else
+        {
+            await work.RollbackAsync();
+        }
+        return result;
+    }
+
+    public ValueTask DisposeAsync() => Contexts.DisposeAsync();
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
     {

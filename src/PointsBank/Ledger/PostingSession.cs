@@ -1,17 +1,18 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PointsBank.Data;
 
 namespace PointsBank.Ledger;
 
 /// <summary>
-/// One database transaction of the ledger, holding the community's chain-head lock. Balances and aggregates are
+/// The ledger's part of one unit of work, which holds the community's chain-head lock. Balances and aggregates are
 /// accumulated in memory and written once per account and key in <see cref="FlushAsync"/>, before the commit;
 /// statements come prepared from a pooled <see cref="PostingContext"/>, which is what keeps single awards and batches
-/// close to raw insert speed.
+/// close to raw insert speed. Every posting rule is checked here, inside the lock, after the replay check.
 /// </summary>
-internal sealed class PostingSession(PostingContext context, DbTransaction? tx, SqlDialect dialect, long communityId, DateTime now)
+internal sealed class PostingSession(PostingContext context, DbTransaction tx, SqlDialect dialect, LockedCommunity community, DateTime now)
 {
     private sealed class AccountState
     {
@@ -21,6 +22,8 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         public required bool IsSystem;
         public required long? HouseholdId;
         public required long? ResidentId;
+        public required bool IsMember;
+        public required bool OwnerActive;
         public bool Dirty;
 
         public long Available => Balance - Held;
@@ -30,40 +33,38 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
     private readonly Dictionary<AggregateKey, AggregateDelta> _aggregates = [];
     private readonly Dictionary<SystemAccount, long> _systemAccounts = [];
 
-    private long _lastSeq;
-    private string _lastHash = CanonicalForm.GenesisHash;
+    private readonly long communityId = community.Id;
+    private long _lastSeq = community.LastSeq;
+    private string _lastHash = community.LastHash;
     private bool _headMoved;
-    private TimeZoneInfo _zone = TimeZoneInfo.Utc;
-    private PenaltyPolicy _penaltyPolicy;
-    private string? _currentMonth;
+    private readonly TimeZoneInfo _zone = Projections.Zone(community.TimeZone);
+    private readonly PenaltyPolicy _penaltyPolicy = community.PenaltyPolicy == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
+    private DateOnly? _today;
 
-    public async Task<bool> LockAsync(CancellationToken ct)
-    {
-        await using var reader = await Prepared(dialect.Pick(SqlDialect.LockChainHead), ("@communityId", communityId)).ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return false;
-        }
-        _lastSeq = reader.GetInt64(0);
-        _lastHash = reader.GetString(1).Trim();
-        _zone = Projections.Zone(reader.GetString(2));
-        _penaltyPolicy = reader.GetString(3) == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
-        return true;
-    }
+    /// <summary>Today in the community's time zone, as the unit's clock says.</summary>
+    private DateOnly Today => _today ??= Projections.LocalDate(now, _zone);
 
     public async Task<LedgerResult> PostAsync(LedgerEntry entry, CancellationToken ct)
     {
+        // The effective date as asked (none means today), so a retry on another day still replays.
         var requestHash = PointsLedger.RequestHash("post", entry.Kind.ToDb(), entry.Category, entry.RuleCode, entry.RuleVersion,
-            entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings);
+            entry.Facts, entry.Explanation, entry.MemberId, entry.Minutes, entry.Postings,
+            entry.EffectiveDate?.ToString(Projections.DateFormat, CultureInfo.InvariantCulture));
+        // The replay check comes before every other: a retry returns the original even if the account changed since.
         if (await ReplayAsync(entry.IdempotencyKey, requestHash, ct) is { } replay)
         {
             return replay;
         }
+        var effective = entry.EffectiveDate ?? Today;
+        if (EffectiveDateProblem(effective) is { } dateProblem)
+        {
+            return dateProblem;
+        }
         foreach (var line in entry.Postings)
         {
-            if (await AccountAsync(line.AccountId, ct) is null)
+            if (await AccountProblemAsync(line.AccountId, entry.Kind, ct) is { } accountProblem)
             {
-                return LedgerResult.Fail(LedgerError.UnknownAccount, $"account {line.AccountId} does not exist in community {communityId}");
+                return accountProblem;
             }
         }
         if (entry.MemberId is { } member && await MemberProblemAsync(member, entry.Postings, ct) is { } memberProblem)
@@ -73,6 +74,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
 
         var postings = entry.Postings;
         var explanation = entry.Explanation;
+        var facts = entry.Facts;
         switch (entry.Kind)
         {
             case TransactionKind.Redeem:
@@ -91,14 +93,16 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                 if (!ReferenceEquals(capped.Value.Postings, postings))
                 {
                     postings = capped.Value.Postings;
-                    explanation += $"（按社区规定，扣分以当前可用积分为限：应扣 {capped.Value.Requested} 分，实扣 {capped.Value.Actual} 分 / capped at the available balance: {capped.Value.Requested} requested, {capped.Value.Actual} deducted）";
+                    // Stored text is in the community's language; the facts carry the numbers an English page needs.
+                    explanation += $"（按社区规定，扣分以当前可用积分为限：应扣 {capped.Value.Requested} 分，实扣 {capped.Value.Actual} 分）";
+                    facts = WithFact(facts, "penaltyCap", new JsonObject { ["requested"] = capped.Value.Requested, ["deducted"] = capped.Value.Actual });
                 }
                 break;
         }
 
         var posted = await AppendAsync(entry.Kind, entry.Category, entry.IdempotencyKey, requestHash, entry.RuleCode, entry.RuleVersion,
-            entry.Facts, explanation, entry.Actor, entry.MemberId, entry.Minutes, reversesSeq: null, postings,
-            effectiveKind: entry.Kind, month: CurrentMonth, sign: 1, ct);
+            facts, explanation, entry.Actor, entry.MemberId, entry.Minutes, reversesSeq: null, postings,
+            effectiveKind: entry.Kind, effective, sign: 1, ct);
         return LedgerResult.Posted(posted);
     }
 
@@ -129,10 +133,12 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         }
         var negated = original.Postings.Select(p => p with { Amount = checked(-p.Amount) }).ToList();
         var facts = JsonSerializer.Serialize(new { reverses = seq, reason });
-        var explanation = $"冲正第 {seq} 笔 / reversal of #{seq}：{reason}";
+        // A correction belongs to the day of what it corrects, so it takes the original out of that month; it is
+        // exempt from the back-dating limit, since it corrects the past.
+        var explanation = $"更正第 {seq} 笔：{reason}";
         var posted = await AppendAsync(TransactionKind.Reverse, original.Category, key, requestHash, original.RuleCode, original.RuleVersion,
             facts, explanation, actor, original.MemberId, original.Minutes, reversesSeq: seq, negated,
-            effectiveKind: original.Kind, month: Projections.Month(original.OccurredAt, _zone), sign: -1, ct);
+            effectiveKind: original.Kind, Projections.EffectiveDate(original, _zone), sign: -1, ct);
         return LedgerResult.Posted(posted);
     }
 
@@ -152,11 +158,15 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                     : HoldResult.Fail(LedgerError.IdempotencyConflict, $"idempotency key '{key}' was used for a different request");
             }
         }
-        var state = await AccountAsync(accountId, ct);
-        if (state is null || state.IsSystem)
+        if (await PostedKeyAsync(key, ct) is { } seqOfKey)
         {
-            return HoldResult.Fail(LedgerError.UnknownAccount, $"account {accountId} does not exist in community {communityId}");
+            return HoldResult.Fail(LedgerError.IdempotencyConflict, $"idempotency key '{key}' was already used by transaction {seqOfKey}");
         }
+        if (await AccountProblemAsync(accountId, TransactionKind.Redeem, ct) is { } accountProblem)
+        {
+            return HoldResult.Fail(accountProblem.Error!.Value, accountProblem.Detail!);
+        }
+        var state = (await AccountAsync(accountId, ct))!;
         if (state.Available < amount)
         {
             return HoldResult.Fail(LedgerError.InsufficientPoints, $"available {state.Available}, needed {amount}");
@@ -201,16 +211,16 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         {
             return overdraft;
         }
-        var text = string.IsNullOrWhiteSpace(explanation) ? $"积分兑换 / redemption ({hold.Reference})" : explanation;
+        var text = string.IsNullOrWhiteSpace(explanation) ? $"积分兑换（{hold.Reference}）" : explanation;
         var facts = JsonSerializer.Serialize(new { holdId, reference = hold.Reference });
         var posted = await AppendAsync(TransactionKind.Redeem, Categories.Redemption, key, requestHash, null, null, facts, text, actor,
-            null, null, null, postings, TransactionKind.Redeem, CurrentMonth, 1, ct);
-        await Prepared(LedgerSql.CloseHold, ("@status", "captured"), ("@now", now), ("@capturedSeq", posted.Seq), ("@holdId", holdId))
-            .ExecuteNonQueryAsync(ct);
+            null, null, null, postings, TransactionKind.Redeem, Today, 1, ct);
+        await Prepared(LedgerSql.CloseHold, ("@status", "captured"), ("@now", now), ("@closedBy", actor), ("@capturedSeq", posted.Seq),
+            ("@holdId", holdId)).ExecuteNonQueryAsync(ct);
         return LedgerResult.Posted(posted);
     }
 
-    public async Task<HoldResult> ReleaseHoldAsync(long holdId, CancellationToken ct)
+    public async Task<HoldResult> ReleaseHoldAsync(long holdId, string actor, bool onlyIfExpired, CancellationToken ct)
     {
         var hold = await LoadHoldAsync(holdId, ct);
         if (hold is null)
@@ -224,11 +234,15 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
             case HoldStatus.Captured:
                 return HoldResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} was captured by transaction {hold.CapturedSeq}");
         }
+        if (onlyIfExpired && (hold.ExpiresAt is not { } expires || expires > now))
+        {
+            return HoldResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} has not expired");
+        }
         var state = (await AccountAsync(hold.AccountId, ct))!;
         state.Held = checked(state.Held - hold.Amount);
         state.Dirty = true;
-        await Prepared(LedgerSql.CloseHold, ("@status", "released"), ("@now", now), ("@capturedSeq", null), ("@holdId", holdId))
-            .ExecuteNonQueryAsync(ct);
+        await Prepared(LedgerSql.CloseHold, ("@status", "released"), ("@now", now), ("@closedBy", actor), ("@capturedSeq", null),
+            ("@holdId", holdId)).ExecuteNonQueryAsync(ct);
         return new HoldResult(hold with { Status = HoldStatus.Released }, null, null);
     }
 
@@ -266,21 +280,21 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         }
     }
 
-    private string CurrentMonth => _currentMonth ??= Projections.Month(now, _zone);
-
     private async Task<LedgerTransaction> AppendAsync(TransactionKind kind, string category, string key, string requestHash,
         string? ruleCode, int? ruleVersion, string facts, string explanation, string actor, long? memberId, int? minutes,
-        long? reversesSeq, IReadOnlyList<PostingLine> postings, TransactionKind effectiveKind, string month, int sign, CancellationToken ct)
+        long? reversesSeq, IReadOnlyList<PostingLine> postings, TransactionKind effectiveKind, DateOnly effectiveDate, int sign, CancellationToken ct)
     {
         var seq = checked(_lastSeq + 1);
+        var month = Projections.Month(effectiveDate);
         var draft = new LedgerTransaction(0, communityId, seq, kind, category, key, ruleCode, ruleVersion, facts, explanation, actor,
-            memberId, minutes, reversesSeq, now, _lastHash, "", postings);
+            memberId, minutes, reversesSeq, now, _lastHash, "", postings) { EffectiveDate = effectiveDate };
         var hash = CanonicalForm.Hash(_lastHash, draft);
         var id = Convert.ToInt64(await Prepared(dialect.Pick(LedgerSql.InsertTransaction),
             ("@communityId", communityId), ("@seq", seq), ("@kind", kind.ToDb()), ("@category", category), ("@key", key),
             ("@requestHash", requestHash), ("@ruleCode", ruleCode), ("@ruleVersion", ruleVersion), ("@facts", facts),
             ("@explanation", explanation), ("@actor", actor), ("@memberId", memberId), ("@minutes", minutes),
-            ("@reversesSeq", reversesSeq), ("@occurredAt", now), ("@prevHash", _lastHash), ("@hash", hash)).ExecuteScalarAsync(ct),
+            ("@reversesSeq", reversesSeq), ("@occurredAt", now), ("@effectiveDate", effectiveDate.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)),
+            ("@prevHash", _lastHash), ("@hash", hash)).ExecuteScalarAsync(ct),
             CultureInfo.InvariantCulture);
         for (var i = 0; i < postings.Count; i++)
         {
@@ -351,10 +365,21 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
         {
             if (!await reader.ReadAsync(ct))
             {
-                return null;
+                seq = 0;
+                storedHash = "";
             }
-            seq = reader.GetInt64(0);
-            storedHash = reader.GetString(1).Trim();
+            else
+            {
+                seq = reader.GetInt64(0);
+                storedHash = reader.GetString(1).Trim();
+            }
+        }
+        if (seq == 0)
+        {
+            // Holds and postings share one namespace: a key a hold used cannot post.
+            return await Prepared(LedgerSql.SelectIdempotencyKey, ("@communityId", communityId), ("@key", key)).ExecuteScalarAsync(ct) is null or DBNull
+                ? null
+                : LedgerResult.Fail(LedgerError.IdempotencyConflict, $"idempotency key '{key}' was already used for a hold");
         }
         return storedHash == requestHash
             ? LedgerResult.Replay((await LoadAsync(seq, ct))!)
@@ -362,26 +387,35 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                 $"idempotency key '{key}' was already used by transaction {seq} for a different request");
     }
 
-    public async Task<LedgerTransaction?> LoadAsync(long seq, CancellationToken ct)
+    private async Task<long?> PostedKeyAsync(string key, CancellationToken ct)
     {
-        LedgerTransaction tx;
-        await using (var reader = await Prepared(LedgerSql.SelectTransaction, ("@communityId", communityId), ("@seq", seq)).ExecuteReaderAsync(ct))
+        await using var reader = await Prepared(LedgerSql.SelectByKey, ("@communityId", communityId), ("@key", key)).ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
+    }
+
+    public Task<LedgerTransaction?> LoadAsync(long seq, CancellationToken ct) => LoadAsync(context, tx, communityId, seq, ct);
+
+    /// <summary>One transaction with its postings, read on a posting context (inside a unit of work or not).</summary>
+    public static async Task<LedgerTransaction?> LoadAsync(PostingContext context, DbTransaction? tx, long communityId, long seq, CancellationToken ct)
+    {
+        LedgerTransaction loaded;
+        await using (var reader = await context.Command(LedgerSql.SelectTransaction, tx, [("@communityId", communityId), ("@seq", seq)]).ExecuteReaderAsync(ct))
         {
             if (!await reader.ReadAsync(ct))
             {
                 return null;
             }
-            tx = LedgerReader.Transaction(reader, communityId, []);
+            loaded = LedgerReader.Transaction(reader, communityId, []);
         }
         var postings = new List<PostingLine>();
-        await using (var reader = await Prepared(LedgerSql.SelectPostings, ("@transactionId", tx.Id)).ExecuteReaderAsync(ct))
+        await using (var reader = await context.Command(LedgerSql.SelectPostings, tx, [("@transactionId", loaded.Id)]).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
                 postings.Add(new PostingLine(reader.GetInt64(0), reader.GetInt64(1)));
             }
         }
-        return tx with { Postings = postings };
+        return loaded with { Postings = postings };
     }
 
     private async Task<Hold?> LoadHoldAsync(long holdId, CancellationToken ct)
@@ -421,6 +455,8 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
                     LastSeq = reader.GetInt64(4),
                     HouseholdId = reader.IsDBNull(5) ? null : reader.GetInt64(5),
                     ResidentId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                    IsMember = reader.GetString(1) is "household" or "person",
+                    OwnerActive = Convert.ToBoolean(reader.GetValue(7), CultureInfo.InvariantCulture),
                 };
             }
         }
@@ -437,6 +473,62 @@ internal sealed class PostingSession(PostingContext context, DbTransaction? tx, 
             _systemAccounts[system] = id;
         }
         return id;
+    }
+
+    /// <summary>
+    /// The posting rules for an account, checked inside the lock: it exists in this community; a points account of a
+    /// resident (household or person, never another kind except the community's own system accounts); and, except
+    /// for year-end expiry, in an active community with an active household or resident — a household that moved
+    /// away earns and loses nothing new.
+    /// </summary>
+    private async Task<LedgerResult?> AccountProblemAsync(long accountId, TransactionKind kind, CancellationToken ct)
+    {
+        var state = await AccountAsync(accountId, ct);
+        if (state is null)
+        {
+            return LedgerResult.Fail(LedgerError.UnknownAccount, $"account {accountId} does not exist in community {communityId}");
+        }
+        if (state.IsSystem)
+        {
+            return null;
+        }
+        if (!state.IsMember)
+        {
+            return LedgerResult.Fail(LedgerError.UnknownAccount, $"account {accountId} is not a household or person account of community {communityId}");
+        }
+        if (kind == TransactionKind.Expire)
+        {
+            return null;
+        }
+        if (!community.IsActive)
+        {
+            return LedgerResult.Fail(LedgerError.CommunityInactive, $"community {communityId} is deactivated");
+        }
+        return state.OwnerActive
+            ? null
+            : LedgerResult.Fail(LedgerError.AccountInactive, $"the household or resident of account {accountId} is deactivated");
+    }
+
+    // Never in the future, never older than the community's back-dating limit (both in the community's time zone).
+    private LedgerResult? EffectiveDateProblem(DateOnly effective)
+    {
+        if (effective > Today)
+        {
+            return LedgerResult.Fail(LedgerError.EffectiveDateInFuture,
+                $"the effective date {effective.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)} is after today ({Today.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)})");
+        }
+        var earliest = Today.AddDays(-community.BackdateDays);
+        return effective < earliest
+            ? LedgerResult.Fail(LedgerError.EffectiveDateTooOld,
+                $"the effective date {effective.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)} is more than {community.BackdateDays} days ago (earliest {earliest.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)})")
+            : null;
+    }
+
+    private static string WithFact(string facts, string name, JsonNode value)
+    {
+        var node = JsonNode.Parse(facts) as JsonObject ?? new JsonObject { ["facts"] = JsonNode.Parse(facts) };
+        node[name] = value;
+        return node.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     // The member who earned or lost the points must be an active resident behind one of the transaction's member

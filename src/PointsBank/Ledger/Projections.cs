@@ -21,10 +21,26 @@ public sealed class AggregateDelta
 public static class Projections
 {
     public const string MonthFormat = "yyyy-MM";
+    public const string DateFormat = "yyyy-MM-dd";
 
     public static string Month(DateTime utc, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone)
             .ToString(MonthFormat, CultureInfo.InvariantCulture);
+
+    public static string Month(DateOnly date) => date.ToString(MonthFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The local day of a UTC instant in the community's time zone.</summary>
+    public static DateOnly LocalDate(DateTime utc, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone));
+
+    /// <summary>
+    /// The day a transaction belongs to: its effective date, or for a transaction written before effective dates
+    /// existed, the local day it was posted.
+    /// </summary>
+    public static DateOnly EffectiveDate(LedgerTransaction tx, TimeZoneInfo zone) => tx.EffectiveDate ?? LocalDate(tx.OccurredAt, zone);
+
+    /// <summary>The month a transaction's aggregates count in: the month of its effective date.</summary>
+    public static string Month(LedgerTransaction tx, TimeZoneInfo zone) => Month(EffectiveDate(tx, zone));
 
     public static TimeZoneInfo Zone(string id) => TimeZoneInfo.FindSystemTimeZoneById(id);
 

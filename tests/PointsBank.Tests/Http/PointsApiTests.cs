@@ -105,6 +105,47 @@ public sealed class PointsApiTests
     }
 
     [Test]
+    public async Task Award_OverHttp_IsOneWriteTransaction_WithItsAuditRow()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var sqlite = (PointsBank.Data.SqliteDataSource)_app.Services.GetRequiredService<DbDataSource>();
+        var key = Guid.NewGuid().ToString();
+        await client.GetAsync(Api($"/accounts/{_account}/balance"));
+
+        var commitsBefore = sqlite.Commits;
+        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 2, reason = "义务劳动" }, key));
+        var commits = sqlite.Commits - commitsBefore;
+
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(commits, Is.EqualTo(1), "the ledger transaction, its projections, the request key and the audit row commit together");
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        var audited = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'AwardPoints' AND outcome = 'ok' AND target LIKE @key", new { key = $"%{_account}%" });
+        Assert.That(audited, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task AnonymousReads_AddNoAuditRows_ButAnonymousWritesDo()
+    {
+        using var anonymous = _app.CreateClient();
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        var before = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
+
+        for (var i = 0; i < 5; i++)
+        {
+            var read = await anonymous.GetAsync(Api($"/accounts/{_account}/balance"));
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        }
+        var afterReads = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
+        var write = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "x" }, "anonymous-write"));
+        var afterWrite = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
+
+        Assert.That(afterReads, Is.EqualTo(before));
+        Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(afterWrite, Is.EqualTo(before + 1));
+    }
+
+    [Test]
     public async Task Writes_WithoutAToken_Are401_AndChangeNothing()
     {
         using var anonymous = _app.CreateClient();

@@ -16,8 +16,16 @@ public sealed class CanonicalFormTests
     private static readonly Lazy<string> Doc = new(() =>
         File.ReadAllText(Path.Combine(RepoRoot(), "docs", "ledger.md"), Encoding.UTF8).ReplaceLineEndings("\n"));
 
-    // §6.1: the award.
-    private static LedgerTransaction Award() => new(
+    // §6.1: the award, posted on 1 November for 31 October.
+    private static LedgerTransaction Award() => LegacyAward() with
+    {
+        IdempotencyKey = "client:demo-1",
+        Actor = "user:wang",
+        EffectiveDate = new DateOnly(2026, 10, 31),
+    };
+
+    // §6.4: the same award as written before effective dates existed (canonical form v1).
+    private static LedgerTransaction LegacyAward() => new(
         Id: 1,
         CommunityId: 1,
         Seq: 1,
@@ -44,19 +52,22 @@ public sealed class CanonicalFormTests
         Seq: 2,
         Kind: TransactionKind.Reverse,
         Category: Categories.GoodDeed,
-        IdempotencyKey: "demo-1-reverse",
+        IdempotencyKey: "client:demo-1-reverse",
         RuleCode: null,
         RuleVersion: null,
         Facts: """{"reverses":1,"reason":"\u767B\u8BB0\u6709\u8BEF\uFF0C\u91CD\u590D\u5F55\u5165"}""",
-        Explanation: "冲正第 1 笔 / reversal of #1：登记有误，重复录入",
-        Actor: "committee:li",
+        Explanation: "更正第 1 笔：登记有误，重复录入",
+        Actor: "user:li",
         MemberId: 3,
         Minutes: null,
         ReversesSeq: 1,
         OccurredAt: new DateTime(2026, 11, 2, 1, 15, 30, 250, DateTimeKind.Utc),
         PrevHash: prevHash,
         Hash: "",
-        Postings: [new PostingLine(1, 5), new PostingLine(5, -5)]);
+        Postings: [new PostingLine(1, 5), new PostingLine(5, -5)])
+    {
+        EffectiveDate = new DateOnly(2026, 10, 31),
+    };
 
     // ---- (a) the worked example in docs/ledger.md ----
 
@@ -67,7 +78,7 @@ public sealed class CanonicalFormTests
 
         Assert.That(Convert.ToHexStringLower(bytes), Is.EqualTo(DocHex(1)));
         Assert.That(Encoding.UTF8.GetString(bytes), Is.EqualTo(DocLine("canonical #1:")));
-        Assert.That(bytes, Has.Length.EqualTo(197));
+        Assert.That(bytes, Has.Length.EqualTo(213));
     }
 
     [Test]
@@ -77,7 +88,26 @@ public sealed class CanonicalFormTests
 
         Assert.That(Convert.ToHexStringLower(bytes), Is.EqualTo(DocHex(2)));
         Assert.That(Encoding.UTF8.GetString(bytes), Is.EqualTo(DocLine("canonical #2:")));
-        Assert.That(bytes, Has.Length.EqualTo(308));
+        Assert.That(bytes, Has.Length.EqualTo(306));
+    }
+
+    [Test]
+    public void LegacyAward_without_an_effective_date_keeps_its_v1_bytes_and_hash()
+    {
+        var bytes = CanonicalForm.Serialize(LegacyAward());
+
+        Assert.That(Encoding.UTF8.GetString(bytes), Is.EqualTo(DocLine("canonical #v1:")));
+        Assert.That(bytes, Has.Length.EqualTo(197));
+        Assert.That(CanonicalForm.Hash(CanonicalForm.GenesisHash, LegacyAward()), Is.EqualTo(DocHash("hash #v1:")));
+    }
+
+    [Test]
+    public void The_version_follows_the_effective_date()
+    {
+        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(Award())), Does.StartWith("16:pointsbank-tx-v2,"));
+        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(LegacyAward())), Does.StartWith("16:pointsbank-tx-v1,"));
+        Assert.That(CanonicalForm.Hash(CanonicalForm.GenesisHash, Award() with { EffectiveDate = null }),
+            Is.Not.EqualTo(CanonicalForm.Hash(CanonicalForm.GenesisHash, Award())));
     }
 
     [Test]
@@ -138,6 +168,7 @@ public sealed class CanonicalFormTests
         yield return Case("explanation", tx with { Explanation = "拾金不昧 +6" });
         yield return Case("explanation_one_character", tx with { Explanation = "拾金不昧  +5" });
         yield return Case("occurred_at_by_one_millisecond", tx with { OccurredAt = tx.OccurredAt.AddMilliseconds(1) });
+        yield return Case("effective_date_by_one_day", tx with { EffectiveDate = tx.EffectiveDate!.Value.AddDays(1) });
         yield return Case("member", tx with { MemberId = 4 });
         yield return Case("member_to_absent", tx with { MemberId = null });
         yield return Case("community", tx with { CommunityId = 2 });
@@ -182,8 +213,8 @@ public sealed class CanonicalFormTests
         var absent = Award() with { MemberId = null, Minutes = null };
         var zero = Award() with { MemberId = 0, Minutes = 0 };
 
-        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(absent)), Does.Contain(",14:committee:wang,0:,0:,0:,"));
-        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(zero)), Does.Contain(",14:committee:wang,1:0,1:0,0:,"));
+        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(absent)), Does.Contain(",9:user:wang,0:,0:,0:,"));
+        Assert.That(Encoding.UTF8.GetString(CanonicalForm.Serialize(zero)), Does.Contain(",9:user:wang,1:0,1:0,0:,"));
         Assert.That(CanonicalForm.Hash(CanonicalForm.GenesisHash, absent), Is.Not.EqualTo(CanonicalForm.Hash(CanonicalForm.GenesisHash, zero)));
     }
 

@@ -46,10 +46,10 @@ public sealed class VerifyTamperTests
         var hash = CanonicalForm.Hash(forged.PrevHash, forged);
         await _db.ExecuteRawAsync($"""
             INSERT INTO ledger_transactions (community_id, seq, kind, category, idempotency_key, request_hash, facts, explanation, actor,
-                occurred_at, prev_hash, hash)
+                occurred_at, effective_date, prev_hash, hash)
             VALUES ({_community.Id}, {forged.Seq}, 'award', '{forged.Category}', '{forged.IdempotencyKey}', 'x', '{forged.Facts}',
                 '{forged.Explanation}', '{forged.Actor}', '{forged.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)}',
-                '{forged.PrevHash}', '{hash}')
+                '{forged.EffectiveDate:yyyy-MM-dd}', '{forged.PrevHash}', '{hash}')
             """);
         foreach (var (posting, line) in forged.Postings.Select((p, i) => (p, i + 1)))
         {

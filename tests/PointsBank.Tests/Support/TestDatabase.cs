@@ -8,6 +8,7 @@ using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
+using PointsBank.Jobs;
 using PointsBank.Ledger;
 
 
@@ -50,7 +51,7 @@ public sealed class TestDatabase : IAsyncDisposable
         }
     }
 
-    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider)
+    public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, Action<IServiceCollection>? configure = null)
     {
         RequireEngine(provider);
         DatabaseOptions options;
@@ -64,11 +65,13 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             options = new DatabaseOptions { Provider = provider, ConnectionString = Environment.GetEnvironmentVariable(SqlServerVariable)! };
         }
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(new FakeClock(DefaultNow))
             .AddPointsBank(options)
-            .BuildServiceProvider();
+            .AddJobs(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        configure?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         await services.GetRequiredService<Migrator>().MigrateAsync();
         // The root scope acts as an operator at the command line; tests that need a particular caller make a scope.
         services.GetRequiredService<CallerContext>().Current = Caller.Cli("test");

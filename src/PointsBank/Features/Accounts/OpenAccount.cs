@@ -27,7 +27,7 @@ public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : 
     }
 }
 
-sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.PointsLedger ledger) : IRequestHandler<OpenAccount, Outcome<AccountOpened>>
+sealed class OpenAccountHandler(UnitOfWork work, PointsBank.Ledger.PointsLedger ledger) : IRequestHandler<OpenAccount, Outcome<AccountOpened>>
 {
     private const string HouseholdCode = "SELECT code FROM households WHERE id = @ownerId AND community_id = @communityId";
     private const string ResidentExists = "SELECT CAST(id AS varchar(20)) FROM residents WHERE id = @ownerId AND community_id = @communityId";
@@ -40,8 +40,7 @@ sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.
     public async Task<Outcome<AccountOpened>> Handle(OpenAccount request, CancellationToken ct)
     {
         var kind = Enum.Parse<AccountKind>(request.Kind, ignoreCase: true);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx) = (work.Connection, work.Transaction);
         var args = new { ownerId = request.OwnerId, communityId = request.CommunityId };
         var label = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(kind switch
         {
@@ -70,8 +69,7 @@ sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.
             AccountKind.Person => $"居民 #{label}",
             _ => $"商家 {label}",
         };
-        var accountId = await ledger.OpenAccountAsync(connection, tx, request.CommunityId, kind, request.OwnerId, null, name, ct);
-        await tx.CommitAsync(ct);
+        var accountId = await ledger.OpenAccountAsync(work, request.CommunityId, kind, request.OwnerId, null, name, ct);
         return new AccountOpened(accountId, request.Kind, request.OwnerId);
     }
 }

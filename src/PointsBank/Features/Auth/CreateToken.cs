@@ -12,7 +12,7 @@ public sealed record NewToken(long TokenId, string Token, DateTime ExpiresAt, st
 /// </summary>
 [PublicAccess]
 public sealed record CreateToken(string Username, [property: Secret] string Password, string Name, int? Days)
-    : IRequest<Outcome<NewToken>>, IValidated
+    : IRequest<Outcome<NewToken>>, IOutsideUnitOfWork, IValidated
 {
     public IEnumerable<FieldError> Validate() =>
         Check.Text("username", Username, 64).Concat(Check.Text("password", Password, 200)).Concat(Check.Text("name", Name, 100))

@@ -14,7 +14,7 @@ public sealed record MeView(long UserId, string Username, string DisplayName, bo
 /// The signed-in user and the roles they hold, with the names of the communities, grids and shops those roles are
 /// tied to (for the home page and API clients). Only the caller's own grants are read.
 /// </summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetMe : IRequest<Outcome<MeView>>, IQuery;
 
 sealed class GetMeHandler(CallerContext callers, UserStore users, DbDataSource db) : IRequestHandler<GetMe, Outcome<MeView>>

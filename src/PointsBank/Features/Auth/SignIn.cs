@@ -8,7 +8,7 @@ public sealed record SignedIn(long UserId, string Username, string DisplayName);
 
 /// <summary>Checks a username and password for the sign-in page (which then sets the cookie). Audited; locks after five failures.</summary>
 [PublicAccess]
-public sealed record SignIn(string Username, [property: Secret] string Password) : IRequest<Outcome<SignedIn>>, IValidated
+public sealed record SignIn(string Username, [property: Secret] string Password) : IRequest<Outcome<SignedIn>>, IValidated, IOutsideUnitOfWork
 {
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64).Concat(Check.Text("password", Password, 200));
 

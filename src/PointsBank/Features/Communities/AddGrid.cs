@@ -16,7 +16,7 @@ public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<G
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 
-sealed class AddGridHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class AddGridHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<AddGrid, Outcome<GridAdded>>
 {
     private const string NameTaken = "SELECT COUNT(*) FROM grids WHERE community_id = @communityId AND name = @name";
@@ -27,7 +27,7 @@ sealed class AddGridHandler(DbDataSource db, SqlDialect dialect, CallerContext c
 
     public async Task<Outcome<GridAdded>> Handle(AddGrid request, CancellationToken ct)
     {
-        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var write = new RosterWrite(work, callers.Current.Actor);
         var args = new { communityId = request.CommunityId, name = request.Name.Trim(), now = write.Now };
         var created = await Roster.CreateAsync<GridView>(write, Roster.Grids, request.CommunityId,
             async (connection, tx) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0

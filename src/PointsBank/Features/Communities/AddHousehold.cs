@@ -20,7 +20,7 @@ public sealed record AddHousehold(long CommunityId, long? GridId, string Code, s
     public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);
 }
 
-sealed class AddHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class AddHouseholdHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<AddHousehold, Outcome<HouseholdAdded>>
 {
     private static readonly DialectSql Insert = new(
@@ -35,7 +35,7 @@ sealed class AddHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerCont
 
     public async Task<Outcome<HouseholdAdded>> Handle(AddHousehold request, CancellationToken ct)
     {
-        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var write = new RosterWrite(work, callers.Current.Actor);
         var args = new
         {
             communityId = request.CommunityId,

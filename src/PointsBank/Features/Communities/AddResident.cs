@@ -20,7 +20,7 @@ public sealed record AddResident(long CommunityId, long? HouseholdId, string Ful
     public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);
 }
 
-sealed class AddResidentHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class AddResidentHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<AddResident, Outcome<ResidentAdded>>
 {
     private static readonly DialectSql Insert = new(
@@ -35,7 +35,7 @@ sealed class AddResidentHandler(DbDataSource db, SqlDialect dialect, CallerConte
 
     public async Task<Outcome<ResidentAdded>> Handle(AddResident request, CancellationToken ct)
     {
-        var write = new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock));
+        var write = new RosterWrite(work, callers.Current.Actor);
         var args = new
         {
             communityId = request.CommunityId,

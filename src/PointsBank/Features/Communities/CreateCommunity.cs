@@ -19,10 +19,15 @@ public sealed record CreateCommunity(
     string Name,
     string TimeZone = "Asia/Shanghai",
     string AccountMode = "household",
-    string PenaltyPolicy = "cap") : IRequest<Outcome<CommunityCreated>>, IValidated
+    string PenaltyPolicy = "cap",
+    int BackdateDays = CreateCommunity.DefaultBackdateDays) : IRequest<Outcome<CommunityCreated>>, IValidated
 {
+    /// <summary>How far back an effective date may lie by default (DESIGN §3): two months of paperwork.</summary>
+    public const int DefaultBackdateDays = 60;
+
     public IEnumerable<FieldError> Validate() =>
-        Check.Code("code", Code, 64).Concat(ValidateSettings(Name, TimeZone, AccountMode, PenaltyPolicy));
+        Check.Code("code", Code, 64).Concat(ValidateSettings(Name, TimeZone, AccountMode, PenaltyPolicy))
+            .Concat(Check.Range("backdateDays", BackdateDays, 0, 366));
 
     /// <summary>The settings a community is created with and an admin may later change.</summary>
     internal static IEnumerable<FieldError> ValidateSettings(string name, string timeZone, string accountMode, string penaltyPolicy)
@@ -43,7 +48,7 @@ public sealed record CreateCommunity(
     }
 }
 
-sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsBank.Ledger.PointsLedger ledger, CallerContext callers, TimeProvider clock)
+sealed class CreateCommunityHandler(UnitOfWork work, PointsBank.Ledger.PointsLedger ledger, CallerContext callers)
     : IRequestHandler<CreateCommunity, Outcome<CommunityCreated>>
 {
     private const string SelectCreated = """
@@ -56,21 +61,19 @@ sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsB
 
     private static readonly DialectSql Insert = new(
         Sqlite: """
-            INSERT INTO communities (code, name, time_zone, account_mode, penalty_policy, is_active, created_at)
-            VALUES (@code, @name, @timeZone, @accountMode, @penaltyPolicy, 1, @now)
+            INSERT INTO communities (code, name, time_zone, account_mode, penalty_policy, backdate_days, is_active, created_at)
+            VALUES (@code, @name, @timeZone, @accountMode, @penaltyPolicy, @backdateDays, 1, @now)
             RETURNING id
             """,
         SqlServer: """
-            INSERT INTO communities (code, name, time_zone, account_mode, penalty_policy, is_active, created_at)
-            VALUES (@code, @name, @timeZone, @accountMode, @penaltyPolicy, 1, @now);
+            INSERT INTO communities (code, name, time_zone, account_mode, penalty_policy, backdate_days, is_active, created_at)
+            VALUES (@code, @name, @timeZone, @accountMode, @penaltyPolicy, @backdateDays, 1, @now);
             SELECT CAST(SCOPE_IDENTITY() AS bigint);
             """);
 
     public async Task<Outcome<CommunityCreated>> Handle(CreateCommunity request, CancellationToken ct)
     {
-        var now = Clock.Now(clock);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx, now, dialect) = (work.Connection, work.Transaction, work.Now, work.Dialect);
         if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectByCode, new { code = request.Code }, tx, cancellationToken: ct)) > 0)
         {
             return new Failure("community_exists", $"a community with code '{request.Code}' exists");
@@ -82,12 +85,12 @@ sealed class CreateCommunityHandler(DbDataSource db, SqlDialect dialect, PointsB
             timeZone = request.TimeZone,
             accountMode = request.AccountMode,
             penaltyPolicy = request.PenaltyPolicy,
+            backdateDays = request.BackdateDays,
             now,
         }, tx, cancellationToken: ct));
-        await ledger.InitializeCommunityAsync(connection, tx, id, ct);
+        await ledger.InitializeCommunityAsync(work, id, ct);
         var created = await connection.QuerySingleAsync<CommunityView>(new CommandDefinition(SelectCreated, new { id }, tx, cancellationToken: ct));
         await ChangeLog.RecordAsync(connection, tx, id, RosterEntity.Community, id, RosterChange.Create, callers.Current.Actor, now, null, created, ct);
-        await tx.CommitAsync(ct);
         return new CommunityCreated(id);
     }
 }

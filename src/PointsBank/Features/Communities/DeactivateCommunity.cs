@@ -14,10 +14,10 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Admin)]
 public sealed record DeactivateCommunity(long CommunityId) : IRequest<Outcome<CommunityView>>, ICommunityScoped;
 
-sealed class DeactivateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class DeactivateCommunityHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<DeactivateCommunity, Outcome<CommunityView>>
 {
     public Task<Outcome<CommunityView>> Handle(DeactivateCommunity request, CancellationToken ct) =>
-        Roster.SetActiveAsync<CommunityView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Communities,
+        Roster.SetActiveAsync<CommunityView>(new RosterWrite(work, callers.Current.Actor), Roster.Communities,
             request.CommunityId, request.CommunityId, active: false, ct);
 }

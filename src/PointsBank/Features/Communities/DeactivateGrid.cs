@@ -16,10 +16,10 @@ public sealed record DeactivateGrid(long CommunityId, long GridId) : IRequest<Ou
     long? IGridScoped.GridId => GridId;
 }
 
-sealed class DeactivateGridHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class DeactivateGridHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<DeactivateGrid, Outcome<GridView>>
 {
     public Task<Outcome<GridView>> Handle(DeactivateGrid request, CancellationToken ct) =>
-        Roster.SetActiveAsync<GridView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Grids,
+        Roster.SetActiveAsync<GridView>(new RosterWrite(work, callers.Current.Actor), Roster.Grids,
             request.CommunityId, request.GridId, active: false, ct);
 }

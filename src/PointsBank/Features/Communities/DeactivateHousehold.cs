@@ -13,10 +13,10 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record DeactivateHousehold(long CommunityId, long HouseholdId) : IRequest<Outcome<HouseholdView>>, ICommunityScoped;
 
-sealed class DeactivateHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class DeactivateHouseholdHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<DeactivateHousehold, Outcome<HouseholdView>>
 {
     public Task<Outcome<HouseholdView>> Handle(DeactivateHousehold request, CancellationToken ct) =>
-        Roster.SetActiveAsync<HouseholdView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Households,
+        Roster.SetActiveAsync<HouseholdView>(new RosterWrite(work, callers.Current.Actor), Roster.Households,
             request.CommunityId, request.HouseholdId, active: false, ct);
 }

@@ -10,12 +10,12 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record DeactivateResident(long CommunityId, long ResidentId) : IRequest<Outcome<ResidentView>>, ICommunityScoped;
 
-sealed class DeactivateResidentHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class DeactivateResidentHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<DeactivateResident, Outcome<ResidentView>>
 {
     public async Task<Outcome<ResidentView>> Handle(DeactivateResident request, CancellationToken ct)
     {
-        var changed = await Roster.SetActiveAsync<ResidentRow>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)),
+        var changed = await Roster.SetActiveAsync<ResidentRow>(new RosterWrite(work, callers.Current.Actor),
             Roster.Residents, request.CommunityId, request.ResidentId, active: false, ct);
         return changed.Succeeded ? changed.Value!.View(PersonalData.Visible(callers.Current, request.CommunityId)) : changed.Failure!;
     }

@@ -10,10 +10,10 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record DeactivateShop(long CommunityId, long ShopId) : IRequest<Outcome<ShopView>>, ICommunityScoped;
 
-sealed class DeactivateShopHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class DeactivateShopHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<DeactivateShop, Outcome<ShopView>>
 {
     public Task<Outcome<ShopView>> Handle(DeactivateShop request, CancellationToken ct) =>
-        Roster.SetActiveAsync<ShopView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Shops,
+        Roster.SetActiveAsync<ShopView>(new RosterWrite(work, callers.Current.Actor), Roster.Shops,
             request.CommunityId, request.ShopId, active: false, ct);
 }

@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Communities;
 
 /// <summary>The community's own settings. Every role of the community may read them.</summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetCommunity(long CommunityId) : IRequest<Outcome<CommunityView>>, IQuery, ICommunityWide;
 
 sealed class GetCommunityHandler(DbDataSource db) : IRequestHandler<GetCommunity, Outcome<CommunityView>>

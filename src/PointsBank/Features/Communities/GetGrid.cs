@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Communities;
 
 /// <summary>One grid, active or not. Every role of the community.</summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetGrid(long CommunityId, long GridId) : IRequest<Outcome<GridView>>, IQuery, IGridScoped
 {
     long? IGridScoped.GridId => GridId;

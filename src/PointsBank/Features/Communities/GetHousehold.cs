@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Communities;
 
 /// <summary>One household, active or not. Every role of the community.</summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetHousehold(long CommunityId, long HouseholdId) : IRequest<Outcome<HouseholdView>>, IQuery, IHouseholdScoped;
 
 sealed class GetHouseholdHandler(DbDataSource db) : IRequestHandler<GetHousehold, Outcome<HouseholdView>>

@@ -10,7 +10,7 @@ namespace PointsBank.Features.Communities;
 /// One resident, active or not. Every role of the community; the name is masked and the phone withheld for everyone
 /// but the committee and admins (<see cref="PersonalData"/>).
 /// </summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetResident(long CommunityId, long ResidentId) : IRequest<Outcome<ResidentView>>, IQuery, IResidentScoped;
 
 sealed class GetResidentHandler(DbDataSource db, CallerContext callers) : IRequestHandler<GetResident, Outcome<ResidentView>>

@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Communities;
 
 /// <summary>One shop, active or not. Every role of the community.</summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record GetShop(long CommunityId, long ShopId) : IRequest<Outcome<ShopView>>, IQuery, ICommunityWide;
 
 sealed class GetShopHandler(DbDataSource db) : IRequestHandler<GetShop, Outcome<ShopView>>

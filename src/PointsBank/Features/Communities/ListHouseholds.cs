@@ -10,7 +10,7 @@ namespace PointsBank.Features.Communities;
 /// The community's households by door-plate code, optionally of one grid; active ones only unless asked. Every role
 /// of the community; an inspector limited to grids lists the households of their own grid.
 /// </summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record ListHouseholds(long CommunityId, long? GridId = null, bool IncludeInactive = false, int Page = 1,
     int PageSize = Paging.DefaultPageSize) : IRequest<Outcome<RosterPage<HouseholdView>>>, IValidated, IQuery, IGridScoped
 {

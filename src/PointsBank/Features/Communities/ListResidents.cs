@@ -11,7 +11,7 @@ namespace PointsBank.Features.Communities;
 /// only unless asked. Every role of the community (an inspector limited to grids: of their own grid); names are
 /// masked and phones withheld for everyone but the committee and admins (<see cref="PersonalData"/>).
 /// </summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record ListResidents(long CommunityId, long? GridId = null, long? HouseholdId = null, bool IncludeInactive = false, int Page = 1,
     int PageSize = Paging.DefaultPageSize) : IRequest<Outcome<RosterPage<ResidentView>>>, IValidated, IQuery, IGridScoped
 {

@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Communities;
 
 /// <summary>The community's shops in the order they were added; active ones only unless asked. Every role of the community.</summary>
-[Allow(Role.Admin, Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
 public sealed record ListShops(long CommunityId, bool IncludeInactive = false, int Page = 1, int PageSize = Paging.DefaultPageSize)
     : IRequest<Outcome<RosterPage<ShopView>>>, IValidated, IQuery, ICommunityWide
 {

@@ -10,10 +10,10 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Admin)]
 public sealed record ReactivateCommunity(long CommunityId) : IRequest<Outcome<CommunityView>>, ICommunityScoped;
 
-sealed class ReactivateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class ReactivateCommunityHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<ReactivateCommunity, Outcome<CommunityView>>
 {
     public Task<Outcome<CommunityView>> Handle(ReactivateCommunity request, CancellationToken ct) =>
-        Roster.SetActiveAsync<CommunityView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Communities,
+        Roster.SetActiveAsync<CommunityView>(new RosterWrite(work, callers.Current.Actor), Roster.Communities,
             request.CommunityId, request.CommunityId, active: true, ct);
 }

@@ -13,10 +13,10 @@ public sealed record ReactivateGrid(long CommunityId, long GridId) : IRequest<Ou
     long? IGridScoped.GridId => GridId;
 }
 
-sealed class ReactivateGridHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class ReactivateGridHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<ReactivateGrid, Outcome<GridView>>
 {
     public Task<Outcome<GridView>> Handle(ReactivateGrid request, CancellationToken ct) =>
-        Roster.SetActiveAsync<GridView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Grids,
+        Roster.SetActiveAsync<GridView>(new RosterWrite(work, callers.Current.Actor), Roster.Grids,
             request.CommunityId, request.GridId, active: true, ct);
 }

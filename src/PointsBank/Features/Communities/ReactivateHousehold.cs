@@ -13,11 +13,11 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record ReactivateHousehold(long CommunityId, long HouseholdId) : IRequest<Outcome<HouseholdView>>, ICommunityScoped;
 
-sealed class ReactivateHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class ReactivateHouseholdHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<ReactivateHousehold, Outcome<HouseholdView>>
 {
     public Task<Outcome<HouseholdView>> Handle(ReactivateHousehold request, CancellationToken ct) =>
-        Roster.SetActiveAsync<HouseholdView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Households,
+        Roster.SetActiveAsync<HouseholdView>(new RosterWrite(work, callers.Current.Actor), Roster.Households,
             request.CommunityId, request.HouseholdId, active: true, ct,
             async (connection, tx, before) => before.GridId is { } gridId
                 ? await Roster.GridAcceptsAsync(connection, tx, request.CommunityId, gridId, ct)

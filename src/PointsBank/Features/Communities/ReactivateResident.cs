@@ -13,12 +13,12 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record ReactivateResident(long CommunityId, long ResidentId) : IRequest<Outcome<ResidentView>>, ICommunityScoped;
 
-sealed class ReactivateResidentHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class ReactivateResidentHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<ReactivateResident, Outcome<ResidentView>>
 {
     public async Task<Outcome<ResidentView>> Handle(ReactivateResident request, CancellationToken ct)
     {
-        var changed = await Roster.SetActiveAsync<ResidentRow>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)),
+        var changed = await Roster.SetActiveAsync<ResidentRow>(new RosterWrite(work, callers.Current.Actor),
             Roster.Residents, request.CommunityId, request.ResidentId, active: true, ct,
             async (connection, tx, before) => before.HouseholdId is { } householdId
                 ? await Roster.HouseholdAcceptsAsync(connection, tx, request.CommunityId, householdId, ct)

@@ -10,10 +10,10 @@ namespace PointsBank.Features.Communities;
 [Allow(Role.Committee, Role.Admin)]
 public sealed record ReactivateShop(long CommunityId, long ShopId) : IRequest<Outcome<ShopView>>, ICommunityScoped;
 
-sealed class ReactivateShopHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class ReactivateShopHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<ReactivateShop, Outcome<ShopView>>
 {
     public Task<Outcome<ShopView>> Handle(ReactivateShop request, CancellationToken ct) =>
-        Roster.SetActiveAsync<ShopView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Shops,
+        Roster.SetActiveAsync<ShopView>(new RosterWrite(work, callers.Current.Actor), Roster.Shops,
             request.CommunityId, request.ShopId, active: true, ct);
 }

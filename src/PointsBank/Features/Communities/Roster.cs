@@ -7,8 +7,12 @@ using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
 
-/// <summary>Who changes the roster and when: the actor comes from the caller, the time from the injected clock.</summary>
-internal sealed record RosterWrite(DbDataSource Db, SqlDialect Dialect, string Actor, DateTime Now);
+/// <summary>Who changes the roster, inside the request's unit of work (which gives the transaction and the time).</summary>
+internal sealed record RosterWrite(UnitOfWork Work, string Actor)
+{
+    public SqlDialect Dialect => Work.Dialect;
+    public DateTime Now => Work.Now;
+}
 
 /// <summary>
 /// One roster table as the shared write path needs it: how to read a row for change, how to switch it on or off,
@@ -17,8 +21,8 @@ internal sealed record RosterWrite(DbDataSource Db, SqlDialect Dialect, string A
 internal sealed record RosterTable(RosterEntity Entity, DialectSql Lock, string SetActive, string NotFound, string? Duplicate);
 
 /// <summary>
-/// The write path every roster use case shares. Each change runs in one write transaction: lock and read the row
-/// as it was, check, write, read it as it is, and record both in <c>entity_changes</c>, then commit. On SQL Server
+/// The write path every roster use case shares. Each change runs in the request's unit of work: lock and read the
+/// row as it was, check, write, read it as it is, and record both in <c>entity_changes</c>. On SQL Server
 /// the row is read with UPDLOCK so that two concurrent edits of one row queue and each history row's "before" is
 /// what the edit really replaced; on SQLite the write transaction already holds the database write lock.
 /// </summary>
@@ -148,8 +152,7 @@ internal static class Roster
         Func<DbConnection, DbTransaction, Task<Failure?>> check, DialectSql insert, object args, CancellationToken ct)
         where TRow : class, IRosterRow
     {
-        await using var connection = await write.Db.OpenConnectionAsync(ct);
-        await using var tx = await write.Dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx) = (write.Work.Connection, write.Work.Transaction);
         switch (await CommunityActiveAsync(connection, tx, communityId, ct))
         {
             case null:
@@ -172,7 +175,6 @@ internal static class Roster
         }
         var created = (await LoadAsync<TRow>(connection, tx, write.Dialect, table, communityId, id, ct))!;
         await ChangeLog.RecordAsync(connection, tx, communityId, table.Entity, id, RosterChange.Create, write.Actor, write.Now, null, created, ct);
-        await tx.CommitAsync(ct);
         return created;
     }
 
@@ -184,8 +186,7 @@ internal static class Roster
         RosterChange change, Func<DbConnection, DbTransaction, TRow, Task<Failure?>> check, string statement, object args, CancellationToken ct)
         where TRow : class, IRosterRow
     {
-        await using var connection = await write.Db.OpenConnectionAsync(ct);
-        await using var tx = await write.Dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx) = (write.Work.Connection, write.Work.Transaction);
         if (await LoadAsync<TRow>(connection, tx, write.Dialect, table, communityId, id, ct) is not { } before)
         {
             return new Failure(table.NotFound, $"{table.Entity.ToDb()} {id} does not exist in community {communityId}");
@@ -207,7 +208,6 @@ internal static class Roster
         {
             await ChangeLog.RecordAsync(connection, tx, communityId, table.Entity, id, change, write.Actor, write.Now, before, after, ct);
         }
-        await tx.CommitAsync(ct);
         return after;
     }
 

@@ -20,7 +20,7 @@ public sealed record UpdateCommunity(long CommunityId, string Name, string TimeZ
     public IEnumerable<FieldError> Validate() => CreateCommunity.ValidateSettings(Name, TimeZone, AccountMode, PenaltyPolicy);
 }
 
-sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class UpdateCommunityHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<UpdateCommunity, Outcome<CommunityView>>
 {
     private const string Update = """
@@ -29,9 +29,9 @@ sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerC
         """;
 
     public Task<Outcome<CommunityView>> Handle(UpdateCommunity request, CancellationToken ct) =>
-        Roster.ChangeAsync<CommunityView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Communities,
+        Roster.ChangeAsync<CommunityView>(new RosterWrite(work, callers.Current.Actor), Roster.Communities,
             request.CommunityId, request.CommunityId, RosterChange.Update, (connection, tx, before) =>
-                before.TimeZone == request.TimeZone ? Task.FromResult<Failure?>(null) : RefuseIfPostedAsync(connection, tx, request.CommunityId, ct),
+                before.TimeZone == request.TimeZone ? Task.FromResult<Failure?>(null) : Task.FromResult(RefuseIfPosted(request.CommunityId)),
             Update, new
             {
                 id = request.CommunityId,
@@ -41,14 +41,9 @@ sealed class UpdateCommunityHandler(DbDataSource db, SqlDialect dialect, CallerC
                 penaltyPolicy = request.PenaltyPolicy,
             }, ct);
 
-    // Takes the chain-head lock, so no transaction can be posted between this check and the update.
-    private async Task<Failure?> RefuseIfPostedAsync(DbConnection connection, DbTransaction tx, long communityId, CancellationToken ct)
-    {
-        await using var command = PointsLedger.Command(connection, tx, dialect.Pick(SqlDialect.LockChainHead));
-        PointsLedger.Param(command, "@communityId", communityId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) && reader.GetInt64(0) > 0
+    // The unit of work holds the chain-head lock, so no transaction can be posted between this check and the update.
+    private Failure? RefuseIfPosted(long communityId) =>
+        work.Community is { LastSeq: > 0 }
             ? new Failure("time_zone_locked", $"community {communityId} already has ledger entries; their months were counted in its time zone")
             : null;
-    }
 }

@@ -16,7 +16,7 @@ public sealed record UpdateGrid(long CommunityId, long GridId, string Name) : IR
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 
-sealed class UpdateGridHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class UpdateGridHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<UpdateGrid, Outcome<GridView>>
 {
     private const string NameTaken = "SELECT COUNT(*) FROM grids WHERE community_id = @communityId AND name = @name AND id <> @id";
@@ -26,7 +26,7 @@ sealed class UpdateGridHandler(DbDataSource db, SqlDialect dialect, CallerContex
     public Task<Outcome<GridView>> Handle(UpdateGrid request, CancellationToken ct)
     {
         var args = new { id = request.GridId, communityId = request.CommunityId, name = request.Name.Trim() };
-        return Roster.ChangeAsync<GridView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Grids,
+        return Roster.ChangeAsync<GridView>(new RosterWrite(work, callers.Current.Actor), Roster.Grids,
             request.CommunityId, request.GridId, RosterChange.Update,
             async (connection, tx, _) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0
                 ? new Failure("grid_name_exists", $"community {request.CommunityId} already has a grid named '{args.name}'")

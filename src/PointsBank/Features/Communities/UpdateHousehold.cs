@@ -17,7 +17,7 @@ public sealed record UpdateHousehold(long CommunityId, long HouseholdId, long? G
     public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);
 }
 
-sealed class UpdateHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class UpdateHouseholdHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<UpdateHousehold, Outcome<HouseholdView>>
 {
     private const string Update = """
@@ -34,7 +34,7 @@ sealed class UpdateHouseholdHandler(DbDataSource db, SqlDialect dialect, CallerC
             code = request.Code.Trim(),
             address = (request.Address ?? "").Trim(),
         };
-        return Roster.ChangeAsync<HouseholdView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Households,
+        return Roster.ChangeAsync<HouseholdView>(new RosterWrite(work, callers.Current.Actor), Roster.Households,
             request.CommunityId, request.HouseholdId, RosterChange.Update,
             async (connection, tx, before) =>
                 (request.GridId is { } gridId && gridId != before.GridId

@@ -17,7 +17,7 @@ public sealed record UpdateResident(long CommunityId, long ResidentId, long? Hou
     public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);
 }
 
-sealed class UpdateResidentHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class UpdateResidentHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<UpdateResident, Outcome<ResidentView>>
 {
     private const string Update = """
@@ -26,7 +26,7 @@ sealed class UpdateResidentHandler(DbDataSource db, SqlDialect dialect, CallerCo
 
     public async Task<Outcome<ResidentView>> Handle(UpdateResident request, CancellationToken ct)
     {
-        var changed = await Roster.ChangeAsync<ResidentRow>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)),
+        var changed = await Roster.ChangeAsync<ResidentRow>(new RosterWrite(work, callers.Current.Actor),
             Roster.Residents, request.CommunityId, request.ResidentId, RosterChange.Update,
             async (connection, tx, before) => request.HouseholdId is { } householdId && householdId != before.HouseholdId
                 ? await Roster.HouseholdAcceptsAsync(connection, tx, request.CommunityId, householdId, ct)

@@ -14,7 +14,7 @@ public sealed record UpdateShop(long CommunityId, long ShopId, string Name) : IR
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 
-sealed class UpdateShopHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class UpdateShopHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<UpdateShop, Outcome<ShopView>>
 {
     private const string NameTaken = "SELECT COUNT(*) FROM shops WHERE community_id = @communityId AND name = @name AND id <> @id";
@@ -24,7 +24,7 @@ sealed class UpdateShopHandler(DbDataSource db, SqlDialect dialect, CallerContex
     public Task<Outcome<ShopView>> Handle(UpdateShop request, CancellationToken ct)
     {
         var args = new { id = request.ShopId, communityId = request.CommunityId, name = request.Name.Trim() };
-        return Roster.ChangeAsync<ShopView>(new RosterWrite(db, dialect, callers.Current.Actor, Clock.Now(clock)), Roster.Shops,
+        return Roster.ChangeAsync<ShopView>(new RosterWrite(work, callers.Current.Actor), Roster.Shops,
             request.CommunityId, request.ShopId, RosterChange.Update,
             async (connection, tx, _) => await connection.ExecuteScalarAsync<long>(new CommandDefinition(NameTaken, args, tx, cancellationToken: ct)) > 0
                 ? new Failure("shop_name_exists", $"community {request.CommunityId} already has a shop named '{args.name}'")

@@ -1,3 +1,4 @@
+using PointsBank.Data;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Identity;
@@ -8,7 +9,8 @@ namespace PointsBank.Features.Points;
 
 /// <summary>
 /// Awards points to a household or person account with an explicit amount and reason (the rules engine will
-/// compute amounts later). <see cref="MemberId"/> names the resident who earned them, even on a household account.
+/// compute amounts later). <see cref="MemberId"/> names the resident who earned them, even on a household account;
+/// <see cref="OccurredOn"/> the day the deed belongs to (today when omitted).
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record AwardPoints(
@@ -18,19 +20,20 @@ public sealed record AwardPoints(
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
+    string IdempotencyKey,
+    DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class AwardPointsHandler(DbDataSource db, PointsLedger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
+sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
-        PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Award, SystemAccount.Issuance, request.Points,
-            new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category, request.IdempotencyKey, request.Reason.Trim(),
-                callers.Current.Actor, [], request.MemberId), ct);
+        PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Issuance, request.Points,
+            new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category, LedgerKeys.Client(request.IdempotencyKey),
+                request.Reason.Trim(), callers.Current.Actor, [], request.MemberId, EffectiveDate: request.OccurredOn), ct);
 }
 
 /// <summary>What award and deduction requests share: their checks and their one way onto the ledger.</summary>
@@ -38,24 +41,21 @@ internal static class PointsRequest
 {
     /// <summary>
     /// Posts points between a member account and a system account: an award moves them from issuance to the member,
-    /// a deduction from the member to penalty. <paramref name="entry"/> carries everything but the postings.
+    /// a deduction from the member to penalty. <paramref name="entry"/> carries everything but the postings; which
+    /// accounts may take part is the ledger's to check, inside the lock.
     /// </summary>
-    public static async Task<Outcome<Posted>> PostAsync(DbDataSource db, PointsLedger ledger, long communityId, long accountId,
-        TransactionKind kind, SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
+    public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, long accountId,
+        SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
     {
-        if (await MemberAccounts.RequireAsync(db, communityId, accountId, ct) is { } failure)
+        if (await ledger.SystemAccountIdAsync(entry.CommunityId, counterpart, ct) is not { } system)
         {
-            return failure;
-        }
-        if (await ledger.SystemAccountIdAsync(communityId, counterpart, ct) is not { } system)
-        {
-            return new Failure("community_not_found", $"community {communityId} does not exist");
+            return new Failure("community_not_found", $"community {entry.CommunityId} does not exist");
         }
         // The debited account comes first, as docs/ledger.md lists them: issuance −p, account +p; account −p, penalty +p.
-        PostingLine[] postings = kind == TransactionKind.Award
+        PostingLine[] postings = entry.Kind == TransactionKind.Award
             ? [new PostingLine(system, -points), new PostingLine(accountId, points)]
             : [new PostingLine(accountId, -points), new PostingLine(system, points)];
-        return LedgerOutcomes.From(await ledger.PostAsync(entry with { Postings = postings }, ct));
+        return LedgerOutcomes.From(await ledger.PostAsync(work, entry with { Postings = postings }, ct));
     }
 
     public static IEnumerable<FieldError> Validate(long points, long max, string reason, string category) =>

@@ -1,3 +1,4 @@
+using PointsBank.Data;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Identity;
@@ -18,17 +19,18 @@ public sealed record DeductPoints(
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
+    string IdempotencyKey,
+    DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
 }
 
-sealed class DeductPointsHandler(DbDataSource db, PointsLedger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
+sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
-        PointsRequest.PostAsync(db, ledger, request.CommunityId, request.AccountId, TransactionKind.Deduct, SystemAccount.Penalty, request.Points,
-            new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category, request.IdempotencyKey, request.Reason.Trim(),
-                callers.Current.Actor, [], request.MemberId), ct);
+        PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Penalty, request.Points,
+            new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category, LedgerKeys.Client(request.IdempotencyKey),
+                request.Reason.Trim(), callers.Current.Actor, [], request.MemberId, EffectiveDate: request.OccurredOn), ct);
 }

@@ -1,3 +1,4 @@
+using PointsBank.Data;
 using PointsBank.Ledger;
 using MediatR;
 using PointsBank.Identity;
@@ -13,8 +14,9 @@ public sealed record ReverseTransaction(long CommunityId, long Seq, string Reaso
     public IEnumerable<FieldError> Validate() => Check.Positive("seq", Seq).Concat(Check.Text("reason", Reason, 500));
 }
 
-sealed class ReverseTransactionHandler(PointsLedger ledger, CallerContext callers) : IRequestHandler<ReverseTransaction, Outcome<Posted>>
+sealed class ReverseTransactionHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<ReverseTransaction, Outcome<Posted>>
 {
     public async Task<Outcome<Posted>> Handle(ReverseTransaction request, CancellationToken ct) =>
-        LedgerOutcomes.From(await ledger.ReverseAsync(request.CommunityId, request.Seq, request.Reason, callers.Current.Actor, request.IdempotencyKey, ct));
+        LedgerOutcomes.From(await ledger.ReverseAsync(work, request.CommunityId, request.Seq, request.Reason, callers.Current.Actor,
+            LedgerKeys.Client(request.IdempotencyKey), ct));
 }

@@ -15,14 +15,13 @@ public sealed record AddCommunityUser(long CommunityId, string Username, string 
         UserRecords.ValidateNewUser(Username, DisplayName, Password).Concat(UserRecords.ValidateRole(Role, GridId, ShopId));
 }
 
-sealed class AddCommunityUserHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class AddCommunityUserHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<AddCommunityUser, Outcome<UserCreated>>
 {
     public async Task<Outcome<UserCreated>> Handle(AddCommunityUser request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
-        var now = Clock.Now(clock);
+        var (connection, tx) = (work.Connection, work.Transaction);
+        var (now, dialect) = (work.Now, work.Dialect);
         var created = await UserRecords.CreateUserAsync(connection, tx, dialect, request.Username, request.DisplayName, request.Password,
             callers.Current.Actor, now, ct);
         if (!created.Succeeded)
@@ -35,7 +34,6 @@ sealed class AddCommunityUserHandler(DbDataSource db, SqlDialect dialect, Caller
         {
             return failure;
         }
-        await tx.CommitAsync(ct);
         return new UserCreated(created.Value, UserStore.NormalizeUsername(request.Username));
     }
 }

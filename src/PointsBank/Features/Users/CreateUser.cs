@@ -15,20 +15,18 @@ public sealed record CreateUser(string Username, string DisplayName, [property: 
     public IEnumerable<FieldError> Validate() => UserRecords.ValidateNewUser(Username, DisplayName, Password);
 }
 
-sealed class CreateUserHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class CreateUserHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<CreateUser, Outcome<UserCreated>>
 {
     public async Task<Outcome<UserCreated>> Handle(CreateUser request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
-        var created = await UserRecords.CreateUserAsync(connection, tx, dialect, request.Username, request.DisplayName, request.Password,
-            callers.Current.Actor, Clock.Now(clock), ct);
+        var (connection, tx) = (work.Connection, work.Transaction);
+        var created = await UserRecords.CreateUserAsync(connection, tx, work.Dialect, request.Username, request.DisplayName, request.Password,
+            callers.Current.Actor, work.Now, ct);
         if (!created.Succeeded)
         {
             return created.Failure!;
         }
-        await tx.CommitAsync(ct);
         return new UserCreated(created.Value, UserStore.NormalizeUsername(request.Username));
     }
 }

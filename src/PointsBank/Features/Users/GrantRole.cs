@@ -17,24 +17,22 @@ public sealed record GrantRole(long CommunityId, string Username, string Role, l
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64).Concat(UserRecords.ValidateRole(Role, GridId, ShopId));
 }
 
-sealed class GrantRoleHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class GrantRoleHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<GrantRole, Outcome<RoleChanged>>
 {
     public async Task<Outcome<RoleChanged>> Handle(GrantRole request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx) = (work.Connection, work.Transaction);
         if (await UserRecords.FindUserAsync(connection, tx, request.Username, ct) is not { } userId)
         {
             return new Failure("user_not_found", $"no user '{request.Username}'");
         }
         Roles.TryParse(request.Role, out var role);
         if (await UserRecords.GrantAsync(connection, tx, userId, request.CommunityId, role, request.GridId, request.ShopId,
-                callers.Current.Actor, Clock.Now(clock), ct) is { } failure)
+                callers.Current.Actor, work.Now, ct) is { } failure)
         {
             return failure;
         }
-        await tx.CommitAsync(ct);
         return new RoleChanged(UserStore.NormalizeUsername(request.Username), request.CommunityId, role.ToDb());
     }
 }
@@ -47,7 +45,7 @@ public sealed record RevokeRole(long CommunityId, string Username, string Role) 
         .Concat(Roles.TryParse(Role, out _) ? [] : [new FieldError("role", "未知角色", "is not a known role")]);
 }
 
-sealed class RevokeRoleHandler(DbDataSource db, CallerContext callers, TimeProvider clock) : IRequestHandler<RevokeRole, Outcome<RoleChanged>>
+sealed class RevokeRoleHandler(UnitOfWork work, CallerContext callers) : IRequestHandler<RevokeRole, Outcome<RoleChanged>>
 {
     private const string Revoke = """
         UPDATE user_roles SET revoked_at = @now, revoked_by = @actor
@@ -57,15 +55,14 @@ sealed class RevokeRoleHandler(DbDataSource db, CallerContext callers, TimeProvi
     public async Task<Outcome<RoleChanged>> Handle(RevokeRole request, CancellationToken ct)
     {
         Roles.TryParse(request.Role, out var role);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(Revoke, new
+        var changed = await work.ExecuteAsync(Revoke, new
         {
-            now = Clock.Now(clock),
+            now = work.Now,
             actor = callers.Current.Actor,
             username = UserStore.NormalizeUsername(request.Username),
             communityId = request.CommunityId,
             role = role.ToDb(),
-        }, cancellationToken: ct));
+        }, ct);
         return changed > 0
             ? new RoleChanged(UserStore.NormalizeUsername(request.Username), request.CommunityId, role.ToDb())
             : new Failure("role_not_found", $"'{request.Username}' holds no {role.ToDb()} role in community {request.CommunityId}");

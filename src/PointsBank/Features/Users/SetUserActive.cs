@@ -1,3 +1,4 @@
+using PointsBank.Data;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -25,7 +26,7 @@ public sealed record ReactivateUser(string Username) : IRequest<Outcome<UserActi
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64);
 }
 
-sealed class SetUserActiveHandler(DbDataSource db) : IRequestHandler<DeactivateUser, Outcome<UserActivity>>, IRequestHandler<ReactivateUser, Outcome<UserActivity>>
+sealed class SetUserActiveHandler(UnitOfWork work) : IRequestHandler<DeactivateUser, Outcome<UserActivity>>, IRequestHandler<ReactivateUser, Outcome<UserActivity>>
 {
     private const string SetActive = "UPDATE users SET is_active = @active WHERE username = @username";
 
@@ -36,8 +37,7 @@ sealed class SetUserActiveHandler(DbDataSource db) : IRequestHandler<DeactivateU
     private async Task<Outcome<UserActivity>> SetAsync(string username, bool active, CancellationToken ct)
     {
         var normalized = UserStore.NormalizeUsername(username);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(SetActive, new { active, username = normalized }, cancellationToken: ct));
+        var changed = await work.ExecuteAsync(SetActive, new { active, username = normalized }, ct);
         return changed > 0 ? new UserActivity(normalized, active) : new Failure("user_not_found", $"no user '{normalized}'");
     }
 }

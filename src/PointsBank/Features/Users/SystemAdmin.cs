@@ -13,19 +13,17 @@ public sealed record GrantSystemAdmin(string Username) : IRequest<Outcome<RoleCh
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64);
 }
 
-sealed class GrantSystemAdminHandler(DbDataSource db, SqlDialect dialect, CallerContext callers, TimeProvider clock)
+sealed class GrantSystemAdminHandler(UnitOfWork work, CallerContext callers)
     : IRequestHandler<GrantSystemAdmin, Outcome<RoleChanged>>
 {
     public async Task<Outcome<RoleChanged>> Handle(GrantSystemAdmin request, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        var (connection, tx) = (work.Connection, work.Transaction);
         if (await UserRecords.FindUserAsync(connection, tx, request.Username, ct) is not { } userId)
         {
             return new Failure("user_not_found", $"no user '{request.Username}'");
         }
-        await UserRecords.GrantAsync(connection, tx, userId, null, Role.Admin, null, null, callers.Current.Actor, Clock.Now(clock), ct);
-        await tx.CommitAsync(ct);
+        await UserRecords.GrantAsync(connection, tx, userId, null, Role.Admin, null, null, callers.Current.Actor, work.Now, ct);
         return new RoleChanged(UserStore.NormalizeUsername(request.Username), null, Role.Admin.ToDb());
     }
 }
@@ -38,7 +36,7 @@ public sealed record IssueTokenFor(string Username, string Name, int Days) : IRe
         Check.Text("username", Username, 64).Concat(Check.Text("name", Name, 100)).Concat(Check.Range("days", Days, 1, (long)Tokens.MaxLifetime.TotalDays));
 }
 
-sealed class IssueTokenForHandler(UserStore users, Tokens tokens) : IRequestHandler<IssueTokenFor, Outcome<Auth.NewToken>>
+sealed class IssueTokenForHandler(UserStore users, Tokens tokens, UnitOfWork work) : IRequestHandler<IssueTokenFor, Outcome<Auth.NewToken>>
 {
     public async Task<Outcome<Auth.NewToken>> Handle(IssueTokenFor request, CancellationToken ct)
     {
@@ -46,7 +44,7 @@ sealed class IssueTokenForHandler(UserStore users, Tokens tokens) : IRequestHand
         {
             return new Failure("user_not_found", $"no active user '{request.Username}'");
         }
-        var issued = await tokens.IssueAsync(user.Id, request.Name.Trim(), TimeSpan.FromDays(request.Days), ct);
+        var issued = await tokens.IssueAsync(work, user.Id, request.Name.Trim(), TimeSpan.FromDays(request.Days), ct);
         return new Auth.NewToken(issued.Id, issued.Token, issued.ExpiresAt, user.Username);
     }
 }
@@ -55,10 +53,10 @@ sealed class IssueTokenForHandler(UserStore users, Tokens tokens) : IRequestHand
 [Allow(Role.Admin)]
 public sealed record RevokeToken(long TokenId) : IRequest<Outcome<Auth.TokenRevoked>>;
 
-sealed class RevokeTokenHandler(Tokens tokens) : IRequestHandler<RevokeToken, Outcome<Auth.TokenRevoked>>
+sealed class RevokeTokenHandler(Tokens tokens, UnitOfWork work) : IRequestHandler<RevokeToken, Outcome<Auth.TokenRevoked>>
 {
     public async Task<Outcome<Auth.TokenRevoked>> Handle(RevokeToken request, CancellationToken ct) =>
-        await tokens.RevokeAsync(request.TokenId, null, ct)
+        await tokens.RevokeAsync(work, request.TokenId, null, ct)
             ? new Auth.TokenRevoked(request.TokenId)
             : new Failure("token_not_found", $"token {request.TokenId} does not exist or is already revoked");
 }

@@ -1,0 +1,191 @@
+using System.Data.Common;
+using Dapper;
+using PointsBank.Ledger;
+
+namespace PointsBank.Data;
+
+/// <summary>The community a unit of work locked, as the lock read it (its chain head and the policy the ledger needs).</summary>
+public sealed record LockedCommunity(long Id, long LastSeq, string LastHash, string TimeZone, string PenaltyPolicy, int BackdateDays,
+    bool IsActive);
+
+/// <summary>
+/// One database transaction for one write request. The pipeline opens it (one per request, scoped), the handler
+/// writes its rows on <see cref="Connection"/> and <see cref="Transaction"/>, the ledger's commands join it, the
+/// audit row of a successful write goes in it, and it commits or rolls back as a whole.
+/// </summary>
+/// <remarks>
+/// One lock order for everything: <see cref="BeginAsync"/> takes the database write lock (SQLite
+/// <c>BEGIN IMMEDIATE</c>) or the community's chain-head row (SQL Server <c>UPDLOCK, HOLDLOCK</c>) first, then reads
+/// the clock, so features never deadlock each other and times never run backwards against sequence numbers. The
+/// connection is a pooled posting context of the ledger, whose statements stay prepared from one unit to the next.
+/// </remarks>
+public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposable
+{
+    private PostingContext? _context;
+    private DbTransaction? _transaction;
+
+    /// <summary>True between <see cref="BeginAsync"/> and its commit or rollback.</summary>
+    public bool IsOpen => _transaction is not null;
+
+    public DbConnection Connection => _context?.Connection ?? throw NotOpen();
+
+    public DbTransaction Transaction => _transaction ?? throw NotOpen();
+
+    /// <summary>The time of this unit, read once after the lock (UTC, whole milliseconds).</summary>
+    public DateTime Now { get; private set; }
+
+    /// <summary>The community whose lock this unit holds; null when it locked none or the community does not exist.</summary>
+    public LockedCommunity? Community { get; private set; }
+
+    /// <summary>The community this unit was asked to lock (whether or not it exists).</summary>
+    public long? CommunityId { get; private set; }
+
+    public SqlDialect Dialect => ledger.Dialect;
+
+    internal PostingContext Context => _context ?? throw NotOpen();
+
+    /// <summary>The ledger's session inside this unit (balances and aggregates it will write before the commit).</summary>
+    internal PostingSession? LedgerSession { get; set; }
+
+    /// <summary>
+    /// Opens the transaction and, for a community, locks it. A community that does not exist leaves
+    /// <see cref="Community"/> null; what that means is the handler's to say (usually a 404).
+    /// </summary>
+    public async Task BeginAsync(long? communityId, CancellationToken ct)
+    {
+        if (IsOpen)
+        {
+            throw new InvalidOperationException("this unit of work is already open");
+        }
+        _context = await ledger.Contexts.RentAsync(ct);
+        try
+        {
+            _transaction = await ledger.Dialect.BeginWriteAsync(_context.Connection, ct);
+            CommunityId = communityId;
+            Community = communityId is { } id ? await LockAsync(id, ct) : null;
+            Now = Clock.Now(ledger.Time);
+        }
+        catch
+        {
+            await AbandonAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Writes what the ledger accumulated (balances, aggregates, chain head) and commits.</summary>
+    public async Task CommitAsync(CancellationToken ct)
+    {
+        try
+        {
+            if (LedgerSession is { } session)
+            {
+                await session.FlushAsync(ct);
+            }
+            await Transaction.CommitAsync(ct);
+        }
+        catch
+        {
+            await AbandonAsync();
+            throw;
+        }
+        await EndAsync();
+    }
+
+    /// <summary>Undoes everything written in this unit; the connection goes back to the pool.</summary>
+    public async Task RollbackAsync()
+    {
+        try
+        {
+            await Transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await AbandonAsync();
+            throw;
+        }
+        await EndAsync();
+    }
+
+    /// <summary>Rolls back a unit still open (an exception left it so); its connection is not trusted again.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (IsOpen)
+        {
+            await AbandonAsync();
+        }
+    }
+
+    // A scope disposed synchronously (a CLI verb's) ends here; a unit left open by then is abandoned all the same.
+    public void Dispose()
+    {
+        if (IsOpen)
+        {
+            AbandonAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>A Dapper command on this unit's transaction.</summary>
+    public CommandDefinition Sql(string sql, object? args, CancellationToken ct) => new(sql, args, Transaction, cancellationToken: ct);
+
+    public Task<int> ExecuteAsync(string sql, object? args, CancellationToken ct) => Connection.ExecuteAsync(Sql(sql, args, ct));
+
+    public Task<T?> ScalarAsync<T>(string sql, object? args, CancellationToken ct) => Connection.ExecuteScalarAsync<T>(Sql(sql, args, ct));
+
+    public Task<T?> SingleOrDefaultAsync<T>(string sql, object? args, CancellationToken ct) =>
+        Connection.QuerySingleOrDefaultAsync<T>(Sql(sql, args, ct));
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? args, CancellationToken ct) =>
+        (await Connection.QueryAsync<T>(Sql(sql, args, ct))).AsList();
+
+    private async Task<LockedCommunity?> LockAsync(long communityId, CancellationToken ct)
+    {
+        await using var reader = await Context.Command(Dialect.Pick(SqlDialect.LockChainHead), Transaction, [("@communityId", communityId)])
+            .ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return new LockedCommunity(communityId, reader.GetInt64(0), reader.GetString(1).Trim(), reader.GetString(2), reader.GetString(3),
+            Convert.ToInt32(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture),
+            Convert.ToBoolean(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private async Task EndAsync()
+    {
+        var context = _context!;
+        Reset();
+        await ledger.Contexts.ReturnAsync(context);
+    }
+
+    private async Task AbandonAsync()
+    {
+        var context = _context;
+        var transaction = _transaction;
+        Reset();
+        try
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (context is not null)
+            {
+                await context.DisposeAsync();
+            }
+        }
+    }
+
+    private void Reset()
+    {
+        _context = null;
+        _transaction = null;
+        LedgerSession = null;
+        Community = null;
+        CommunityId = null;
+    }
+
+    private static InvalidOperationException NotOpen() => new("no unit of work is open: writes run inside the pipeline's unit of work");
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+
+namespace PointsBank.Infrastructure;
+
+/// <summary>
+/// A write request whose writes must commit whatever its outcome, so it runs outside a unit of work: sign-in counts
+/// failed attempts, which a rolled-back unit would forget. Its audit row is written in a transaction of its own.
+/// </summary>
+public interface IOutsideUnitOfWork;
+
+/// <summary>An answer that can say it is a replay of an earlier one (the edge then answers 200 with Idempotent-Replayed).</summary>
+public interface IReplayable
+{
+    bool Replayed { get; }
+
+    object AsReplayed();
+}
+
+/// <summary>
+/// Opens the one unit of work of a write request (the only place a transaction is begun for a request): locks the
+/// request's community, reads the clock, replays or refuses a used <c>Idempotency-Key</c>, runs the handler, and on
+/// success stores the key with the answer and writes the audit row in the same transaction before it commits. A
+/// failed outcome or an exception rolls everything back; the audit behaviour then records the failure on its own.
+/// </summary>
+public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, CallerContext callers, AuditLog audit)
+    : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        // Reads need no transaction; a request sent from inside another joins the unit already open.
+        if (request is IQuery or IOutsideUnitOfWork || work.IsOpen)
+        {
+            return await next();
+        }
+        var communityId = (request as ICommunityScoped)?.CommunityId;
+        await work.BeginAsync(communityId, cancellationToken);
+        try
+        {
+            var key = request is IIdempotent { IdempotencyKey: { Length: > 0 } sent } ? sent : null;
+            var requestHash = key is null ? "" : RequestKeys.Hash(request!);
+            if (key is not null && await RequestKeys.FindAsync(work, communityId ?? 0, key, cancellationToken) is { } stored)
+            {
+                if (stored.RequestHash != requestHash)
+                {
+                    await work.RollbackAsync();
+                    return Outcomes.Fail<TResponse>(new Failure("idempotency_conflict",
+                        $"Idempotency-Key '{key}' was already used by {stored.RequestName} for a different request"));
+                }
+                var replay = Outcomes.Succeed<TResponse>(RequestKeys.Answer(stored, Outcomes.ValueType<TResponse>()));
+                await audit.RecordAsync(work, callers.Current, request!, "replayed", "", cancellationToken);
+                await work.CommitAsync(cancellationToken);
+                return replay;
+            }
+
+            var response = await next();
+            if (Outcomes.FailureOf(response) is not null)
+            {
+                await work.RollbackAsync();
+                return response;
+            }
+            if (key is not null)
+            {
+                await RequestKeys.StoreAsync(work, communityId ?? 0, key, typeof(TRequest).Name, requestHash, Outcomes.ValueOf(response),
+                    cancellationToken);
+            }
+            await audit.RecordAsync(work, callers.Current, request!, "ok", "", cancellationToken);
+            await work.CommitAsync(cancellationToken);
+            return response;
+        }
+        finally
+        {
+            // Still open only when an exception left it so: roll back and drop the connection.
+            await work.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The stored answers of requests that carried an <c>Idempotency-Key</c> (table <c>request_keys</c>): the same key
+/// and request replays the stored answer, another request under the same key is a conflict. Keys are per
+/// community (0 outside one).
+/// </summary>
+public static class RequestKeys
+{
+    public sealed record Stored(string RequestName, string RequestHash, string ResponseJson);
+
+    private const string Select = """
+        SELECT request_name AS RequestName, request_hash AS RequestHash, response_json AS ResponseJson
+          FROM request_keys WHERE community_id = @communityId AND idempotency_key = @key
+        """;
+
+    private const string Insert = """
+        INSERT INTO request_keys (community_id, idempotency_key, request_name, request_hash, response_json, created_at)
+        VALUES (@communityId, @key, @requestName, @requestHash, @responseJson, @now)
+        """;
+
+    private static readonly JsonSerializerOptions Answers = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    // What the caller asked, without the key itself and without secrets: equal requests, equal hashes.
+    private static readonly JsonSerializerOptions Requests = new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                static info =>
+                {
+                    foreach (var property in info.Properties)
+                    {
+                        if (property.Name.Equals(nameof(IIdempotent.IdempotencyKey), StringComparison.OrdinalIgnoreCase)
+                            || property.AttributeProvider?.IsDefined(typeof(SecretAttribute), true) == true)
+                        {
+                            property.ShouldSerialize = static (_, _) => false;
+                        }
+                    }
+                },
+            },
+        },
+    };
+
+    public static string Hash(object request) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            request.GetType().Name + "\n" + JsonSerializer.Serialize(request, request.GetType(), Requests))));
+
+    public static Task<Stored?> FindAsync(UnitOfWork work, long communityId, string key, CancellationToken ct) =>
+        work.SingleOrDefaultAsync<Stored>(Select, new { communityId, key }, ct);
+
+    public static Task StoreAsync(UnitOfWork work, long communityId, string key, string requestName, string requestHash, object? answer,
+        CancellationToken ct) =>
+        work.ExecuteAsync(Insert, new
+        {
+            communityId,
+            key,
+            requestName,
+            requestHash,
+            responseJson = JsonSerializer.Serialize(answer, answer?.GetType() ?? typeof(object), Answers),
+            now = work.Now,
+        }, ct);
+
+    /// <summary>The stored answer, marked as a replay where it can say so.</summary>
+    public static object? Answer(Stored stored, Type valueType)
+    {
+        var value = JsonSerializer.Deserialize(stored.ResponseJson, valueType, Answers);
+        return value is IReplayable replayable ? replayable.AsReplayed() : value;
+    }
+}
+
+/// <summary>Builds and reads <see cref="Outcome{T}"/> responses where the pipeline only knows them as TResponse.</summary>
+internal static class Outcomes
+{
+    public static Failure? FailureOf(object? response) =>
+        response?.GetType().GetProperty(nameof(Outcome<object>.Failure))?.GetValue(response) as Failure;
+
+    public static object? ValueOf(object? response) =>
+        response?.GetType().GetProperty(nameof(Outcome<object>.Value))?.GetValue(response);
+
+    public static Type ValueType<TResponse>() =>
+        typeof(TResponse).IsGenericType && typeof(TResponse).GetGenericTypeDefinition() == typeof(Outcome<>)
+            ? typeof(TResponse).GetGenericArguments()[0]
+            : throw new InvalidOperationException($"{typeof(TResponse).Name} is not an Outcome<T>: idempotent requests answer with one");
+
+    public static TResponse Fail<TResponse>(Failure failure) =>
+        (TResponse)Activator.CreateInstance(typeof(TResponse), [null, failure])!;
+
+    public static TResponse Succeed<TResponse>(object? value) =>
+        (TResponse)Activator.CreateInstance(typeof(TResponse), [value, null])!;
+}

@@ -1,0 +1,113 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using Microsoft.Extensions.Options;
+using PointsBank.Data;
+using PointsBank.Features.Holds;
+using PointsBank.Identity;
+
+namespace PointsBank.Jobs;
+
+/// <summary>Bound from the <c>Jobs</c> section.</summary>
+public sealed class JobOptions
+{
+    /// <summary>Run the background jobs in this service (several instances may all run them: every step is safe twice).</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int IntervalSeconds { get; set; } = 30;
+}
+
+/// <summary>
+/// Work that must happen when nobody is looking (DESIGN §11). One run finds what is due and sends one short request
+/// per community through the pipeline as the system, so every step is a unit of work with its lock, its audit row
+/// and its conditional statements; running it twice, or on two instances at once, does no harm.
+/// </summary>
+public interface IJob
+{
+    /// <summary>The name for <c>jobs run NAME</c> and the logs.</summary>
+    string Name { get; }
+
+    /// <summary>One run; returns how many things it did.</summary>
+    Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct);
+}
+
+/// <summary>Releases holds (vouchers' reservations) whose expiry has passed, community by community.</summary>
+public sealed class ReleaseExpiredHoldsJob : IJob
+{
+    private const string DueCommunities = """
+        SELECT DISTINCT community_id FROM holds WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= @now
+        """;
+
+    public string Name => "release-expired-holds";
+
+    public async Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var db = services.GetRequiredService<DbDataSource>();
+        var now = Clock.Now(services.GetRequiredService<TimeProvider>());
+        IReadOnlyList<long> due;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            due = (await connection.QueryAsync<long>(new CommandDefinition(DueCommunities, new { now }, cancellationToken: ct))).AsList();
+        }
+        var mediator = services.GetRequiredService<IMediator>();
+        var released = 0;
+        foreach (var communityId in due)
+        {
+            var outcome = await mediator.Send(new ReleaseExpiredHolds(communityId), ct);
+            released += outcome.Value?.HoldIds.Count ?? 0;
+        }
+        return released;
+    }
+}
+
+public static class JobRegistry
+{
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<JobOptions>(configuration.GetSection("Jobs"));
+        services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
+        services.AddHostedService<JobRunner>();
+        return services;
+    }
+
+    /// <summary>Runs one job once in a scope of its own, as the system (<c>job:NAME</c> in the ledger and the audit log).</summary>
+    public static async Task<int> RunOnceAsync(IServiceProvider root, IJob job, CancellationToken ct)
+    {
+        await using var scope = root.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Service($"job:{job.Name}");
+        return await job.RunOnceAsync(scope.ServiceProvider, ct);
+    }
+}
+
+/// <summary>Runs every job on a timer while the service runs. A failing job is logged and tried again at the next tick.</summary>
+public sealed class JobRunner(IServiceProvider services, IEnumerable<IJob> jobs, IOptions<JobOptions> options, TimeProvider clock,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.IntervalSeconds)), clock);
+        do
+        {
+            foreach (var job in jobs)
+            {
+                try
+                {
+                    var done = await JobRegistry.RunOnceAsync(services, job, stoppingToken);
+                    if (done > 0)
+                    {
+                        logger.LogInformation("job {Job} did {Count} item(s)", job.Name, done);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "job {Job} failed; it runs again at the next tick", job.Name);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

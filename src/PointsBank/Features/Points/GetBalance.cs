@@ -9,7 +9,8 @@ namespace PointsBank.Features.Points;
 public sealed record BalanceView(long AccountId, string Kind, string Name, long Balance, long Held, long Available);
 
 /// <summary>An account's balance, the points held by open vouchers, and what is available to spend.</summary>
-[Allow(Role.Committee, Role.Admin, Role.Reviewer, Role.Inspector, Role.Organizer, Role.Shopkeeper)]
+[AnyStaff]
+[CardHolder]
 public sealed record GetBalance(long CommunityId, long AccountId) : IRequest<Outcome<BalanceView>>, IQuery, IAccountScoped;
 
 sealed class GetBalanceHandler(DbDataSource db) : IRequestHandler<GetBalance, Outcome<BalanceView>>

@@ -30,6 +30,7 @@ public sealed record HistoryPage(long AccountId, int Page, int PageSize, long To
 
 /// <summary>An account's entries, newest first, each with the amount on this account and why it happened.</summary>
 [Allow(Role.Committee, Role.Admin, Role.Reviewer, Role.Inspector)]
+[CardHolder]
 public sealed record GetHistory(long CommunityId, long AccountId, int Page = 1, int PageSize = GetHistory.DefaultPageSize)
     : IRequest<Outcome<HistoryPage>>, IValidated, IQuery, IAccountScoped
 {

@@ -15,10 +15,21 @@ public static class IdempotencyKeys
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public static bool IsValid(string? key) => PointsLedger.IsValidKey(key);
+    /// <summary>
+    /// The ledger's rule (1 to <see cref="PointsLedger.MaxKeyLength"/> characters, not blank) and, because the key
+    /// travels in an HTTP header and is stored, printable ASCII only: no control characters, nothing a header or a
+    /// log line could hide.
+    /// </summary>
+    public static bool IsValid(string? key) => PointsLedger.IsValidKey(key) && key!.All(c => c is >= ' ' and <= '~');
 }
 
 /// <summary>The request has no usable Idempotency-Key: a 400 with its own code.</summary>
 public sealed class IdempotencyKeyRequiredException(string requestName) : RequestValidationException(requestName,
-    [new FieldError(IdempotencyKeys.Header, $"请在请求头 {IdempotencyKeys.Header} 中提供 1 到 {PointsLedger.MaxKeyLength} 个字符的唯一键",
-        $"send a unique {IdempotencyKeys.Header} header of 1 to {PointsLedger.MaxKeyLength} characters")]);
+    [new FieldError(IdempotencyKeys.Header, $"请在请求头 {IdempotencyKeys.Header} 中提供 1 到 {PointsLedger.MaxKeyLength} 个可打印 ASCII 字符的唯一键",
+        $"send a unique {IdempotencyKeys.Header} header of 1 to {PointsLedger.MaxKeyLength} printable ASCII characters")]);
+
+/// <summary>
+/// The Idempotency-Key header came more than once (ASP.NET would join the copies into "a,b", a key the client never
+/// chose): a 400 with its own code, raised at the HTTP edge before anything is sent.
+/// </summary>
+public sealed class IdempotencyKeyRepeatedException() : Exception($"the {IdempotencyKeys.Header} header was sent more than once");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -15,7 +16,7 @@ public sealed record AccountOpened(long AccountId, string Kind, long OwnerId);
 /// account; system accounts are created with the community.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
+public sealed record OpenAccount([property: JsonIgnore] long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate()
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Identity;
@@ -12,13 +13,14 @@ namespace PointsBank.Features.Points;
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record AwardPoints(
-    long CommunityId,
+    [property: JsonIgnore] long CommunityId,
     long AccountId,
     long Points,
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
+    [property: JsonIgnore] string IdempotencyKey,
+    DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 

@@ -28,7 +28,10 @@ public sealed record TransactionView(
 }
 
 /// <summary>A posted transaction; <see cref="Replayed"/> when the idempotency key had already posted it.</summary>
-public sealed record Posted(TransactionView Transaction, bool Replayed);
+public sealed record Posted(TransactionView Transaction, bool Replayed) : IReplayable<TransactionView>
+{
+    TransactionView IReplayable<TransactionView>.Resource => Transaction;
+}
 
 internal static class LedgerOutcomes
 {

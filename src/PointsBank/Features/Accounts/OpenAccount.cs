@@ -34,6 +34,8 @@ sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.
     private const string ResidentExists = "SELECT CAST(id AS varchar(20)) FROM residents WHERE id = @ownerId AND community_id = @communityId";
     private const string ShopName = "SELECT name FROM shops WHERE id = @ownerId AND community_id = @communityId";
 
+    private const string AccountMode = "SELECT account_mode FROM communities WHERE id = @communityId";
+
     private const string HouseholdAccount = "SELECT id FROM accounts WHERE household_id = @ownerId";
     private const string PersonAccount = "SELECT id FROM accounts WHERE resident_id = @ownerId";
     private const string ShopAccount = "SELECT id FROM accounts WHERE shop_id = @ownerId";
@@ -44,6 +46,12 @@ sealed class OpenAccountHandler(DbDataSource db, SqlDialect dialect, PointsBank.
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await dialect.BeginWriteAsync(connection, ct);
         var args = new { ownerId = request.OwnerId, communityId = request.CommunityId };
+        // A community that keeps points per household (以户为单位) credits residents through their household's account.
+        if (kind == AccountKind.Person
+            && await connection.ExecuteScalarAsync<string?>(new CommandDefinition(AccountMode, args, tx, cancellationToken: ct)) == "household")
+        {
+            return new Failure("person_accounts_off", $"community {request.CommunityId} keeps points per household and opens no person accounts");
+        }
         var label = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(kind switch
         {
             AccountKind.Household => HouseholdCode,

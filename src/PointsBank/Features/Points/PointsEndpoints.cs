@@ -20,6 +20,9 @@ internal static class PointsEndpoints
 
         group.MapQuery<GetTransaction>("/transactions/{seq:long}").WithSummary("One transaction with its postings and hash");
 
+        group.MapQuery<FindAccounts>("/accounts")
+            .WithSummary("Member accounts whose household door-plate code or resident name contains q (names masked unless the caller may see personal data; paged)");
+
         group.MapCommand<OpenAccount>("/accounts", Reply.Created("/api/v1/communities/{communityId}/accounts/{accountId}/balance"))
             .WithSummary("Open a household, person or shop account");
 

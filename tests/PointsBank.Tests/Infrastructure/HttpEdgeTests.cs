@@ -1,12 +1,9 @@
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Infrastructure;
@@ -27,10 +24,8 @@ public sealed class HttpEdgeTests
     {
         _app = new AppFactory();
         _committee = await _app.ClientAsAsync("committee");
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-        _account = await connection.ExecuteScalarAsync<long>("SELECT MIN(id) FROM accounts WHERE kind = 'household' AND community_id = @c",
-            new { c = _community });
+        _community = await _app.DemoCommunityAsync();
+        _account = await _app.ScalarAsync<long>("SELECT MIN(id) FROM accounts WHERE kind = 'household' AND community_id = @c", new { c = _community });
     }
 
     [OneTimeTearDown]
@@ -42,11 +37,17 @@ public sealed class HttpEdgeTests
 
     private string Api(string path) => $"/api/v1/communities/{_community}{path}";
 
-    private async Task<long> CountAsync(string table)
+    /// <summary>Sends a request that must be refused with a 4xx, and checks it wrote no row to <paramref name="table"/>.</summary>
+    private async Task<(HttpStatusCode Status, JsonElement Problem)> RefusedAsync(HttpRequestMessage request, string table = "ledger_transactions")
     {
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
+        var before = await CountAsync(table);
+        var response = await _committee.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.InRange(400, 499));
+        Assert.That(await CountAsync(table), Is.EqualTo(before), $"a refused request adds nothing to {table}");
+        return (response.StatusCode, await Body(response));
     }
+
+    private Task<long> CountAsync(string table) => _app.ScalarAsync<long>($"SELECT COUNT(*) FROM {table}");
 
     private static HttpRequestMessage Json(HttpMethod method, string url, string json, params string[] keys)
     {
@@ -89,27 +90,20 @@ public sealed class HttpEdgeTests
     [TestCase("idempotencyKey", "\"from-the-body\"")]
     public async Task Award_WithAMemberItDoesNotTake_Is400UnknownMember_AndWritesNothing(string member, string value)
     {
-        var before = await CountAsync("ledger_transactions");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award($",\"{member}\":{value}"), "edge-" + Guid.NewGuid()));
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/awards"), Award($",\"{member}\":{value}"), "edge-" + Guid.NewGuid()));
-
-        var problem = await Body(response);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("unknown_member"));
         Assert.That(problem.GetProperty("member").GetString(), Is.EqualTo("$." + member));
         Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo("请求内容含有不认识的字段"));
-        Assert.That(await CountAsync("ledger_transactions"), Is.EqualTo(before));
     }
 
     [Test]
     public async Task RosterWrite_WithAnUnknownMember_Is400_AndAddsNoGrid()
     {
-        var before = await CountAsync("grids");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/grids"), """{"name":"四组","colour":"red"}"""), "grids");
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/grids"), """{"name":"四组","colour":"red"}"""));
-
-        Assert.That((await Body(response)).GetProperty("code").GetString(), Is.EqualTo("unknown_member"));
-        Assert.That(await CountAsync("grids"), Is.EqualTo(before));
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("unknown_member"));
     }
 
     [TestCase("\"5\"")]
@@ -117,15 +111,11 @@ public sealed class HttpEdgeTests
     [TestCase("5.5")]
     public async Task Award_WithPointsThatAreNotAJsonInteger_Is400_AndWritesNothing(string points)
     {
-        var before = await CountAsync("ledger_transactions");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(points: points), "edge-" + Guid.NewGuid()));
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/awards"), Award(points: points), "edge-" + Guid.NewGuid()));
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        var problem = await Body(response);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("invalid_request"));
         Assert.That(problem.GetProperty("member").GetString(), Is.EqualTo("$.points"));
-        Assert.That(await CountAsync("ledger_transactions"), Is.EqualTo(before));
     }
 
     [TestCase("\"拾金\\u0000不昧\"", "不能包含控制字符")]
@@ -135,51 +125,37 @@ public sealed class HttpEdgeTests
     [TestCase("\"\\u3164\"", "必须包含可见的文字")]
     public async Task Award_WithAReasonThatCannotBeStored_Is400_AndWritesNothing(string reason, string message)
     {
-        var before = await CountAsync("ledger_transactions");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(reason: reason), "edge-" + Guid.NewGuid()));
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/awards"), Award(reason: reason), "edge-" + Guid.NewGuid()));
-
-        var problem = await Body(response);
         Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("validation_failed"));
         Assert.That(problem.GetProperty("errors").GetProperty("reason")[0].GetString(), Is.EqualTo(message));
-        Assert.That(await CountAsync("ledger_transactions"), Is.EqualTo(before));
     }
 
     [Test]
     public async Task RosterName_WithANul_Is400_AndAddsNoHousehold()
     {
-        var before = await CountAsync("households");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/households"), """{"code":"四组-01","address":"示范村\u0000路"}"""), "households");
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/households"), """{"code":"四组-01","address":"示范村\u0000路"}"""));
-
-        var problem = await Body(response);
         Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("validation_failed"));
         Assert.That(problem.GetProperty("errors").TryGetProperty("address", out _), Is.True);
-        Assert.That(await CountAsync("households"), Is.EqualTo(before));
     }
 
     [Test]
     public async Task IdempotencyKey_SentTwice_Is400WithItsOwnCode_AndWritesNothing()
     {
-        var before = await CountAsync("ledger_transactions");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(), "edge-a", "edge-b"));
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/awards"), Award(), "edge-a", "edge-b"));
-
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await Body(response)).GetProperty("code").GetString(), Is.EqualTo("idempotency_key_repeated"));
-        Assert.That(await CountAsync("ledger_transactions"), Is.EqualTo(before));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("idempotency_key_repeated"));
     }
 
     [TestCase("键-1")]
     [TestCase("   ")]
     public async Task IdempotencyKey_NotPrintableAscii_Is400KeyRequired(string key)
     {
-        var before = await CountAsync("ledger_transactions");
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(), key));
 
-        var response = await _committee.SendAsync(Json(HttpMethod.Post, Api("/awards"), Award(), key));
-
-        Assert.That((await Body(response)).GetProperty("code").GetString(), Is.EqualTo("idempotency_key_required"));
-        Assert.That(await CountAsync("ledger_transactions"), Is.EqualTo(before));
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("idempotency_key_required"));
     }
 
     [Test]

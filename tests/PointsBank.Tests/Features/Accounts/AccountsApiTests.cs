@@ -1,9 +1,6 @@
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Accounts;
@@ -20,11 +17,9 @@ public sealed class AccountsApiTests
     public async Task StartApp()
     {
         _app = new AppFactory();
-        using var warmup = _app.CreateClient();
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-        _firstHousehold = await connection.ExecuteScalarAsync<long>("SELECT id FROM households WHERE code = '一组-01'");
-        _firstAccount = await connection.ExecuteScalarAsync<long>("SELECT id FROM accounts WHERE household_id = @h", new { h = _firstHousehold });
+        _community = await _app.DemoCommunityAsync();
+        _firstHousehold = await _app.ScalarAsync<long>("SELECT id FROM households WHERE code = '一组-01'");
+        _firstAccount = await _app.ScalarAsync<long>("SELECT id FROM accounts WHERE household_id = @h", new { h = _firstHousehold });
     }
 
     [OneTimeTearDown]
@@ -80,9 +75,8 @@ public sealed class AccountsApiTests
     [Test]
     public async Task FindAccounts_ForAGridLimitedInspector_OnlyInTheirGrid()
     {
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        var grid = await connection.ExecuteScalarAsync<long>("SELECT grid_id FROM households WHERE id = @h", new { h = _firstHousehold });
-        var other = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE name = '二组'");
+        var grid = await _app.ScalarAsync<long>("SELECT grid_id FROM households WHERE id = @h", new { h = _firstHousehold });
+        var other = await _app.ScalarAsync<long>("SELECT id FROM grids WHERE name = '二组'");
 
         var (own, page) = await GetAs("inspector", $"/accounts?q=组&gridId={grid}");
         var (unnamed, _) = await GetAs("inspector", "/accounts?q=组");
@@ -127,15 +121,14 @@ public sealed class AccountsApiTests
     [Test]
     public async Task PersonAccount_InAHouseholdModeCommunity_IsRefused_AndOpensNothing()
     {
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        var resident = await connection.ExecuteScalarAsync<long>("SELECT MIN(id) FROM residents WHERE household_id = @h", new { h = _firstHousehold });
-        var before = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM accounts");
+        var resident = await _app.ScalarAsync<long>("SELECT MIN(id) FROM residents WHERE household_id = @h", new { h = _firstHousehold });
+        var before = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM accounts");
         using var committee = await _app.ClientAsAsync("committee");
 
         var response = await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "person", ownerId = resident });
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString(), Is.EqualTo("person_accounts_off"));
-        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM accounts"), Is.EqualTo(before));
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM accounts"), Is.EqualTo(before));
     }
 }

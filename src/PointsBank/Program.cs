@@ -30,7 +30,14 @@ builder.Services.AddDataProtection()
 // HTTP conventions: problem details everywhere, camelCase JSON with string enums, OpenAPI, limits, pages.
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+// Bodies say exactly what they mean: a member the request does not have is refused (not dropped), and numbers are
+// JSON numbers (the web defaults would take "5" and "+5").
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+});
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddPointsBankOpenApi();
 builder.Services.AddPointsBankRateLimits();
@@ -51,7 +58,9 @@ if (Verbs.IsVerb(args))
 await Startup.PrepareDatabaseAsync(app);
 
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+// Bare framework statuses (no route, wrong method, 401/403, 429): problem details with a code for the API, a page for people.
+app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages(Problems.StatusCodeProblemAsync));
+app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/status/{0}"));
 app.UseSecurityHeaders();
 app.UseStaticFiles();
 app.UseRouting();

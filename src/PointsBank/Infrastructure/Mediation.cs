@@ -48,7 +48,8 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
             }
             else
             {
-                logger.LogWarning("{Request} refused with {Code}: {Detail}", name, failure.Code, failure.Detail);
+                // The detail can quote the request (a username, a code): escaped, so it cannot forge a log line.
+                logger.LogWarning("{Request} refused with {Code}: {Detail}", name, failure.Code, LogText.Escape(failure.Detail));
             }
             return response;
         }

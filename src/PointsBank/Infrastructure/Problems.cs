@@ -15,6 +15,8 @@ public static class ProblemCatalog
         ["validation_failed"] = new(400, "请求内容有误", "The request is invalid"),
         ["invalid_request"] = new(400, "请求格式有误", "The request is malformed"),
         ["idempotency_key_required"] = new(400, "缺少 Idempotency-Key 请求头", "The Idempotency-Key header is required"),
+        ["idempotency_key_repeated"] = new(400, "Idempotency-Key 请求头只能发送一次", "The Idempotency-Key header must be sent exactly once"),
+        ["unknown_member"] = new(400, "请求内容含有不认识的字段", "The request body has a member this request does not take"),
         ["unbalanced"] = new(400, "记账分录借贷不平", "The postings do not sum to zero"),
         ["invalid_entry"] = new(400, "记账内容有误", "The ledger entry is invalid"),
         ["unauthorized"] = new(401, "需要登录或有效的凭据", "Authentication is required"),
@@ -37,7 +39,9 @@ public static class ProblemCatalog
         ["owner_not_found"] = new(404, "户或居民不存在", "The household, resident or shop does not exist"),
         ["transaction_not_found"] = new(404, "该笔记录不存在", "The transaction does not exist"),
         ["hold_not_found"] = new(404, "冻结记录不存在", "The hold does not exist"),
+        ["method_not_allowed"] = new(405, "该地址不支持这种请求方法", "The address does not support this method"),
         ["payload_too_large"] = new(413, "请求内容过大", "The request is too large"),
+        ["unsupported_media_type"] = new(415, "请求内容须为 JSON（Content-Type: application/json）", "The request body must be JSON (Content-Type: application/json)"),
         ["idempotency_conflict"] = new(409, "该 Idempotency-Key 已用于另一笔不同的请求", "The Idempotency-Key was already used for a different request"),
         ["already_reversed"] = new(409, "该笔记录已冲正，不能重复冲正", "The transaction was already reversed"),
         ["not_reversible"] = new(409, "冲正记录不能再次冲正", "A reversal cannot be reversed"),
@@ -51,6 +55,7 @@ public static class ProblemCatalog
         ["time_zone_locked"] = new(409, "已有积分记录，不能再修改社区时区", "The time zone cannot change once the ledger has entries"),
         ["account_inactive"] = new(409, "该户或居民已停用，不能再记分", "The household or resident of this account is deactivated"),
         ["account_exists"] = new(409, "账户已存在", "The account already exists"),
+        ["person_accounts_off"] = new(409, "本社区以户为单位记分，不能开设个人账户", "The community keeps points per household; it opens no person accounts"),
         ["hold_not_open"] = new(409, "冻结已结束", "The hold is no longer open"),
         ["effective_date_in_future"] = new(400, "记分日期不能晚于今天", "The effective date is in the future"),
         ["effective_date_too_old"] = new(400, "记分日期早于本社区允许补记的期限", "The effective date is older than the community allows"),
@@ -134,6 +139,35 @@ public static class Problems
     public static Results<Created<T>, ProblemHttpResult> Created<T>(HttpContext context, Outcome<T> outcome, Func<T, string> location) =>
         outcome.Succeeded ? TypedResults.Created(location(outcome.Value!), outcome.Value!) : Result(context, outcome.Failure!);
 
+    private static string Bilingual(HttpContext context, string zh, string en) => PrefersEnglish(context) ? en : zh;
+
+    /// <summary>The code of a bare status from the framework (routing, body limits, rate limits, authentication).</summary>
+    public static string CodeFor(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "unauthorized",
+        StatusCodes.Status403Forbidden => "forbidden",
+        StatusCodes.Status404NotFound => "not_found",
+        StatusCodes.Status405MethodNotAllowed => "method_not_allowed",
+        StatusCodes.Status413PayloadTooLarge => "payload_too_large",
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        StatusCodes.Status429TooManyRequests => "too_many_requests",
+        >= 500 => "internal_error",
+        _ => "invalid_request",
+    };
+
+    /// <summary>
+    /// A framework answer that reached the app without a body (no route, a route constraint that did not match, a
+    /// method the route does not take, a 401/403 from authentication) becomes a problem with a code for /api paths.
+    /// </summary>
+    public static async Task StatusCodeProblemAsync(StatusCodeContext status)
+    {
+        var http = status.HttpContext;
+        var code = CodeFor(http.Response.StatusCode);
+        await Result(http, code, http.Response.StatusCode == StatusCodes.Status404NotFound
+            ? Bilingual(http, $"没有这个地址：{http.Request.Path}", $"there is nothing at {http.Request.Path}")
+            : null).ExecuteAsync(http);
+    }
+
     /// <summary>Turns validation failures and malformed requests into 400s, and anything else into a 500 that leaks nothing.</summary>
     public static async ValueTask<bool> HandleExceptionAsync(HttpContext context, Exception exception)
     {
@@ -152,8 +186,14 @@ public static class Problems
             Identity.NotAuthenticatedException => Result(context, "unauthorized",
                 PrefersEnglish(context) ? "Sign in, or send a valid bearer token." : "请先登录，或提供有效的访问令牌。"),
             Identity.ForbiddenException forbidden => Result(context, forbidden.Code),
-            BadHttpRequestException bad => Result(context, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "invalid_request",
-                PrefersEnglish(context) ? "The request body or parameters could not be read." : "请求内容或参数无法读取。"),
+            RequestBodyException body => Result(context, body.Code, Bilingual(context,
+                body.Code == "unknown_member" ? $"请求内容中的字段 {body.Member} 不是此请求的字段" : $"请求内容无法读取（位置 {body.Member ?? "$"}）：须为合法 JSON，数值须为 JSON 数字",
+                body.Code == "unknown_member" ? $"{body.Member} is not a member of this request" : $"the body could not be read at {body.Member ?? "$"}: it must be valid JSON, numbers as JSON numbers"),
+                new Dictionary<string, object?> { ["member"] = body.Member }),
+            IdempotencyKeyRepeatedException => Result(context, "idempotency_key_repeated", Bilingual(context,
+                $"请求头 {IdempotencyKeys.Header} 只能出现一次", $"send the {IdempotencyKeys.Header} header once, not {context.Request.Headers[IdempotencyKeys.Header].Count} times")),
+            BadHttpRequestException bad => Result(context, CodeFor(bad.StatusCode),
+                Bilingual(context, "请求内容或参数无法读取。", "The request body or parameters could not be read.")),
             _ => Result(context, "internal_error"),
         };
         await result.ExecuteAsync(context);

@@ -14,14 +14,6 @@ namespace PointsBank.Infrastructure;
 /// </summary>
 public interface IOutsideUnitOfWork;
 
-/// <summary>An answer that can say it is a replay of an earlier one (the edge then answers 200 with Idempotent-Replayed).</summary>
-public interface IReplayable
-{
-    bool Replayed { get; }
-
-    object AsReplayed();
-}
-
 /// <summary>
 /// Opens the one unit of work of a write request (the only place a transaction is begun for a request): locks the
 /// request's community, reads the clock, replays or refuses a used <c>Idempotency-Key</c>, runs the handler, and on

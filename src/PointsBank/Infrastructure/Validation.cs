@@ -1,3 +1,5 @@
+using PointsBank.Data;
+
 namespace PointsBank.Infrastructure;
 
 /// <summary>One invalid field, with its message in both UI languages.</summary>
@@ -34,18 +36,30 @@ public static class Check
         }
     }
 
-    public static IEnumerable<FieldError> Text(string field, string? value, int max, bool required = true)
+    /// <summary>
+    /// Text that is stored and shown again: required unless said otherwise, at most <paramref name="max"/> characters,
+    /// and acceptable as <see cref="StoredText"/> (no control characters, bidi overrides or invisible-only text).
+    /// </summary>
+    public static IEnumerable<FieldError> Text(string field, string? value, int max, bool required = true, bool allowLineBreaks = false)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (string.IsNullOrEmpty(value) || (required && string.IsNullOrWhiteSpace(value)))
         {
             if (required)
             {
                 yield return new FieldError(field, "不能为空", "is required");
             }
+            yield break;
         }
-        else if (value.Length > max)
+        if (value.Length > max)
         {
             yield return new FieldError(field, $"不能超过 {max} 个字符", $"must be at most {max} characters");
+            yield break;
+        }
+        var problem = StoredText.Check(value, allowLineBreaks);
+        if (problem != StoredText.Problem.None)
+        {
+            var (zh, en) = StoredText.Describe(problem);
+            yield return new FieldError(field, zh, en);
         }
     }
 

@@ -27,11 +27,7 @@ public static class WebSetup
                     await Problems.Result(http, "too_many_requests").ExecuteAsync(http);
                     return;
                 }
-                // A person at a page: a plain sentence, not JSON.
-                http.Response.ContentType = "text/plain; charset=utf-8";
-                await http.Response.WriteAsync(Problems.PrefersEnglish(http)
-                    ? "Too many attempts. Please wait a minute and try again."
-                    : "尝试次数过多，请等一分钟后再试。", ct);
+                // A person at a page: no body here, so the status-code page renders the Chinese (or English) page.
             };
             // Showing the sign-in form is free; only submitting credentials counts.
             o.AddPolicy(SignInLimit, http => HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
@@ -48,6 +44,15 @@ public static class WebSetup
         return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local",
             _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
     }
+
+    /// <summary>For answers that carry a secret (a new API token): no cache, shared or private, may keep them.</summary>
+    public static RouteHandlerBuilder NoStore(this RouteHandlerBuilder builder) => builder.AddEndpointFilter(async (context, next) =>
+    {
+        var headers = context.HttpContext.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers.Pragma = "no-cache";
+        return await next(context);
+    });
 
     /// <summary>Headers every response carries; pages get a strict content security policy.</summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -86,6 +91,12 @@ public static class WebSetup
         });
         o.AddOperationTransformer((operation, context, _) =>
         {
+            // Requests bound with [AsParameters] name their query parameters after the record's properties (PageSize);
+            // binding ignores case, and the documented name is the JSON-style one every client uses.
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+            {
+                parameter.Name = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!);
+            }
             var access = context.Description.ActionDescriptor.EndpointMetadata.OfType<EndpointAccess>().LastOrDefault();
             if (access is null || access.IsPublic)
             {

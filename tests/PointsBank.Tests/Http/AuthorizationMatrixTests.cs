@@ -279,6 +279,8 @@ public sealed partial class AuthorizationMatrixTests
             Task.FromResult(new SampleRequest($"{s.C}/accounts/{s.Community.AccountId}/history")),
         ["GET /api/v1/communities/{communityId:long}/transactions/{seq:long}"] = async s =>
             new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}"),
+        ["GET /api/v1/communities/{communityId:long}/accounts"] = s =>
+            Task.FromResult(new SampleRequest($"{s.C}/accounts?q=1&gridId={s.Community.GridId}")),
         ["POST /api/v1/communities/{communityId:long}/accounts"] = async s =>
             new SampleRequest($"{s.C}/accounts", new { kind = "household", ownerId = await s.Test.NewHouseholdAsync(s.Community.Id) }),
         ["POST /api/v1/communities/{communityId:long}/awards"] = s => Task.FromResult(new SampleRequest($"{s.C}/awards",

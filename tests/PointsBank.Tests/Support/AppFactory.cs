@@ -42,6 +42,16 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>One value read from the app's database (the host starts on first use).</summary>
+    public async Task<T> ScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = await Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<T>(connection, sql, args) ?? throw new InvalidOperationException($"no value: {sql}");
+    }
+
+    /// <summary>The seeded demo community.</summary>
+    public Task<long> DemoCommunityAsync() => ScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

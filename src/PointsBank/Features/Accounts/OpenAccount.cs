@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -15,7 +16,7 @@ public sealed record AccountOpened(long AccountId, string Kind, long OwnerId);
 /// account; system accounts are created with the community.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record OpenAccount(long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
+public sealed record OpenAccount([property: JsonIgnore] long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate()
     {
@@ -33,6 +34,8 @@ sealed class OpenAccountHandler(UnitOfWork work, PointsBank.Ledger.PointsLedger 
     private const string ResidentExists = "SELECT CAST(id AS varchar(20)) FROM residents WHERE id = @ownerId AND community_id = @communityId";
     private const string ShopName = "SELECT name FROM shops WHERE id = @ownerId AND community_id = @communityId";
 
+    private const string AccountMode = "SELECT account_mode FROM communities WHERE id = @communityId";
+
     private const string HouseholdAccount = "SELECT id FROM accounts WHERE household_id = @ownerId";
     private const string PersonAccount = "SELECT id FROM accounts WHERE resident_id = @ownerId";
     private const string ShopAccount = "SELECT id FROM accounts WHERE shop_id = @ownerId";
@@ -42,6 +45,12 @@ sealed class OpenAccountHandler(UnitOfWork work, PointsBank.Ledger.PointsLedger 
         var kind = Enum.Parse<AccountKind>(request.Kind, ignoreCase: true);
         var (connection, tx) = (work.Connection, work.Transaction);
         var args = new { ownerId = request.OwnerId, communityId = request.CommunityId };
+        // A community that keeps points per household (以户为单位) credits residents through their household's account.
+        if (kind == AccountKind.Person
+            && await connection.ExecuteScalarAsync<string?>(new CommandDefinition(AccountMode, args, tx, cancellationToken: ct)) == "household")
+        {
+            return new Failure("person_accounts_off", $"community {request.CommunityId} keeps points per household and opens no person accounts");
+        }
         var label = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(kind switch
         {
             AccountKind.Household => HouseholdCode,

@@ -11,7 +11,7 @@ public sealed record NewToken(long TokenId, string Token, DateTime ExpiresAt, st
 /// Wrong passwords count towards the lockout; this endpoint is rate limited.
 /// </summary>
 [PublicAccess]
-public sealed record CreateToken(string Username, [property: Secret] string Password, string Name, int? Days)
+public sealed record CreateToken(string Username, [property: Secret] string Password, string Name = "api", int? Days = null)
     : IRequest<Outcome<NewToken>>, IOutsideUnitOfWork, IValidated
 {
     public IEnumerable<FieldError> Validate() =>

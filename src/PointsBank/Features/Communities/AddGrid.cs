@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -11,7 +12,7 @@ public sealed record GridAdded(long GridId);
 
 /// <summary>Adds a grid (网格), the area a grid worker looks after. Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddGrid(long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped
+public sealed record AddGrid([property: JsonIgnore] long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }

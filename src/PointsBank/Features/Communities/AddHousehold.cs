@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -14,7 +15,7 @@ public sealed record HouseholdAdded(long HouseholdId);
 /// A deactivated grid takes no new households.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddHousehold(long CommunityId, long? GridId, string Code, string Address = "")
+public sealed record AddHousehold([property: JsonIgnore] long CommunityId, long? GridId, string Code, string Address = "")
     : IRequest<Outcome<HouseholdAdded>>, IValidated, IGridScoped
 {
     public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);

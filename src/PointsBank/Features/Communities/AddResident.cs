@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -14,7 +15,7 @@ public sealed record ResidentAdded(long ResidentId);
 /// Name and phone are personal data (see <see cref="PersonalData"/>).
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddResident(long CommunityId, long? HouseholdId, string FullName, string? Phone = null)
+public sealed record AddResident([property: JsonIgnore] long CommunityId, long? HouseholdId, string FullName, string? Phone = null)
     : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);

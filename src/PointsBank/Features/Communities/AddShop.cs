@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -11,7 +12,7 @@ public sealed record ShopAdded(long ShopId);
 
 /// <summary>Adds a shop: the community points supermarket (积分超市) or a partner merchant (爱心商家). Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddShop(long CommunityId, string Name) : IRequest<Outcome<ShopAdded>>, IValidated, ICommunityScoped
+public sealed record AddShop([property: JsonIgnore] long CommunityId, string Name) : IRequest<Outcome<ShopAdded>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }

@@ -13,7 +13,8 @@ public sealed record GetHousehold(long CommunityId, long HouseholdId) : IRequest
 sealed class GetHouseholdHandler(DbDataSource db) : IRequestHandler<GetHousehold, Outcome<HouseholdView>>
 {
     private const string Select = """
-        SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+        SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt,
+               (SELECT a.id FROM accounts a WHERE a.household_id = households.id) AS AccountId
           FROM households WHERE id = @householdId AND community_id = @communityId
         """;
 

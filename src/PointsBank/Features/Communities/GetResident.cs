@@ -16,7 +16,8 @@ public sealed record GetResident(long CommunityId, long ResidentId) : IRequest<O
 sealed class GetResidentHandler(DbDataSource db, CallerContext callers) : IRequestHandler<GetResident, Outcome<ResidentView>>
 {
     private const string Select = """
-        SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt
+        SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt,
+               (SELECT a.id FROM accounts a WHERE a.resident_id = residents.id) AS AccountId
           FROM residents WHERE id = @residentId AND community_id = @communityId
         """;
 

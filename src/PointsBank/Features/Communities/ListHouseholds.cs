@@ -26,14 +26,16 @@ sealed class ListHouseholdsHandler(DbDataSource db, SqlDialect dialect) : IReque
 
     private static readonly DialectSql Page = new(
         Sqlite: """
-            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.household_id = households.id) AS AccountId
               FROM households
              WHERE community_id = @communityId AND (@gridId IS NULL OR grid_id = @gridId) AND (@includeInactive = 1 OR is_active = 1)
              ORDER BY code, id
              LIMIT @take OFFSET @skip
             """,
         SqlServer: """
-            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.household_id = households.id) AS AccountId
               FROM households
              WHERE community_id = @communityId AND (@gridId IS NULL OR grid_id = @gridId) AND (@includeInactive = 1 OR is_active = 1)
              ORDER BY code, id

@@ -34,7 +34,8 @@ sealed class ListResidentsHandler(DbDataSource db, SqlDialect dialect, CallerCon
     private static readonly DialectSql Page = new(
         Sqlite: """
             SELECT r.id AS Id, r.household_id AS HouseholdId, r.full_name AS FullName, r.phone AS Phone, r.is_active AS IsActive,
-                   r.created_at AS CreatedAt
+                   r.created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.resident_id = r.id) AS AccountId
               FROM residents r LEFT JOIN households h ON h.id = r.household_id
              WHERE r.community_id = @communityId
                AND (@householdId IS NULL OR r.household_id = @householdId)
@@ -45,7 +46,8 @@ sealed class ListResidentsHandler(DbDataSource db, SqlDialect dialect, CallerCon
             """,
         SqlServer: """
             SELECT r.id AS Id, r.household_id AS HouseholdId, r.full_name AS FullName, r.phone AS Phone, r.is_active AS IsActive,
-                   r.created_at AS CreatedAt
+                   r.created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.resident_id = r.id) AS AccountId
               FROM residents r LEFT JOIN households h ON h.id = r.household_id
              WHERE r.community_id = @communityId
                AND (@householdId IS NULL OR r.household_id = @householdId)

@@ -56,21 +56,25 @@ internal static class Roster
 
     private static readonly DialectSql LockHousehold = new(
         Sqlite: """
-            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.household_id = households.id) AS AccountId
               FROM households WHERE id = @id AND community_id = @communityId
             """,
         SqlServer: """
-            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, grid_id AS GridId, code AS Code, address AS Address, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.household_id = households.id) AS AccountId
               FROM households WITH (UPDLOCK) WHERE id = @id AND community_id = @communityId
             """);
 
     private static readonly DialectSql LockResident = new(
         Sqlite: """
-            SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.resident_id = residents.id) AS AccountId
               FROM residents WHERE id = @id AND community_id = @communityId
             """,
         SqlServer: """
-            SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, household_id AS HouseholdId, full_name AS FullName, phone AS Phone, is_active AS IsActive, created_at AS CreatedAt,
+                   (SELECT a.id FROM accounts a WHERE a.resident_id = residents.id) AS AccountId
               FROM residents WITH (UPDLOCK) WHERE id = @id AND community_id = @communityId
             """);
 

@@ -40,6 +40,7 @@ public sealed record HouseholdView : IRosterRow
     public long? GridId { get; init; }
     public string Code { get; init; } = "";
     public string Address { get; init; } = "";
+    public long? AccountId { get; init; }
     public bool IsActive { get; init; }
     public DateTime CreatedAt { get; init => field = Clock.AsUtc(value); }
 }
@@ -59,17 +60,22 @@ internal sealed record ResidentRow : IRosterRow
     public long? HouseholdId { get; init; }
     public string FullName { get; init; } = "";
     public string? Phone { get; init; }
+    public long? AccountId { get; init; }
     public bool IsActive { get; init; }
     public DateTime CreatedAt { get; init => field = Clock.AsUtc(value); }
 
     /// <summary>The resident as this caller may see them: see <see cref="PersonalData"/>.</summary>
     public ResidentView View(bool personalData) => personalData
-        ? new ResidentView(Id, HouseholdId, FullName, Phone, IsActive, CreatedAt, NameMasked: false)
-        : new ResidentView(Id, HouseholdId, PersonalData.MaskName(FullName), null, IsActive, CreatedAt, NameMasked: true);
+        ? new ResidentView(Id, HouseholdId, FullName, Phone, IsActive, CreatedAt, NameMasked: false, AccountId)
+        : new ResidentView(Id, HouseholdId, PersonalData.MaskName(FullName), null, IsActive, CreatedAt, NameMasked: true, AccountId);
 }
 
-/// <summary>A resident. For callers who may not see personal data the name is masked (张*明) and the phone is null.</summary>
-public sealed record ResidentView(long Id, long? HouseholdId, string FullName, string? Phone, bool IsActive, DateTime CreatedAt, bool NameMasked);
+/// <summary>
+/// A resident, with their person account if they have one. For callers who may not see personal data the name is
+/// masked (张*明) and the phone is null.
+/// </summary>
+public sealed record ResidentView(long Id, long? HouseholdId, string FullName, string? Phone, bool IsActive, DateTime CreatedAt, bool NameMasked,
+    long? AccountId);
 
 /// <summary>One page of a roster list, in a stable order.</summary>
 public sealed record RosterPage<T>(int Page, int PageSize, long Total, IReadOnlyList<T> Items)

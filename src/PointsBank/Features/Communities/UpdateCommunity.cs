@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PointsBank.Ledger;
 using System.Data.Common;
 using MediatR;
@@ -14,7 +15,7 @@ namespace PointsBank.Features.Communities;
 /// system administrators.
 /// </summary>
 [Allow(Role.Admin)]
-public sealed record UpdateCommunity(long CommunityId, string Name, string TimeZone, string AccountMode, string PenaltyPolicy)
+public sealed record UpdateCommunity([property: JsonIgnore] long CommunityId, string Name, string TimeZone, string AccountMode, string PenaltyPolicy)
     : IRequest<Outcome<CommunityView>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => CreateCommunity.ValidateSettings(Name, TimeZone, AccountMode, PenaltyPolicy);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -9,7 +10,7 @@ namespace PointsBank.Features.Communities;
 
 /// <summary>Renames a grid; names stay unique in the community. Committee and admins.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record UpdateGrid(long CommunityId, long GridId, string Name) : IRequest<Outcome<GridView>>, IValidated, IGridScoped
+public sealed record UpdateGrid([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long GridId, string Name) : IRequest<Outcome<GridView>>, IValidated, IGridScoped
 {
     long? IGridScoped.GridId => GridId;
 

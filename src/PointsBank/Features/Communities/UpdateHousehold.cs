@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Data;
@@ -11,7 +12,7 @@ namespace PointsBank.Features.Communities;
 /// stay in a grid that was deactivated but not move into one. Committee and admins.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record UpdateHousehold(long CommunityId, long HouseholdId, long? GridId, string Code, string Address = "")
+public sealed record UpdateHousehold([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long HouseholdId, long? GridId, string Code, string Address = "")
     : IRequest<Outcome<HouseholdView>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);

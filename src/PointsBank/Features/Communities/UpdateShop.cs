@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -9,7 +10,7 @@ namespace PointsBank.Features.Communities;
 
 /// <summary>Renames a shop; names stay unique in the community. Committee and admins.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record UpdateShop(long CommunityId, long ShopId, string Name) : IRequest<Outcome<ShopView>>, IValidated, ICommunityScoped
+public sealed record UpdateShop([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ShopId, string Name) : IRequest<Outcome<ShopView>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }

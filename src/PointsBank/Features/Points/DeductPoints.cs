@@ -1,4 +1,5 @@
 using PointsBank.Data;
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Identity;
@@ -13,13 +14,13 @@ namespace PointsBank.Features.Points;
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record DeductPoints(
-    long CommunityId,
+    [property: JsonIgnore] long CommunityId,
     long AccountId,
     long Points,
     string Reason,
     string Category,
     long? MemberId,
-    string IdempotencyKey,
+    [property: JsonIgnore] string IdempotencyKey,
     DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;

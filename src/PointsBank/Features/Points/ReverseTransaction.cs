@@ -1,4 +1,5 @@
 using PointsBank.Data;
+using System.Text.Json.Serialization;
 using PointsBank.Ledger;
 using MediatR;
 using PointsBank.Identity;
@@ -8,7 +9,8 @@ namespace PointsBank.Features.Points;
 
 /// <summary>Corrects a mistaken transaction with a reversal that references it. Needs a reason; happens once.</summary>
 [Allow(Role.Committee)]
-public sealed record ReverseTransaction(long CommunityId, long Seq, string Reason, string IdempotencyKey)
+public sealed record ReverseTransaction([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long Seq, string Reason,
+    [property: JsonIgnore] string IdempotencyKey)
     : IRequest<Outcome<Posted>>, IValidated, ICommunityScoped, IIdempotent
 {
     public IEnumerable<FieldError> Validate() => Check.Positive("seq", Seq).Concat(Check.Text("reason", Reason, 500));

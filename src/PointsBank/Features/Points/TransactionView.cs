@@ -39,8 +39,10 @@ public sealed record TransactionView(
 }
 
 /// <summary>A posted transaction; <see cref="Replayed"/> when the idempotency key had already posted it.</summary>
-public sealed record Posted(TransactionView Transaction, bool Replayed) : IReplayable
+public sealed record Posted(TransactionView Transaction, bool Replayed) : IReplayable<TransactionView>
 {
+    TransactionView IReplayable<TransactionView>.Resource => Transaction;
+
     public object AsReplayed() => this with { Replayed = true };
 }
 

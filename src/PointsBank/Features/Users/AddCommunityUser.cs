@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using MediatR;
 using PointsBank.Data;
@@ -8,7 +9,7 @@ namespace PointsBank.Features.Users;
 
 /// <summary>A community admin creates a staff user and grants them a role in the community, in one step.</summary>
 [Allow(Identity.Role.Admin)]
-public sealed record AddCommunityUser(long CommunityId, string Username, string DisplayName, [property: Secret] string Password, string Role,
+public sealed record AddCommunityUser([property: JsonIgnore] long CommunityId, string Username, string DisplayName, [property: Secret] string Password, string Role,
     long? GridId = null, long? ShopId = null) : IRequest<Outcome<UserCreated>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Data.Common;
 using Dapper;
 using MediatR;
@@ -11,7 +12,7 @@ public sealed record RoleChanged(string Username, long? CommunityId, string Role
 
 /// <summary>Grants an existing user a role in the community (an inspector optionally limited to a grid; a shopkeeper bound to a shop).</summary>
 [Allow(Identity.Role.Admin)]
-public sealed record GrantRole(long CommunityId, string Username, string Role, long? GridId = null, long? ShopId = null)
+public sealed record GrantRole([property: JsonIgnore] long CommunityId, string Username, string Role, long? GridId = null, long? ShopId = null)
     : IRequest<Outcome<RoleChanged>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => Check.Text("username", Username, 64).Concat(UserRecords.ValidateRole(Role, GridId, ShopId));

@@ -185,4 +185,73 @@ public sealed class VerifyTamperTests
 
         Assert.That(found.What, Does.Contain($"held of account {_a}"));
     }
+
+    // Values no app would write; CHECK constraints are switched off for the statement, as an attacker could.
+    [TestCase("occurred_at", "'2026-11-15 02:00:00.1234567'", "cannot be hashed", TestName = "SubMillisecondTime_IsABreak")]
+    [TestCase("occurred_at", "'not a time'", "cannot be read", TestName = "UnparsableTime_IsABreak")]
+    [TestCase("kind", "'gift'", "cannot be read", TestName = "UnknownKind_IsABreak")]
+    [TestCase("hash", "'not-a-hash'", "hash mismatch", TestName = "UnparsableHash_IsABreak")]
+    public async Task BadStoredValue_IsABreakNamingTheSequence_NotACrash(string column, string value, string what)
+    {
+        await _db.ExecuteRawAsync($"PRAGMA ignore_check_constraints = ON; UPDATE ledger_transactions SET {column} = {value} WHERE id = {Tx(2)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.CommunityId, Is.EqualTo(_community.Id));
+        Assert.That(found.Seq, Is.EqualTo(2));
+        Assert.That(found.What, Does.Contain(what));
+    }
+
+    [Test]
+    public async Task VerifyDuringConcurrentPosting_SeesNoFalseBreak_AndStillNamesATamperedSequence()
+    {
+        async Task<int> RunPostersWhile(Func<Task> verifying)
+        {
+            using var stop = new CancellationTokenSource();
+            var posted = 0;
+            var posters = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await _community.PostAsync(_community.Award(_a, 1));
+                    Interlocked.Increment(ref posted);
+                }
+            })).ToList();
+            try
+            {
+                await verifying();
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await Task.WhenAll(posters);
+            }
+            return posted;
+        }
+
+        var falseBreaks = new List<string>();
+        var postedMeanwhile = await RunPostersWhile(async () =>
+        {
+            for (var run = 0; run < 200; run++)
+            {
+                if ((await _db.Verifier.VerifyAsync()).FirstBreak is { } broken)
+                {
+                    falseBreaks.Add(broken.ToString());
+                }
+            }
+        });
+        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount + 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
+        var tampered = new List<ChainBreak?>();
+        await RunPostersWhile(async () =>
+        {
+            for (var run = 0; run < 10; run++)
+            {
+                tampered.Add((await _db.Verifier.VerifyAsync()).FirstBreak);
+            }
+        });
+
+        Assert.That(postedMeanwhile, Is.GreaterThan(20), "the posters ran while verify did");
+        Assert.That(falseBreaks, Is.Empty);
+        Assert.That(tampered.Select(b => b?.Seq), Is.All.EqualTo(3));
+    }
 }

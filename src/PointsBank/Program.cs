@@ -11,6 +11,12 @@ using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Jobs;
 
+// Help, and a mistyped verb, are answered before any host is built: nothing listens, no database is opened.
+if (Verbs.AnswerWithoutHost(args) is { } answered)
+{
+    return answered;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.

@@ -37,7 +37,7 @@ public sealed class VerifyVerbTests
         var community = await _db.NewCommunityAsync();
         var (account, _) = await community.NewHouseholdAccountAsync();
         await community.PostAsync(community.Award(account, 10));
-        await community.PostAsync(community.Award(account, 20));
+        var last = await community.PostAsync(community.Award(account, 20));
 
         var intact = await Verify();
         await _db.ExecuteRawAsync("DROP TRIGGER tr_ledger_postings_no_update");
@@ -46,6 +46,7 @@ public sealed class VerifyVerbTests
 
         Assert.That(intact.Exit, Is.Zero);
         Assert.That(intact.Out, Does.Contain("verify: intact"));
+        Assert.That(intact.Out, Does.Contain($"community {community.Id}: 2 transactions").And.Contain($"head: seq 2, hash {last.Hash}"));
         Assert.That(broken.Exit, Is.EqualTo(1));
         Assert.That(broken.Out, Does.Contain($"community {community.Id}, transaction 2"));
     }

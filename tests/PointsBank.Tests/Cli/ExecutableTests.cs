@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace PointsBank.Tests.Cli;
@@ -137,5 +139,52 @@ public sealed class ExecutableTests
         Assert.That(exit, Is.Not.Zero.And.Not.EqualTo(134));
         Assert.That(run.Output, Does.Contain($"database file {missing} does not exist"));
         Assert.That(Directory.EnumerateFileSystemEntries(_folder), Is.Empty, "no folder, no database, no keys");
+    }
+
+    // Run from the app's own folder, so its appsettings.json is read: it must not pin the address. (--urls sets the
+    // same key as ASPNETCORE_URLS; each start costs seconds, so it is not a third case.)
+    [TestCase("ASPNETCORE_URLS")]
+    [TestCase("Kestrel__Endpoints__Http__Url")]
+    public async Task TheListenAddress_FollowsTheStandardSettings(string setting)
+    {
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__PointsBank"] = $"Data Source={Path.Combine(_folder, "pointsbank.db")}",
+            ["DataProtection__KeysPath"] = Path.Combine(_folder, "keys"),
+        };
+        environment[setting] = url;
+        using var run = Start(Path.GetDirectoryName(typeof(Program).Assembly.Location)!, environment);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+
+        var live = await AnswerAsync(run, http, $"{url}/health/live");
+
+        Assert.That(live, Is.EqualTo(HttpStatusCode.OK), run.Output);
+        Assert.That(run.Output, Does.Not.Contain("Overriding address"), "no default fights the configured address");
+    }
+
+    private static async Task<HttpStatusCode?> AnswerAsync(Run run, HttpClient http, string url)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline && !run.Process.HasExited)
+        {
+            try
+            {
+                return (await http.GetAsync(url)).StatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        return null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -125,6 +125,9 @@ internal static class Verbs
                 $"verify: database file {missing} does not exist (check ConnectionStrings:PointsBank); nothing was created");
             return 2;
         }
+        // A database whose schema is behind (an old backup) is refused with the pending scripts named, not misread;
+        // verify never applies them.
+        await services.GetRequiredService<Migrator>().MigrateAsync(apply: false);
         var report = await services.GetRequiredService<LedgerVerifier>().VerifyAsync();
         foreach (var community in report.Communities)
         {

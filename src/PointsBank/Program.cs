@@ -11,7 +11,21 @@ using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Jobs;
 
+// Help, and a mistyped verb, are answered before any host is built: nothing listens, no database is opened.
+if (Verbs.AnswerWithoutHost(args) is { } answered)
+{
+    return answered;
+}
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Where to listen follows the standard settings (ASPNETCORE_URLS, --urls, Kestrel:Endpoints, ASPNETCORE_HTTP_PORTS);
+// with none of them, a village office gets the documented http://localhost:5080 rather than Kestrel's 5000.
+if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpty(builder.Configuration[key]))
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls("http://localhost:5080");
+}
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));

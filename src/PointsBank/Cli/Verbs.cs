@@ -1,14 +1,69 @@
+using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 using PointsBank.Ledger;
 
 namespace PointsBank.Cli;
 
-/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>, <c>admin …</c>.</summary>
+/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>admin …</c>, <c>jobs run …</c>, <c>help</c>.</summary>
 internal static class Verbs
 {
-    private static readonly string[] Known = ["migrate", "verify", "bench", "admin", "jobs"];
+    // What help lists, one line each; a new verb adds its line here.
+    private static readonly (string Verb, string Usage, string What)[] Listed =
+    [
+        ("migrate", "migrate", "应用待执行的数据库结构脚本 / apply pending schema scripts (refused if an applied one changed)"),
+        ("verify", "verify", "核对账本并打印各社区链头 / recompute every chain and projection, print each head; exit 0 only when intact"),
+        ("admin", "admin COMMAND …", "用户、角色和 API 令牌 / users, roles and API tokens; `admin` alone prints its commands"),
+        ("jobs", "jobs run NAME", "运行一次后台任务 / one run of a background job, e.g. release-expired-holds"),
+        ("help", "help, --help, -h", "本说明 / this list"),
+    ];
+
+    // The benchmark still runs from here until it has its own project; it is not listed.
+    private static readonly string[] Known = [.. Listed.Select(v => v.Verb).Where(v => v != "help"), "bench"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
+
+    /// <summary>
+    /// Help, and a bare word that is no verb (a typo must not start the server), are answered before any host is
+    /// built: nothing listens and no database is opened. Null means "build the host".
+    /// </summary>
+    public static int? AnswerWithoutHost(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            return null;
+        }
+        if (args[0] is "help" or "--help" or "-h")
+        {
+            Console.Out.Write(Help());
+            return 0;
+        }
+        if (IsBareWord(args[0]) && !Known.Contains(args[0]))
+        {
+            Console.Error.Write($"unknown verb '{args[0]}' / 未知命令\n\n{Help()}");
+            return 2;
+        }
+        return null;
+    }
+
+    // ASP.NET Core reads --key value, /key value and key=value as configuration (--urls, --environment); only a
+    // bare word is a verb.
+    private static bool IsBareWord(string arg) => arg.Length > 0 && arg[0] is not ('-' or '/') && !arg.Contains('=');
+
+    private static string Help() =>
+        $"""
+        PointsBank 积分银行
+
+        用法 / usage:
+          PointsBank [--urls URL] [--environment NAME]   启动服务 / serve (default http://localhost:5080)
+          PointsBank VERB …                              运行一个命令后退出 / run one verb and exit
+        (dotnet run --project src/PointsBank -- VERB …)
+
+        {string.Join("\n", Listed.Select(v => $"  {v.Usage,-18} {v.What}"))}
+
+        配置 / configuration: appsettings.json, environment variables (ConnectionStrings__PointsBank, ASPNETCORE_URLS, …),
+        --key value; see README.md.
+
+        """;
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args)
     {
@@ -64,16 +119,42 @@ internal static class Verbs
 
     private static async Task<int> VerifyAsync(IServiceProvider services)
     {
+        if (MissingDatabaseFile(services.GetRequiredService<DatabaseOptions>()) is { } missing)
+        {
+            await Console.Error.WriteLineAsync(
+                $"verify: database file {missing} does not exist (check ConnectionStrings:PointsBank); nothing was created");
+            return 2;
+        }
+        // A database whose schema is behind (an old backup) is refused with the pending scripts named, not misread;
+        // verify never applies them.
+        await services.GetRequiredService<Migrator>().MigrateAsync(apply: false);
         var report = await services.GetRequiredService<LedgerVerifier>().VerifyAsync();
         foreach (var community in report.Communities)
         {
             Console.WriteLine(community.Break is null
-                ? $"community {community.CommunityId}: {community.Transactions} transactions, chain, balances and aggregates intact"
+                ? $"community {community.CommunityId}: {community.Transactions} transactions, chain, balances and aggregates intact; head: seq {community.LastSeq}, hash {community.LastHash}"
                 : $"community {community.CommunityId}: BROKEN at {community.Break}");
         }
         Console.WriteLine(report.Intact
             ? $"verify: intact ({report.Communities.Count} communities)"
             : $"verify: FAILED — first break: {report.FirstBreak}");
         return report.Intact ? 0 : 1;
+    }
+
+    // A read-only verb must not create what it reads: resolving the SQLite data source creates the folder and an
+    // empty database, so the file is checked before anything resolves it.
+    private static string? MissingDatabaseFile(DatabaseOptions options)
+    {
+        if (options.Provider != DatabaseProvider.Sqlite)
+        {
+            return null;
+        }
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+        if (builder.Mode is SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:")
+        {
+            return null;
+        }
+        var path = Path.GetFullPath(builder.DataSource);
+        return File.Exists(path) ? null : path;
     }
 }

@@ -1,5 +1,7 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 
 namespace PointsBank.Ledger;
@@ -11,7 +13,8 @@ public sealed record ChainBreak(long CommunityId, long? Seq, string What)
         Seq is { } seq ? $"community {CommunityId}, transaction {seq}: {What}" : $"community {CommunityId}: {What}";
 }
 
-public sealed record CommunityVerification(long CommunityId, long Transactions, long LastSeq, ChainBreak? Break);
+/// <summary>One community's result; when intact, <see cref="LastSeq"/> and <see cref="LastHash"/> are its chain head.</summary>
+public sealed record CommunityVerification(long CommunityId, long Transactions, long LastSeq, string LastHash, ChainBreak? Break);
 
 public sealed record VerifyReport(IReadOnlyList<CommunityVerification> Communities)
 {
@@ -23,11 +26,20 @@ public sealed record VerifyReport(IReadOnlyList<CommunityVerification> Communiti
 /// Recomputes every community's hash chain, sequence continuity, sum-to-zero, balances, holds and monthly
 /// aggregates from the journal, and reports the first place each community breaks. Reads only.
 /// </summary>
-public sealed class LedgerVerifier(DbDataSource db)
+/// <remarks>
+/// Each community is checked on one consistent snapshot, so a service posting meanwhile causes no false break. On
+/// SQLite the reads share one deferred (read) transaction, which WAL turns into a snapshot taken at its first read;
+/// posting goes on meanwhile. On SQL Server the community's chain-head row is taken with UPDLOCK, HOLDLOCK first and
+/// held to the end of its check: every writer of a community takes that lock before anything else, so posting in
+/// that community waits while it is verified (other communities post on).
+/// </remarks>
+public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
 {
     private const string SelectCommunities = "SELECT id, time_zone FROM communities ORDER BY id";
 
-    private const string SelectHead = "SELECT last_seq, last_hash FROM chain_heads WHERE community_id = @communityId";
+    private static readonly DialectSql SelectHead = new(
+        Sqlite: "SELECT last_seq, last_hash FROM chain_heads WHERE community_id = @communityId",
+        SqlServer: "SELECT last_seq, last_hash FROM chain_heads WITH (UPDLOCK, HOLDLOCK) WHERE community_id = @communityId");
 
     private const string SelectAccounts = "SELECT id, kind FROM accounts WHERE community_id = @communityId";
 
@@ -69,16 +81,48 @@ public sealed class LedgerVerifier(DbDataSource db)
         var results = new List<CommunityVerification>();
         foreach (var (id, zone) in communities)
         {
-            results.Add(await VerifyCommunityAsync(connection, id, Projections.Zone(zone), ct));
+            await using var snapshot = await BeginSnapshotAsync(connection, ct);
+            try
+            {
+                results.Add(await VerifyCommunityAsync(connection, snapshot, id, zone, ct));
+            }
+            catch (Exception e) when (IsUnreadable(e))
+            {
+                results.Add(new CommunityVerification(id, 0, 0, "", new ChainBreak(id, null, $"a stored value cannot be read: {e.Message}")));
+            }
         }
         return new VerifyReport(results);
     }
 
-    private static async Task<CommunityVerification> VerifyCommunityAsync(DbConnection connection, long communityId, TimeZoneInfo zone,
-        CancellationToken ct)
+    // Only reads run in it, and it is never committed; see the class remarks for why each engine gives a snapshot.
+    private static async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken ct) =>
+        connection is SqliteConnection sqlite
+            ? sqlite.BeginTransaction(deferred: true)
+            : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
+    // Tampered or damaged rows (a NULL, an unknown kind, a time with sub-millisecond digits, a malformed hash) are
+    // breaks to report, not crashes; a database error (DbException) still propagates.
+    private static bool IsUnreadable(Exception e) =>
+        e is FormatException or InvalidCastException or InvalidOperationException or ArgumentException or OverflowException
+            or System.Data.SqlTypes.SqlTypeException or TimeZoneNotFoundException or InvalidTimeZoneException;
+
+    private async Task<CommunityVerification> VerifyCommunityAsync(DbConnection connection, DbTransaction snapshot, long communityId,
+        string timeZone, CancellationToken ct)
     {
+        // The head comes first: on SQL Server reading it takes the community's lock, on SQLite it starts the snapshot.
+        (long Seq, string Hash)? storedHead = null;
+        await using (var command = Query(connection, snapshot, dialect.Pick(SelectHead), communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                storedHead = (reader.GetInt64(0), reader.GetString(1).Trim());
+            }
+        }
+
+        var zone = Projections.Zone(timeZone);
         var accounts = new Dictionary<long, bool>();
-        await using (var command = Query(connection, SelectAccounts, communityId))
+        await using (var command = Query(connection, snapshot, SelectAccounts, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -95,29 +139,39 @@ public sealed class LedgerVerifier(DbDataSource db)
         var expectedSeq = 1L;
         var prevHash = CanonicalForm.GenesisHash;
         ChainBreak? Break(long? seq, string what) => new(communityId, seq, what);
-        CommunityVerification Broken(ChainBreak b) => new(communityId, expectedSeq - 1, expectedSeq - 1, b);
+        CommunityVerification Broken(ChainBreak b) => new(communityId, expectedSeq - 1, expectedSeq - 1, prevHash, b);
 
-        await using (var command = Query(connection, SelectJournal, communityId))
+        await using (var command = Query(connection, snapshot, SelectJournal, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
+            var (lineNo, account, amount) = (reader.GetOrdinal("line_no"), reader.GetOrdinal("account_id"), reader.GetOrdinal("amount"));
             var more = await reader.ReadAsync(ct);
             while (more)
             {
-                var head = LedgerReader.Transaction(reader, communityId, []);
+                var seq = expectedSeq;
+                LedgerTransaction tx;
                 var postings = new List<PostingLine>();
                 var lineNumbersInOrder = true;
-                do
+                try
                 {
-                    if (!reader.IsDBNull(16))
+                    seq = reader.GetInt64(1);
+                    var head = LedgerReader.Transaction(reader, communityId, []);
+                    do
                     {
-                        lineNumbersInOrder &= Convert.ToInt64(reader.GetValue(16), CultureInfo.InvariantCulture) == postings.Count + 1;
-                        postings.Add(new PostingLine(reader.GetInt64(17), reader.GetInt64(18)));
+                        if (!reader.IsDBNull(lineNo))
+                        {
+                            lineNumbersInOrder &= Convert.ToInt64(reader.GetValue(lineNo), CultureInfo.InvariantCulture) == postings.Count + 1;
+                            postings.Add(new PostingLine(reader.GetInt64(account), reader.GetInt64(amount)));
+                        }
+                        more = await reader.ReadAsync(ct);
                     }
-                    more = await reader.ReadAsync(ct);
+                    while (more && reader.GetInt64(1) == head.Seq);
+                    tx = head with { Postings = postings };
                 }
-                while (more && reader.GetInt64(1) == head.Seq);
-                var tx = head with { Postings = postings };
-
+                catch (Exception e) when (IsUnreadable(e))
+                {
+                    return Broken(Break(seq, $"a stored value cannot be read: {e.Message}")!);
+                }
                 if (tx.Seq != expectedSeq)
                 {
                     return Broken(Break(expectedSeq, tx.Seq > expectedSeq
@@ -137,7 +191,15 @@ public sealed class LedgerVerifier(DbDataSource db)
                 {
                     return Broken(Break(tx.Seq, $"prev_hash is {tx.PrevHash}, but the previous transaction's hash is {prevHash}")!);
                 }
-                var computed = CanonicalForm.Hash(prevHash, tx);
+                string computed;
+                try
+                {
+                    computed = CanonicalForm.Hash(prevHash, tx);
+                }
+                catch (ArgumentException e)
+                {
+                    return Broken(Break(tx.Seq, $"cannot be hashed as stored: {e.Message}")!);
+                }
                 if (computed != tx.Hash)
                 {
                     return Broken(Break(tx.Seq, $"hash mismatch: stored {tx.Hash}, recomputed {computed} (the transaction or its postings were changed)")!);
@@ -192,31 +254,26 @@ public sealed class LedgerVerifier(DbDataSource db)
         }
         var lastSeq = expectedSeq - 1;
 
-        await using (var command = Query(connection, SelectHead, communityId))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        if (storedHead is not { } chainHead)
         {
-            if (!await reader.ReadAsync(ct))
-            {
-                return Broken(Break(null, "has no chain head")!);
-            }
-            var headSeq = reader.GetInt64(0);
-            var headHash = reader.GetString(1).Trim();
-            if (headSeq < lastSeq)
-            {
-                return Broken(Break(headSeq + 1, $"is in the journal but not covered by the chain head, which ends at {headSeq}")!);
-            }
-            if (headSeq > lastSeq)
-            {
-                return Broken(Break(lastSeq + 1, $"is missing: the chain head is at {headSeq} but the journal ends at {lastSeq}")!);
-            }
-            if (headHash != prevHash)
-            {
-                return Broken(Break(lastSeq, $"chain head hash {headHash} differs from the journal's {prevHash}")!);
-            }
+            return Broken(Break(null, "has no chain head")!);
+        }
+        var (headSeq, headHash) = chainHead;
+        if (headSeq < lastSeq)
+        {
+            return Broken(Break(headSeq + 1, $"is in the journal but not covered by the chain head, which ends at {headSeq}")!);
+        }
+        if (headSeq > lastSeq)
+        {
+            return Broken(Break(lastSeq + 1, $"is missing: the chain head is at {headSeq} but the journal ends at {lastSeq}")!);
+        }
+        if (headHash != prevHash)
+        {
+            return Broken(Break(lastSeq, $"chain head hash {headHash} differs from the journal's {prevHash}")!);
         }
 
         var held = new Dictionary<long, long>();
-        await using (var command = Query(connection, SelectOpenHolds, communityId))
+        await using (var command = Query(connection, snapshot, SelectOpenHolds, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -226,7 +283,7 @@ public sealed class LedgerVerifier(DbDataSource db)
         }
 
         var seen = new HashSet<long>();
-        await using (var command = Query(connection, SelectBalances, communityId))
+        await using (var command = Query(connection, snapshot, SelectBalances, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -252,7 +309,7 @@ public sealed class LedgerVerifier(DbDataSource db)
             return Broken(Break(lastTouch[accountId], $"account {accountId} has postings but no balance row")!);
         }
 
-        await using (var command = Query(connection, SelectAggregates, communityId))
+        await using (var command = Query(connection, snapshot, SelectAggregates, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -281,7 +338,7 @@ public sealed class LedgerVerifier(DbDataSource db)
                 return Broken(Break(null, $"monthly aggregate {Describe(key)} is missing; the journal gives {Describe(delta)}")!);
             }
         }
-        return new CommunityVerification(communityId, lastSeq, lastSeq, null);
+        return new CommunityVerification(communityId, lastSeq, lastSeq, prevHash, null);
     }
 
     // A 64-bit FNV-1a digest of (account, sign × amount) in line order: enough to check that a reversal negates the
@@ -305,9 +362,9 @@ public sealed class LedgerVerifier(DbDataSource db)
     private static string Describe(AggregateDelta d) =>
         $"earned {d.Earned}, deducted {d.Deducted}, redeemed {d.Redeemed}, minutes {d.VolunteerMinutes}";
 
-    private static DbCommand Query(DbConnection connection, string sql, long communityId)
+    private static DbCommand Query(DbConnection connection, DbTransaction snapshot, string sql, long communityId)
     {
-        var command = PointsLedger.Command(connection, null, sql);
+        var command = PointsLedger.Command(connection, snapshot, sql);
         PointsLedger.Param(command, "@communityId", communityId);
         return command;
     }

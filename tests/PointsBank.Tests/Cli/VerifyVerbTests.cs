@@ -18,9 +18,10 @@ public sealed class VerifyVerbTests
 
     private async Task<(int Exit, string Out)> Verify()
     {
-        var stdout = Console.Out;
+        var (stdout, stderr) = (Console.Out, Console.Error);
         using var output = new StringWriter();
         Console.SetOut(output);
+        Console.SetError(output);
         try
         {
             return (await Verbs.RunAsync(_db.Services, ["verify"]), output.ToString());
@@ -28,6 +29,7 @@ public sealed class VerifyVerbTests
         finally
         {
             Console.SetOut(stdout);
+            Console.SetError(stderr);
         }
     }
 
@@ -37,7 +39,7 @@ public sealed class VerifyVerbTests
         var community = await _db.NewCommunityAsync();
         var (account, _) = await community.NewHouseholdAccountAsync();
         await community.PostAsync(community.Award(account, 10));
-        await community.PostAsync(community.Award(account, 20));
+        var last = await community.PostAsync(community.Award(account, 20));
 
         var intact = await Verify();
         await _db.ExecuteRawAsync("DROP TRIGGER tr_ledger_postings_no_update");
@@ -46,7 +48,21 @@ public sealed class VerifyVerbTests
 
         Assert.That(intact.Exit, Is.Zero);
         Assert.That(intact.Out, Does.Contain("verify: intact"));
+        Assert.That(intact.Out, Does.Contain($"community {community.Id}: 2 transactions").And.Contain($"head: seq 2, hash {last.Hash}"));
         Assert.That(broken.Exit, Is.EqualTo(1));
         Assert.That(broken.Out, Does.Contain($"community {community.Id}, transaction 2"));
+    }
+
+    [Test]
+    public async Task Verify_OnADatabaseWhoseSchemaIsBehind_NamesThePendingScript_AndAppliesNothing()
+    {
+        var last = Migrator.Scripts(DatabaseProvider.Sqlite)[^1];
+        await _db.ExecuteRawAsync($"DELETE FROM schema_migrations WHERE version = {last.Version}");
+
+        var result = await Verify();
+
+        Assert.That(result.Exit, Is.EqualTo(2));
+        Assert.That(result.Out, Does.Contain("pending").And.Contain($"{last.Version:D4}_{last.Name}"));
+        Assert.That(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM schema_migrations WHERE version = {last.Version}"), Is.EqualTo(0L));
     }
 }

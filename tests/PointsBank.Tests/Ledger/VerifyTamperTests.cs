@@ -185,4 +185,94 @@ public sealed class VerifyTamperTests
 
         Assert.That(found.What, Does.Contain($"held of account {_a}"));
     }
+
+    // Values no app would write; CHECK constraints are switched off for the statement, as an attacker could.
+    [TestCase("occurred_at", "'2026-11-15 02:00:00.1234567'", "cannot be hashed", TestName = "SubMillisecondTime_IsABreak")]
+    [TestCase("occurred_at", "'not a time'", "cannot be read", TestName = "UnparsableTime_IsABreak")]
+    [TestCase("kind", "'gift'", "cannot be read", TestName = "UnknownKind_IsABreak")]
+    [TestCase("hash", "'not-a-hash'", "hash mismatch", TestName = "UnparsableHash_IsABreak")]
+    public async Task BadStoredValue_IsABreakNamingTheSequence_NotACrash(string column, string value, string what)
+    {
+        await _db.ExecuteRawAsync($"PRAGMA ignore_check_constraints = ON; UPDATE ledger_transactions SET {column} = {value} WHERE id = {Tx(2)}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.CommunityId, Is.EqualTo(_community.Id));
+        Assert.That(found.Seq, Is.EqualTo(2));
+        Assert.That(found.What, Does.Contain(what));
+    }
+
+    [Test]
+    public async Task VerifyDuringConcurrentPosting_SeesNoFalseBreak_AndStillNamesATamperedSequence()
+    {
+        // Three posters award in a loop; `verifying` gets a function that waits until another award has committed, so
+        // the ledger moves under verify however fast or slow this machine is (every fourth run waits: commits cost an
+        // fsync each, and the test should take seconds).
+        async Task<int> RunPostersWhile(Func<Func<Task>, Task> verifying)
+        {
+            using var stop = new CancellationTokenSource();
+            var posted = 0;
+            var posters = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await _community.PostAsync(_community.Award(_a, 1));
+                    Interlocked.Increment(ref posted);
+                }
+            })).ToList();
+            async Task NextPosting()
+            {
+                var seen = Volatile.Read(ref posted);
+                while (Volatile.Read(ref posted) == seen)
+                {
+                    if (posters.FirstOrDefault(t => t.IsCompleted) is { } ended)
+                    {
+                        await ended;
+                        Assert.Fail("a poster stopped");
+                    }
+                    await Task.Delay(1);
+                }
+            }
+            try
+            {
+                await verifying(NextPosting);
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await Task.WhenAll(posters);
+            }
+            return posted;
+        }
+
+        var falseBreaks = new List<string>();
+        var postedMeanwhile = await RunPostersWhile(async nextPosting =>
+        {
+            for (var run = 0; run < 200; run++)
+            {
+                if (run % 4 == 0)
+                {
+                    await nextPosting();
+                }
+                if ((await _db.Verifier.VerifyAsync()).FirstBreak is { } broken)
+                {
+                    falseBreaks.Add(broken.ToString());
+                }
+            }
+        });
+        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount + 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
+        var tampered = new List<ChainBreak?>();
+        await RunPostersWhile(async nextPosting =>
+        {
+            for (var run = 0; run < 10; run++)
+            {
+                await nextPosting();
+                tampered.Add((await _db.Verifier.VerifyAsync()).FirstBreak);
+            }
+        });
+
+        Assert.That(postedMeanwhile, Is.GreaterThanOrEqualTo(50), "the ledger moved at least every fourth verify run");
+        Assert.That(falseBreaks, Is.Empty);
+        Assert.That(tampered.Select(b => b?.Seq), Is.All.EqualTo(3));
+    }
 }

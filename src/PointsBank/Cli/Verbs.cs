@@ -3,10 +3,10 @@ using PointsBank.Ledger;
 
 namespace PointsBank.Cli;
 
-/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>bench</c>, <c>admin …</c>.</summary>
+/// <summary>The same executable as the service, run with a verb: <c>migrate</c>, <c>verify</c>, <c>admin …</c>.</summary>
 internal static class Verbs
 {
-    private static readonly string[] Known = ["migrate", "verify", "bench", "admin", "jobs"];
+    private static readonly string[] Known = ["migrate", "verify", "admin", "jobs"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
 
@@ -18,7 +18,6 @@ internal static class Verbs
             {
                 "migrate" => await MigrateAsync(services),
                 "verify" => await VerifyAsync(services),
-                "bench" => await Bench.RunAsync(args[1..]),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,

@@ -8,7 +8,7 @@ using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
 /// <summary>One benchmark run: setup, the measurements (a) to (e) in a fixed order, the report.</summary>
 internal sealed class BenchRun(BenchOptions options, TextWriter output)

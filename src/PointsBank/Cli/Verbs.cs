@@ -17,8 +17,7 @@ internal static class Verbs
         ("help", "help, --help, -h", "本说明 / this list"),
     ];
 
-    // The benchmark still runs from here until it has its own project; it is not listed.
-    private static readonly string[] Known = [.. Listed.Select(v => v.Verb).Where(v => v != "help"), "bench"];
+    private static readonly string[] Known = [.. Listed.Select(v => v.Verb).Where(v => v != "help")];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Known.Contains(args[0]);
 
@@ -73,7 +72,6 @@ internal static class Verbs
             {
                 "migrate" => await MigrateAsync(services),
                 "verify" => await VerifyAsync(services),
-                "bench" => await Bench.RunAsync(args[1..]),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,

@@ -32,11 +32,11 @@ public sealed class AppStatementTests
     }
 
     [TestCaseSource(nameof(Statements))]
-    public void EveryAppStatement_ParsesAsTSql150(string name, string sql)
+    public void EveryAppStatement_ParsesAsTSql170(string name, string sql)
     {
         TSqlScripts.Parse(sql, out var errors);
 
-        Assert.That(errors.Select(TSqlScripts.Describe), Is.Empty, $"{name} does not parse as T-SQL (SQL Server 2019)");
+        Assert.That(errors.Select(TSqlScripts.Describe), Is.Empty, $"{name} does not parse as T-SQL (SQL Server 2025)");
     }
 
     [TestCaseSource(nameof(Statements))]

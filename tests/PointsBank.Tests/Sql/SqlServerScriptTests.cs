@@ -23,7 +23,7 @@ public sealed class SqlServerScriptTests
 
         TSqlScripts.Parse(text, out var errors);
 
-        Assert.That(errors.Select(TSqlScripts.Describe), Is.Empty, $"sql/sqlserver/{file} does not parse as T-SQL (SQL Server 2019)");
+        Assert.That(errors.Select(TSqlScripts.Describe), Is.Empty, $"sql/sqlserver/{file} does not parse as T-SQL (SQL Server 2025)");
     }
 
     [Test]

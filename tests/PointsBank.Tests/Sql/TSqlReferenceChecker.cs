@@ -3,7 +3,7 @@ using Microsoft.SqlServer.TransactSql.ScriptDom;
 namespace PointsBank.Tests.Sql;
 
 /// <summary>
-/// Checks that a T-SQL text parses with <see cref="TSql150Parser"/> and that every table and column it names exists
+/// Checks that a T-SQL text parses with <see cref="TSql170Parser"/> and that every table and column it names exists
 /// in a <see cref="SchemaModel"/>. Scoping is per statement, not per query block: a column resolves if any table the
 /// statement references has it. That is looser than SQL Server, but it catches what a typo or a stale query produces.
 /// </summary>

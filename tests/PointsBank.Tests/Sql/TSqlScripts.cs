@@ -2,13 +2,13 @@ using Microsoft.SqlServer.TransactSql.ScriptDom;
 
 namespace PointsBank.Tests.Sql;
 
-/// <summary>Parsing T-SQL the way SQL Server 2019 would, and finding the repository's SQL Server scripts.</summary>
+/// <summary>Parsing T-SQL the way SQL Server 2025 (TSql170Parser) would, and finding the repository's SQL Server scripts.</summary>
 internal static class TSqlScripts
 {
     public static TSqlFragment Parse(string text, out IList<ParseError> errors)
     {
         // QUOTED_IDENTIFIER is ON for every SqlClient connection and for sqlcmd, so "x" is a name, not a string.
-        var parser = new TSql150Parser(initialQuotedIdentifiers: true);
+        var parser = new TSql170Parser(initialQuotedIdentifiers: true);
         using var reader = new StringReader(text);
         return parser.Parse(reader, out errors);
     }

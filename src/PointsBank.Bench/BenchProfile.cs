@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
 /// <summary>
 /// Where the time goes, per SQL statement, without touching the ledger. The ledger takes a <see cref="DbDataSource"/>,

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 using PointsBank.Ledger;
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
 /// <summary>
 /// An experiment for <c>--profile</c>, not a ledger: the statements the ledger runs for one award (PostAsync), in the

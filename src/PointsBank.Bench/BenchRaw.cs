@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 using PointsBank.Data;
 using PointsBank.Ledger;
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
 /// <summary>
 /// The baseline: the ledger's rows (one <c>ledger_transactions</c> row, two <c>ledger_postings</c> rows per item)

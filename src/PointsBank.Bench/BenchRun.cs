@@ -8,14 +8,18 @@ using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
-/// <summary>One benchmark run: setup, the measurements (a) to (e) in a fixed order, the report.</summary>
+/// <summary>One benchmark run: setup, the measurements (a) to (e) and (h) in a fixed order, the report.</summary>
 internal sealed class BenchRun(BenchOptions options, TextWriter output)
 {
     private const double BatchedTarget = 0.5;
     private const double SingleTarget = 0.8;
     private const double ScaleTarget = 0.9;
+    private const double HttpTarget = 0.8;
+
+    /// <summary>Household accounts of the HTTP community (at most): each is two requests to set up.</summary>
+    private const int HttpAccounts = 100;
 
     /// <summary>
     /// Measurements alternate raw and ledger in rounds, so drift (fsync latency on this VM varies by 2x within
@@ -32,7 +36,8 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
 
     private readonly TimeProvider _clock = TimeProvider.System;
     private readonly List<Figure> _figures = [];
-    private Figure? _a, _b, _c, _d;
+    private Figure? _a, _b, _c, _d, _h;
+    private BenchHttp _http = null!;
     private DbDataSource _db = null!;
     private SqlDialect _dialect = null!;
     private PointsLedger _ledger = null!;
@@ -47,6 +52,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     {
         var started = Stopwatch.GetTimestamp();
         var path = Path.GetFullPath(options.File ?? Path.Combine(Path.GetTempPath(), "pointsbank-bench", $"bench-{Environment.ProcessId}.db"));
+        var keys = Path.Combine(Path.GetTempPath(), "pointsbank-bench", $"keys-{Environment.ProcessId}");
         DeleteDatabase(path);
         var databaseOptions = new DatabaseOptions
         {
@@ -64,6 +70,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             _dialect = services.GetRequiredService<SqlDialect>();
             _ledger = services.GetRequiredService<PointsLedger>();
             await services.GetRequiredService<Migrator>().MigrateAsync(ct: ct);
+            _http = await BenchHttp.StartAsync(path, keys, Math.Min(options.Accounts, HttpAccounts), ct);
             await RunPartsAsync(path, ct);
             output.WriteLine();
             output.WriteLine($"whole run: {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s; database file {new FileInfo(path).Length / 1048576.0:0} MB; " +
@@ -71,6 +78,14 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         }
         finally
         {
+            if (_http is not null)
+            {
+                await _http.DisposeAsync();
+            }
+            if (Directory.Exists(keys))
+            {
+                Directory.Delete(keys, recursive: true);
+            }
             await services.DisposeAsync();
             SqliteConnection.ClearAllPools();
             if (options.File is null && !options.Keep)
@@ -136,34 +151,46 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             (_a, _b) = (a, b);
         }
 
-        // (c) and (d): one database transaction (one commit, one fsync) per item.
+        // (c), (d) and (h): one database transaction (one commit, one fsync) per item; (h) is an award over HTTP through
+        // the whole service, one client, into its own community in the same file.
         {
             var warmup = BenchWorkload.Items(2_000, NextSeed(), options.Accounts);
             var items = BenchWorkload.Items(options.Single, NextSeed(), options.Accounts);
             var warmupEntries = BenchWorkload.Entries(batched, warmup);
             var entries = BenchWorkload.Entries(batched, items);
+            var httpWarmup = BenchWorkload.Items(2_000, NextSeed(), _http.Accounts.Length);
+            var httpItems = BenchWorkload.Items(options.Single, NextSeed(), _http.Accounts.Length);
+            var httpWarmupBodies = _http.Bodies(httpWarmup);
+            var httpBodies = _http.Bodies(httpItems);
             await WarmupAsync(warmup.Length, i =>
             {
                 rawWriter.WriteEach(warmup.AsSpan(i, 1));
                 return Task.CompletedTask;
             });
             await WarmupAsync(warmup.Length, i => PostAsync(warmupEntries[i], ct));
-            var (c, d) = await InterleaveAsync(items.Length, 1,
-                "(c) raw INSERT, 1 item per commit", (from, count) =>
+            await WarmupAsync(httpWarmup.Length, i => _http.AwardAsync(httpWarmupBodies[i], httpWarmup[i].Key, ct));
+            var figures = await InterleaveAsync(items.Length, 1,
+                ("(c) raw INSERT, 1 item per commit", (from, count) =>
                 {
                     rawWriter.WriteEach(items.AsSpan(from, count));
                     return Task.CompletedTask;
-                },
-                "(d) ledger PostAsync", async (from, count) =>
+                }),
+                ("(d) ledger PostAsync", async (from, count) =>
                 {
                     for (var i = from; i < from + count; i++)
                     {
                         await PostAsync(entries[i], ct);
                     }
-                });
-            _figures.Add(c);
-            _figures.Add(d);
-            (_c, _d) = (c, d);
+                }),
+                ("(h) HTTP POST …/awards, 1 client", async (from, count) =>
+                {
+                    for (var i = from; i < from + count; i++)
+                    {
+                        await _http.AwardAsync(httpBodies[i], httpItems[i].Key, ct);
+                    }
+                }));
+            _figures.AddRange(figures);
+            (_c, _d, _h) = (figures[0], figures[1], figures[2]);
         }
 
         // (e) second half: grow the same community to the full scale with large batches, then measure again.
@@ -184,7 +211,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         var batches = BenchWorkload.Entries(batched, BenchWorkload.Items(10 * options.Batch, NextSeed(), options.Accounts));
         var singles = BenchWorkload.Entries(batched, BenchWorkload.Items(5_000, NextSeed(), options.Accounts));
         var rawItems = BenchWorkload.Items(10 * options.Batch + 5_000, NextSeed(), options.Accounts);
-        output.WriteLine($"warming up: ledger and raw, batched and single, about {4 * time.TotalSeconds:0} s...");
+        var httpItems = BenchWorkload.Items(5_000, NextSeed(), _http.Accounts.Length);
+        var httpBodies = _http.Bodies(httpItems);
+        output.WriteLine($"warming up: ledger and raw, batched and single, and HTTP awards, about {5 * time.TotalSeconds:0} s...");
         await WarmupAsync(10, i => PostBatchAsync(new ArraySegment<LedgerEntry>(batches, i * options.Batch, options.Batch), ct), time);
         await WarmupAsync(singles.Length, i => PostAsync(singles[i], ct), time);
         await WarmupAsync(10, i =>
@@ -197,6 +226,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             rawWriter.WriteEach(rawItems.AsSpan(10 * options.Batch + i, 1));
             return Task.CompletedTask;
         }, time);
+        await WarmupAsync(httpItems.Length, i => _http.AwardAsync(httpBodies[i], httpItems[i].Key, ct), time);
     }
 
     /// <summary>(e): single awards through PostAsync on the scale community, alternating with raw single commits as a control of disk speed.</summary>
@@ -529,6 +559,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         output.WriteLine($"machine: {Environment.ProcessorCount} CPUs, {CpuModel()}, {RuntimeInformation.OSDescription}; load average {LoadAverage()}");
         output.WriteLine($"runtime: {RuntimeInformation.FrameworkDescription}, SQLite {version}, journal_mode={journal}, synchronous={synchronous}");
         output.WriteLine($"file: {path} (fresh)");
+        output.WriteLine($"http: the service (Production) on {_http.Address}, one client, {_http.Accounts.Length:N0} household accounts, bearer token");
         output.WriteLine($"counts: batched N={options.Count:N0} in batches of {options.Batch:N0}; single M={options.Single:N0}; " +
             $"{options.Accounts:N0} household accounts per community; scale {Size(options.SmallLedger)} -> {Size(options.Scale)}");
         output.WriteLine();
@@ -542,11 +573,12 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             output.WriteLine($"  {Line(figure)}");
         }
-        var (a, b, c, d) = (_a!, _b!, _c!, _d!);
+        var (a, b, c, d, h) = (_a!, _b!, _c!, _d!, _h!);
         output.WriteLine();
         output.WriteLine($"  {"ratio",-44} {"measured",9}  {"target",8}");
         Ratio("b/a  batched ledger / raw batched", b.Rate / a.Rate, BatchedTarget);
         Ratio("d/c  single ledger / raw single", d.Rate / c.Rate, SingleTarget);
+        Ratio("h/d  HTTP award / single ledger", h.Rate / d.Rate, HttpTarget);
         Ratio($"e    at {Size(largeAt)} / at {Size(smallAt)} entries", large.Rate / small.Rate, ScaleTarget);
         var control = largeControl.Rate / smallControl.Rate;
         output.WriteLine($"  {"     (control: raw single at the same moments)",-44} {control,9:0.00}");

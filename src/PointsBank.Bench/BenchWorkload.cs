@@ -5,7 +5,7 @@ using PointsBank.Data;
 using PointsBank.Ledger;
 
 
-namespace PointsBank.Cli;
+namespace PointsBank.Bench;
 
 /// <summary>A community the benchmark writes into, with its issuance account and household accounts.</summary>
 internal sealed record BenchCommunity(long Id, string Code, long Issuance, long[] Accounts);

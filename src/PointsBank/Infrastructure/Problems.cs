@@ -133,11 +133,21 @@ public static class Problems
 
     /// <summary>200 with the value, or the failure as problem details.</summary>
     public static Results<Ok<T>, ProblemHttpResult> Reply<T>(HttpContext context, Outcome<T> outcome) =>
-        outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : Result(context, outcome.Failure!);
+        outcome.Succeeded ? TypedResults.Ok(Replayed(context, outcome.Value!)) : Result(context, outcome.Failure!);
 
     /// <summary>201 with the value at the location it names, or the failure as problem details.</summary>
     public static Results<Created<T>, ProblemHttpResult> Created<T>(HttpContext context, Outcome<T> outcome, Func<T, string> location) =>
-        outcome.Succeeded ? TypedResults.Created(location(outcome.Value!), outcome.Value!) : Result(context, outcome.Failure!);
+        outcome.Succeeded ? TypedResults.Created(location(outcome.Value!), Replayed(context, outcome.Value!)) : Result(context, outcome.Failure!);
+
+    // The stored answer to an earlier request with the same Idempotency-Key says it is one.
+    private static T Replayed<T>(HttpContext context, T value)
+    {
+        if (context.RequestServices.GetService<ReplayedAnswer>() is { Replayed: true })
+        {
+            context.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+        }
+        return value;
+    }
 
     private static string Bilingual(HttpContext context, string zh, string en) => PrefersEnglish(context) ? en : zh;
 

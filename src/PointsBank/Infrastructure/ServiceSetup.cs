@@ -31,6 +31,7 @@ public static class ServiceSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PointsLedger>();
         services.AddScoped<UnitOfWork>();
+        services.AddScoped<ReplayedAnswer>();
         services.AddSingleton<LedgerVerifier>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<UserStore>();

@@ -20,7 +20,13 @@ public interface IOutsideUnitOfWork;
 /// success stores the key with the answer and writes the audit row in the same transaction before it commits. A
 /// failed outcome or an exception rolls everything back; the audit behaviour then records the failure on its own.
 /// </summary>
-public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, CallerContext callers, AuditLog audit)
+/// <summary>Set when this scope's answer is the stored answer of an earlier request with the same key (the edge says so).</summary>
+public sealed class ReplayedAnswer
+{
+    public bool Replayed { get; set; }
+}
+
+public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, CallerContext callers, AuditLog audit, ReplayedAnswer replayed)
     : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
@@ -45,6 +51,7 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
                         $"Idempotency-Key '{key}' was already used by {stored.RequestName} for a different request"));
                 }
                 var replay = Outcomes.Succeed<TResponse>(RequestKeys.Answer(stored, Outcomes.ValueType<TResponse>()));
+                replayed.Replayed = true;
                 await audit.RecordAsync(work, callers.Current, request!, "replayed", "", cancellationToken);
                 await work.CommitAsync(cancellationToken);
                 return replay;

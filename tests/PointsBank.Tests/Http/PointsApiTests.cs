@@ -125,6 +125,30 @@ public sealed class PointsApiTests
     }
 
     [Test]
+    public async Task CreatingAHousehold_WithAKey_ReplaysTheFirstAnswer_AndCreatesOnce()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var key = Guid.NewGuid().ToString();
+        var code = $"八组-{Guid.NewGuid():N}"[..12];
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+
+        var first = await client.SendAsync(Post(Api("/households"), new { code, address = "八组 1 号" }, key));
+        var again = await client.SendAsync(Post(Api("/households"), new { code, address = "八组 1 号" }, key));
+        var other = await client.SendAsync(Post(Api("/households"), new { code = code + "x", address = "八组 2 号" }, key));
+        var withoutKey = await client.SendAsync(Post(Api("/households"), new { code = code + "y" }, null));
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(first.Headers.Contains("Idempotent-Replayed"), Is.False);
+        Assert.That(again.Headers.GetValues("Idempotent-Replayed"), Is.EqualTo(new[] { "true" }));
+        Assert.That((await Json(again)).GetProperty("householdId").GetInt64(), Is.EqualTo((await Json(first)).GetProperty("householdId").GetInt64()));
+        Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await Json(other)).GetProperty("code").GetString(), Is.EqualTo("idempotency_conflict"));
+        Assert.That(withoutKey.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the key is optional where nothing is posted");
+        Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM households WHERE code LIKE @code", new { code = code + "%" }),
+            Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task AnonymousReads_AddNoAuditRows_ButAnonymousWritesDo()
     {
         using var anonymous = _app.CreateClient();

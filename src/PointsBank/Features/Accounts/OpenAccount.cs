@@ -16,8 +16,12 @@ public sealed record AccountOpened(long AccountId, string Kind, long OwnerId);
 /// account; system accounts are created with the community.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record OpenAccount([property: JsonIgnore] long CommunityId, string Kind, long OwnerId) : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped
+public sealed record OpenAccount([property: JsonIgnore] long CommunityId, string Kind, long OwnerId, [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<AccountOpened>>, IValidated, ICommunityScoped, IIdempotent
 {
+    /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate()
     {
         if (Kind is not ("household" or "person" or "shop"))

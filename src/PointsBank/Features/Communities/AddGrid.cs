@@ -12,8 +12,12 @@ public sealed record GridAdded(long GridId);
 
 /// <summary>Adds a grid (网格), the area a grid worker looks after. Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddGrid([property: JsonIgnore] long CommunityId, string Name) : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped
+public sealed record AddGrid([property: JsonIgnore] long CommunityId, string Name, [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<GridAdded>>, IValidated, ICommunityScoped, IIdempotent
 {
+    /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 

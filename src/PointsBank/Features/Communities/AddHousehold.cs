@@ -15,9 +15,13 @@ public sealed record HouseholdAdded(long HouseholdId);
 /// A deactivated grid takes no new households.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddHousehold([property: JsonIgnore] long CommunityId, long? GridId, string Code, string Address = "")
-    : IRequest<Outcome<HouseholdAdded>>, IValidated, IGridScoped
+public sealed record AddHousehold([property: JsonIgnore] long CommunityId, long? GridId, string Code, string Address = "",
+    [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<HouseholdAdded>>, IValidated, IGridScoped, IIdempotent
 {
+    /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => HouseholdFields.Validate(GridId, Code, Address);
 }
 

@@ -15,9 +15,13 @@ public sealed record ResidentAdded(long ResidentId);
 /// Name and phone are personal data (see <see cref="PersonalData"/>).
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddResident([property: JsonIgnore] long CommunityId, long? HouseholdId, string FullName, string? Phone = null)
-    : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped
+public sealed record AddResident([property: JsonIgnore] long CommunityId, long? HouseholdId, string FullName, string? Phone = null,
+    [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped, IIdempotent
 {
+    /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);
 }
 

@@ -12,8 +12,12 @@ public sealed record ShopAdded(long ShopId);
 
 /// <summary>Adds a shop: the community points supermarket (积分超市) or a partner merchant (爱心商家). Names are unique in the community.</summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddShop([property: JsonIgnore] long CommunityId, string Name) : IRequest<Outcome<ShopAdded>>, IValidated, ICommunityScoped
+public sealed record AddShop([property: JsonIgnore] long CommunityId, string Name, [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<ShopAdded>>, IValidated, ICommunityScoped, IIdempotent
 {
+    /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
 }
 

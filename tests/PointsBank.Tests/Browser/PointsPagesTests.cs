@@ -69,4 +69,27 @@ public sealed class PointsPagesTests : BrowserTest
         Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.Contain("理由"));
         Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo(before));
     }
+
+    [Test]
+    public async Task AGridWorker_FindsOnlyTheirGrid_SeesMaskedNames_AwardsAGoodDeed_ButCannotCorrect()
+    {
+        await SignInAsync("inspector");
+        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=inspector] a", new() { HasText = "好人好事" }));
+        await Page.Locator("#q").FillAsync("组");
+        await ClickAndWaitForPageAsync(Page.Locator("form.search button[type=submit]"));
+
+        var results = await Page.Locator("[data-testid=results] a.result").AllInnerTextsAsync();
+        Assert.That(results, Is.Not.Empty);
+        Assert.That(results, Has.All.StartWith("一组"), "the demo inspector is limited to grid 一组");
+        Assert.That(string.Join("\n", results), Does.Not.Contain("张建国"), "names are masked for a grid worker");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
+        var form = Page.Locator("[data-testid=award-form]");
+        await form.Locator("input[name=points]").FillAsync("3");
+        await form.Locator("input[name=reason]").FillAsync("清理村道积雪");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已奖励 3 分"));
+        Assert.That(await Page.Locator("details.correct").CountAsync(), Is.Zero, "corrections are the committee's");
+    }
 }

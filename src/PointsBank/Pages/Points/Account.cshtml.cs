@@ -31,6 +31,11 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
     [TempData]
     public string? Done { get; set; }
 
+    /// <summary>Corrections are the committee's (the request says so; the page only spares others a refused form).</summary>
+    public bool CanCorrect =>
+        HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current is var caller
+        && (caller.Kind == Identity.CallerKind.System || caller.Holds(CommunityId, Identity.Role.Committee));
+
     /// <summary>A fresh key for each form shown; the same key comes back if the form is sent twice.</summary>
     public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
 

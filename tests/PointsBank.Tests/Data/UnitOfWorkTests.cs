@@ -143,6 +143,23 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task OneKey_ForReversalsOfTwoTransactions_IsAConflict_NotAReplayOfTheFirst()
+    {
+        // The transaction a reversal undoes comes from the route ([JsonIgnore] on the request): it is part of what was asked.
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var first = await _community.PostAsync(_community.Award(account, 5));
+        var second = await _community.PostAsync(_community.Award(account, 6));
+
+        var reversed = await AsCommitteeAsync(new ReverseTransaction(_community.Id, first.Seq, "录错了", "reverse-once"));
+        var other = await AsCommitteeAsync(new ReverseTransaction(_community.Id, second.Seq, "录错了", "reverse-once"));
+
+        Assert.That(reversed.Failure, Is.Null, reversed.Failure?.Detail);
+        Assert.That(other.Failure?.Code, Is.EqualTo("idempotency_conflict"),
+            $"answered a reversal of seq {other.Value?.Transaction.ReversesSeq} for a request to reverse seq {second.Seq}");
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(6));
+    }
+
+    [Test]
     public async Task AClientKeyEqualToADerivedKey_DoesNotCollideWithIt()
     {
         var (account, _) = await _community.NewHouseholdAccountAsync();

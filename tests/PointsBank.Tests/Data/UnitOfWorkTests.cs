@@ -36,6 +36,23 @@ public sealed class PostThenWriteHandler(UnitOfWork work, PointsLedger ledger) :
     }
 }
 
+/// <summary>
+/// A request whose handler sends another request from inside its unit of work (which joins it): here an award that
+/// the ledger refuses, after which the outer handler carries on. Registered by these tests only.
+/// </summary>
+[Allow(Role.Committee)]
+public sealed record SendsARefusedAward(long CommunityId, long AccountId) : IRequest<Outcome<string>>, ICommunityScoped;
+
+public sealed class SendsARefusedAwardHandler(IMediator mediator) : IRequestHandler<SendsARefusedAward, Outcome<string>>
+{
+    public async Task<Outcome<string>> Handle(SendsARefusedAward request, CancellationToken ct)
+    {
+        var inner = await mediator.Send(new AwardPoints(request.CommunityId, request.AccountId, 1, "好人好事", Categories.GoodDeed, null,
+            $"nested-{Guid.NewGuid():N}"), ct);
+        return inner.Failure?.Code ?? "posted";
+    }
+}
+
 /// <summary>One unit of work per write request (DESIGN §2), effective dates (§3), holds released by the job (§11).</summary>
 public abstract class UnitOfWorkTests(DatabaseProvider provider)
 {
@@ -49,7 +66,8 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
     public async Task CreateDatabase()
     {
         _db = await TestDatabase.CreateAsync(provider, services =>
-            services.AddTransient<IRequestHandler<PostThenWrite, Outcome<long>>, PostThenWriteHandler>());
+            services.AddTransient<IRequestHandler<PostThenWrite, Outcome<long>>, PostThenWriteHandler>()
+                .AddTransient<IRequestHandler<SendsARefusedAward, Outcome<string>>, SendsARefusedAwardHandler>());
         _community = await _db.NewCommunityAsync();
     }
 
@@ -104,6 +122,22 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(7));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM grids WHERE community_id = @c"), Is.EqualTo(1));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'ok'"),
+            Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ARequestSentFromInsideAUnit_ThatIsRefused_DoesNotWriteOnAnotherConnection()
+    {
+        // The inner award joins the open unit; its refusal must not be recorded on a second connection, which on SQLite
+        // waits for the unit's own write lock (the busy timeout, 30 s) and then fails the whole request.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await AsCommitteeAsync(new SendsARefusedAward(_community.Id, AccountId: 987_654));
+
+        Assert.That(outcome.Failure, Is.Null, outcome.Failure?.Detail);
+        Assert.That(outcome.Value, Is.EqualTo("account_not_found"));
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'SendsARefusedAward' AND outcome = 'ok'"),
             Is.EqualTo(1));
     }
 

@@ -291,6 +291,21 @@ public abstract class LedgerBehaviourTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task Hold_CaptureExplanation_FollowsTheStoredTextRule()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(account, 30));
+        var hold = (await _db.Ledger.PlaceHoldAsync(_community.Id, account, 10, "v1", "test:shop", "h1", null)).Hold!;
+
+        var withNul = await _db.Ledger.CaptureHoldAsync(_community.Id, hold.Id, "c1", "肥皂\0 1 块", "test:shop");
+        var withBidi = await _db.Ledger.CaptureHoldAsync(_community.Id, hold.Id, "c2", "肥皂\u202e块 1", "test:shop");
+
+        Assert.That(withNul.Error, Is.EqualTo(LedgerError.InvalidEntry));
+        Assert.That(withBidi.Error, Is.EqualTo(LedgerError.InvalidEntry));
+        Assert.That((await _community.BalanceAsync(account)).Held, Is.EqualTo(10));
+    }
+
+    [Test]
     public async Task Hold_ExpiredCannotBeCaptured()
     {
         var (account, _) = await _community.NewHouseholdAccountAsync();

@@ -31,7 +31,9 @@ public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, Au
             await audit.RecordAsync(callers.Current, request!, "denied:unauthenticated", "", CancellationToken.None);
             throw;
         }
-        catch (ForbiddenException e)
+        // Denied reads are recorded for signed-in staff (an isolation probe); a card holder or an anonymous caller
+        // reading leaves nothing permanent (DESIGN §9: a scanner must not be able to fill the log).
+        catch (ForbiddenException e) when (isWrite || callers.Current.Kind == CallerKind.User)
         {
             await audit.RecordAsync(callers.Current, request!, $"denied:{e.Code}", e.Message, CancellationToken.None);
             throw;

@@ -19,7 +19,8 @@ namespace PointsBank.Tests.Data;
 /// (a row that breaks a constraint). Registered by these tests only.
 /// </summary>
 [Allow(Role.Committee)]
-public sealed record PostThenWrite(long CommunityId, long AccountId, bool FailAfterPosting) : IRequest<Outcome<long>>, ICommunityScoped;
+public sealed record PostThenWrite(long CommunityId, long AccountId, bool FailAfterPosting, bool RefuseAfterPosting = false)
+    : IRequest<Outcome<long>>, ICommunityScoped;
 
 public sealed class PostThenWriteHandler(UnitOfWork work, PointsLedger ledger) : IRequestHandler<PostThenWrite, Outcome<long>>
 {
@@ -32,6 +33,10 @@ public sealed class PostThenWriteHandler(UnitOfWork work, PointsLedger ledger) :
         // The feature's own row: a grid with no name breaks NOT NULL when asked to fail.
         await work.ExecuteAsync("INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now)",
             new { communityId = request.CommunityId, name = request.FailAfterPosting ? null : $"g-{Guid.NewGuid():N}", now = work.Now }, ct);
+        if (request.RefuseAfterPosting)
+        {
+            return new Failure("changed_its_mind", "the handler refuses after posting");
+        }
         return posted.Transaction!.Seq;
     }
 }
@@ -108,6 +113,23 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'error'"),
             Is.EqualTo(1));
         Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+    }
+
+    [Test]
+    public async Task HandlerThatPostsThenReturnsARefusal_LeavesNothing_ButTheRefusalsAuditRow()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+
+        var outcome = await AsCommitteeAsync(new PostThenWrite(_community.Id, account, FailAfterPosting: false, RefuseAfterPosting: true));
+
+        Assert.That(outcome.Failure?.Code, Is.EqualTo("changed_its_mind"));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c"), Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM grids WHERE community_id = @c"), Is.EqualTo(0));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'ok'"),
+            Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'failed:changed_its_mind'"),
+            Is.EqualTo(1));
     }
 
     [Test]

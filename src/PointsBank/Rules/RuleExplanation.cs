@@ -9,10 +9,10 @@ namespace PointsBank.Rules;
 public static class RuleExplanation
 {
     public static string Zh(Evaluation evaluation) =>
-        $"{evaluation.NameZh} {string.Join("；", evaluation.Steps.Select(s => Zh(s, evaluation.Points)))}";
+        $"{evaluation.NameZh} {string.Join("；", evaluation.Steps.Select(s => Render(s, evaluation.Points).Zh))}";
 
     public static string En(Evaluation evaluation) =>
-        $"{evaluation.NameEn} {string.Join("; ", evaluation.Steps.Select(s => En(s, evaluation.Points)))}";
+        $"{evaluation.NameEn} {string.Join("; ", evaluation.Steps.Select(s => Render(s, evaluation.Points).En))}";
 
     /// <summary>Signed points as the ledger shows them: +5, -5, 0.</summary>
     public static string Signed(long points) => points.ToString("+0;-0;0", CultureInfo.InvariantCulture);
@@ -21,91 +21,57 @@ public static class RuleExplanation
 
     private static string Date(DateOnly? date) => date!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Zh(EvaluationStep s, long total) => s.Kind switch
+    // Both languages side by side, so a step can never be explained in one and forgotten in the other.
+    private static (string Zh, string En) Render(EvaluationStep s, long total)
     {
-        StepKind.Fixed or StepKind.Deduction => $"→ {Signed(s.Points!.Value)}",
-        StepKind.Grade => $"{s.Grade} → {Signed(s.Points!.Value)}",
-        StepKind.Discretion => $"酌定 {Signed(s.Points!.Value)}（范围 {Signed(s.Low!.Value)} 至 {Signed(s.High!.Value)}）",
-        StepKind.Rounding => $"服务 {s.Minutes} 分钟 → 计 {Hours(s.Credited)} 小时",
-        StepKind.HourCap => $"每次最多计 {Hours(s.Limit)} 小时 → 计 {Hours(s.Limit)} 小时",
-        StepKind.HourlyPoints => $"{Hours(s.Credited)} 小时 × 每小时 {s.Rate} 分 → {Signed(s.Points!.Value)}"
-                                 + (s.Credited!.Value * s.Rate!.Value % 60 == 0 ? "" : "（不足 1 分不计）"),
-        StepKind.Cap when total < 0 || s.Points < 0 =>
-            $"{PeriodZh(s.Period)}扣分上限 {s.Limit}，已扣 {s.Already} → 实扣 {Signed(s.Points!.Value)}",
-        StepKind.Cap => $"{PeriodZh(s.Period)}上限 {s.Limit}，已得 {s.Already} → 实得 {Signed(s.Points!.Value)}",
-        StepKind.NotYetInEffect => $"自 {Date(s.Boundary)} 起施行，{Date(s.Date)} 不适用",
-        StepKind.NoLongerInEffect => $"已于 {Date(s.Boundary)} 停止施行，{Date(s.Date)} 不适用",
-        StepKind.OccurrenceLimit => $"每{UnitZh(s.Period)}最多 {s.Limit} 次，{PeriodZh(s.Period)}已有 {s.Already} 次 → 不能再记",
-        StepKind.BelowMinimumDuration => $"至少 {s.Limit} 分钟，实际 {s.Minutes} 分钟 → 不计",
-        StepKind.UnknownGrade => $"没有等次“{s.Grade}”（可选：{string.Join("、", s.Choices ?? [])}）",
-        StepKind.AmountOutOfRange => $"酌定分值须在 {Signed(s.Low!.Value)} 至 {Signed(s.High!.Value)} 之间，收到 {Signed(s.Points!.Value)}",
-        StepKind.MissingFact => $"缺少{FactZh(s.Fact)}",
-        _ => throw new ArgumentOutOfRangeException(nameof(s), s.Kind, "unknown step"),
+        var (points, low, high) = (Signed(s.Points ?? 0), Signed(s.Low ?? 0), Signed(s.High ?? 0));
+        var (period, unit) = (PeriodWords(s.Period), UnitWords(s.Period));
+        var dropped = s is { Credited: { } credited, Rate: { } rate } && credited * rate % 60 != 0;
+        return s.Kind switch
+        {
+            StepKind.Fixed or StepKind.Deduction => ($"→ {points}", $"→ {points}"),
+            StepKind.Grade => ($"{s.Grade} → {points}", $"grade {s.Grade} ({s.GradeEn}) → {points}"),
+            StepKind.Discretion => ($"酌定 {points}（范围 {low} 至 {high}）", $"at discretion {points} (range {low} to {high})"),
+            StepKind.Rounding => ($"服务 {s.Minutes} 分钟 → 计 {Hours(s.Credited)} 小时", $"{s.Minutes} min of service → {Hours(s.Credited)} h counted"),
+            StepKind.HourCap => ($"每次最多计 {Hours(s.Limit)} 小时 → 计 {Hours(s.Limit)} 小时", $"at most {Hours(s.Limit)} h per occurrence → {Hours(s.Limit)} h"),
+            StepKind.HourlyPoints => ($"{Hours(s.Credited)} 小时 × 每小时 {s.Rate} 分 → {points}" + (dropped ? "（不足 1 分不计）" : ""),
+                $"{Hours(s.Credited)} h × {s.Rate} per hour → {points}" + (dropped ? " (part points dropped)" : "")),
+            StepKind.Cap when total < 0 || s.Points < 0 => ($"{period.Zh}扣分上限 {s.Limit}，已扣 {s.Already} → 实扣 {points}",
+                $"{period.En} deduction cap {s.Limit}, already {s.Already} → deducted {points}"),
+            StepKind.Cap => ($"{period.Zh}上限 {s.Limit}，已得 {s.Already} → 实得 {points}",
+                $"{period.En} cap {s.Limit}, already {s.Already} → granted {points}"),
+            StepKind.NotYetInEffect => ($"自 {Date(s.Boundary)} 起施行，{Date(s.Date)} 不适用", $"in effect from {Date(s.Boundary)}, not on {Date(s.Date)}"),
+            StepKind.NoLongerInEffect => ($"已于 {Date(s.Boundary)} 停止施行，{Date(s.Date)} 不适用", $"in effect until {Date(s.Boundary)}, not on {Date(s.Date)}"),
+            StepKind.OccurrenceLimit => ($"每{unit.Zh}最多 {s.Limit} 次，{period.Zh}已有 {s.Already} 次 → 不能再记",
+                $"at most {s.Limit} per {unit.En}, {s.Already} already this {unit.En} → not recorded"),
+            StepKind.BelowMinimumDuration => ($"至少 {s.Limit} 分钟，实际 {s.Minutes} 分钟 → 不计", $"at least {s.Limit} min, {s.Minutes} min given → not counted"),
+            StepKind.UnknownGrade => ($"没有等次“{s.Grade}”（可选：{string.Join("、", s.Choices ?? [])}）",
+                $"no grade '{s.Grade}' (choices: {string.Join(", ", s.Choices ?? [])})"),
+            StepKind.AmountOutOfRange => ($"酌定分值须在 {low} 至 {high} 之间，收到 {points}", $"the amount must be from {low} to {high}, got {points}"),
+            StepKind.MissingFact => ($"缺少{FactWords(s.Fact).Zh}", $"{FactWords(s.Fact).En} missing"),
+            _ => throw new ArgumentOutOfRangeException(nameof(s), s.Kind, "unknown step"),
+        };
+    }
+
+    private static (string Zh, string En) PeriodWords(LimitPeriod? period) => period switch
+    {
+        LimitPeriod.Day => ("当日", "daily"),
+        LimitPeriod.Month => ("本月", "monthly"),
+        _ => ("本年", "yearly"),
     };
 
-    private static string En(EvaluationStep s, long total) => s.Kind switch
+    private static (string Zh, string En) UnitWords(LimitPeriod? period) => period switch
     {
-        StepKind.Fixed or StepKind.Deduction => $"→ {Signed(s.Points!.Value)}",
-        StepKind.Grade => $"grade {s.Grade} ({s.GradeEn}) → {Signed(s.Points!.Value)}",
-        StepKind.Discretion => $"at discretion {Signed(s.Points!.Value)} (range {Signed(s.Low!.Value)} to {Signed(s.High!.Value)})",
-        StepKind.Rounding => $"{s.Minutes} min of service → {Hours(s.Credited)} h counted",
-        StepKind.HourCap => $"at most {Hours(s.Limit)} h per occurrence → {Hours(s.Limit)} h",
-        StepKind.HourlyPoints => $"{Hours(s.Credited)} h × {s.Rate} per hour → {Signed(s.Points!.Value)}"
-                                 + (s.Credited!.Value * s.Rate!.Value % 60 == 0 ? "" : " (part points dropped)"),
-        StepKind.Cap when total < 0 || s.Points < 0 =>
-            $"{PeriodEn(s.Period)} deduction cap {s.Limit}, already {s.Already} → deducted {Signed(s.Points!.Value)}",
-        StepKind.Cap => $"{PeriodEn(s.Period)} cap {s.Limit}, already {s.Already} → granted {Signed(s.Points!.Value)}",
-        StepKind.NotYetInEffect => $"in effect from {Date(s.Boundary)}, not on {Date(s.Date)}",
-        StepKind.NoLongerInEffect => $"in effect until {Date(s.Boundary)}, not on {Date(s.Date)}",
-        StepKind.OccurrenceLimit => $"at most {s.Limit} per {UnitEn(s.Period)}, {s.Already} already this {UnitEn(s.Period)} → not recorded",
-        StepKind.BelowMinimumDuration => $"at least {s.Limit} min, {s.Minutes} min given → not counted",
-        StepKind.UnknownGrade => $"no grade '{s.Grade}' (choices: {string.Join(", ", s.Choices ?? [])})",
-        StepKind.AmountOutOfRange => $"the amount must be from {Signed(s.Low!.Value)} to {Signed(s.High!.Value)}, got {Signed(s.Points!.Value)}",
-        StepKind.MissingFact => $"{FactEn(s.Fact)} missing",
-        _ => throw new ArgumentOutOfRangeException(nameof(s), s.Kind, "unknown step"),
+        LimitPeriod.Day => ("日", "day"),
+        LimitPeriod.Month => ("月", "month"),
+        _ => ("年", "year"),
     };
 
-    private static string PeriodZh(LimitPeriod? period) => period switch
+    private static (string Zh, string En) FactWords(string? fact) => fact switch
     {
-        LimitPeriod.Day => "当日",
-        LimitPeriod.Month => "本月",
-        _ => "本年",
-    };
-
-    private static string UnitZh(LimitPeriod? period) => period switch
-    {
-        LimitPeriod.Day => "日",
-        LimitPeriod.Month => "月",
-        _ => "年",
-    };
-
-    private static string PeriodEn(LimitPeriod? period) => period switch
-    {
-        LimitPeriod.Day => "daily",
-        LimitPeriod.Month => "monthly",
-        _ => "yearly",
-    };
-
-    private static string UnitEn(LimitPeriod? period) => period switch
-    {
-        LimitPeriod.Day => "day",
-        LimitPeriod.Month => "month",
-        _ => "year",
-    };
-
-    private static string FactZh(string? fact) => fact switch
-    {
-        "minutes" => "服务时长（分钟）",
-        "grade" => "等次",
-        "amount" => "酌定分值",
-        _ => fact ?? "",
-    };
-
-    private static string FactEn(string? fact) => fact switch
-    {
-        "minutes" => "the minutes of service",
-        "grade" => "the grade",
-        "amount" => "the amount",
-        _ => fact ?? "",
+        "minutes" => ("服务时长（分钟）", "the minutes of service"),
+        "grade" => ("等次", "the grade"),
+        "amount" => ("酌定分值", "the amount"),
+        _ => (fact ?? "", fact ?? ""),
     };
 }

@@ -11,15 +11,7 @@ public sealed record GetRule(long CommunityId, string Code) : IRequest<Outcome<R
 
 sealed class GetRuleHandler(DbDataSource db) : IRequestHandler<GetRule, Outcome<RuleView>>
 {
-    public async Task<Outcome<RuleView>> Handle(GetRule request, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await RuleRequests.CommunityExistsAsync(connection, request.CommunityId, ct))
-        {
-            return RuleRequests.CommunityNotFound(request.CommunityId);
-        }
-        return await RuleCatalog.FindCurrentAsync(connection, request.CommunityId, request.Code, ct) is { } rule
-            ? rule
-            : RuleRequests.RuleNotFound(request.Code);
-    }
+    public Task<Outcome<RuleView>> Handle(GetRule request, CancellationToken ct) =>
+        RuleRequests.ReadAsync(db, request.CommunityId, request.Code,
+            connection => RuleCatalog.FindCurrentAsync(connection, request.CommunityId, request.Code, ct), ct);
 }

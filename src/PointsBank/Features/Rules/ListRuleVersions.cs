@@ -11,14 +11,10 @@ public sealed record ListRuleVersions(long CommunityId, string Code) : IRequest<
 
 sealed class ListRuleVersionsHandler(DbDataSource db) : IRequestHandler<ListRuleVersions, Outcome<IReadOnlyList<RuleView>>>
 {
-    public async Task<Outcome<IReadOnlyList<RuleView>>> Handle(ListRuleVersions request, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        if (!await RuleRequests.CommunityExistsAsync(connection, request.CommunityId, ct))
+    public Task<Outcome<IReadOnlyList<RuleView>>> Handle(ListRuleVersions request, CancellationToken ct) =>
+        RuleRequests.ReadAsync(db, request.CommunityId, request.Code, async connection =>
         {
-            return RuleRequests.CommunityNotFound(request.CommunityId);
-        }
-        var versions = await RuleCatalog.ListVersionsAsync(connection, request.CommunityId, request.Code, ct);
-        return versions.Count > 0 ? new Outcome<IReadOnlyList<RuleView>>(versions, null) : RuleRequests.RuleNotFound(request.Code);
-    }
+            var versions = await RuleCatalog.ListVersionsAsync(connection, request.CommunityId, request.Code, ct);
+            return versions.Count > 0 ? versions : null;
+        }, ct);
 }

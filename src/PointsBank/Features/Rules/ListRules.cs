@@ -11,11 +11,7 @@ public sealed record ListRules(long CommunityId) : IRequest<Outcome<IReadOnlyLis
 
 sealed class ListRulesHandler(DbDataSource db) : IRequestHandler<ListRules, Outcome<IReadOnlyList<RuleView>>>
 {
-    public async Task<Outcome<IReadOnlyList<RuleView>>> Handle(ListRules request, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await RuleRequests.CommunityExistsAsync(connection, request.CommunityId, ct)
-            ? new Outcome<IReadOnlyList<RuleView>>(await RuleCatalog.ListCurrentAsync(connection, request.CommunityId, ct), null)
-            : RuleRequests.CommunityNotFound(request.CommunityId);
-    }
+    public Task<Outcome<IReadOnlyList<RuleView>>> Handle(ListRules request, CancellationToken ct) =>
+        RuleRequests.ReadAsync(db, request.CommunityId, null,
+            async connection => (IReadOnlyList<RuleView>?)await RuleCatalog.ListCurrentAsync(connection, request.CommunityId, ct), ct);
 }

@@ -47,8 +47,20 @@ internal static class RuleRequests
         return (await RuleCatalog.FindCurrentAsync(work, communityId, rule.Code, ct))!;
     }
 
-    public static async Task<bool> CommunityExistsAsync(DbConnection connection, long communityId, CancellationToken ct) =>
-        await connection.ExecuteScalarAsync<long>(new CommandDefinition(CommunityCount, new { communityId }, cancellationToken: ct)) > 0;
+    /// <summary>
+    /// A read of the catalogue: <paramref name="read"/> on a connection of its own, once the community is known to
+    /// exist; its null answer means the rule does not exist.
+    /// </summary>
+    public static async Task<Outcome<T>> ReadAsync<T>(DbDataSource db, long communityId, string? code,
+        Func<DbConnection, Task<T?>> read, CancellationToken ct) where T : class
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(CommunityCount, new { communityId }, cancellationToken: ct)) == 0)
+        {
+            return CommunityNotFound(communityId);
+        }
+        return await read(connection) is { } found ? new Outcome<T>(found, null) : RuleNotFound(code ?? "");
+    }
 
     public static Failure CommunityNotFound(long communityId) => new("community_not_found", $"community {communityId} does not exist");
 

@@ -63,9 +63,14 @@ public static class Categories
     public const string FilialPiety = "filial_piety";
     public const string Neighbourliness = "neighbourliness";
     public const string LawAbiding = "law_abiding";
+    public const string Environment = "environment";
     public const string Deduction = "deduction";
     public const string Redemption = "redemption";
     public const string Correction = "correction";
+
+    /// <summary>The categories a rule of the catalogue may have (redemptions and corrections come from no rule).</summary>
+    public static readonly IReadOnlyList<string> OfRules =
+        [GoodDeed, Volunteer, Hygiene, FilialPiety, Neighbourliness, Environment, LawAbiding, Deduction];
 }
 
 public static class LedgerNames

@@ -9,32 +9,41 @@ using PointsBank.Ledger;
 namespace PointsBank.Features.Points;
 
 /// <summary>
-/// Awards points to a household or person account with an explicit amount and reason (the rules engine will
-/// compute amounts later). <see cref="MemberId"/> names the resident who earned them, even on a household account;
-/// <see cref="OccurredOn"/> the day the deed belongs to (today when omitted).
+/// Awards points to a household or person account. With <see cref="RuleCode"/> the points come from that rule of the
+/// community's catalogue and its evaluator (<see cref="Facts"/>: minutes, grade, or for a discretionary rule the
+/// <see cref="Points"/> within its range), and the entry is explained by the rule; without one (transitional, until
+/// every caller picks a rule) an explicit amount and <see cref="Reason"/>. <see cref="MemberId"/> names the resident who
+/// earned them, even on a household account; <see cref="OccurredOn"/> the day the deed belongs to (today when omitted).
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record AwardPoints(
     [property: JsonIgnore] long CommunityId,
     long AccountId,
-    long Points,
-    string Reason,
-    string Category,
+    long? Points,
+    string? Reason,
+    string? Category,
     long? MemberId,
     [property: JsonIgnore] string IdempotencyKey,
-    DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
+    DateOnly? OccurredOn = null,
+    string? RuleCode = null,
+    PointsBank.Rules.RuleFacts? Facts = null,
+    string? EvidenceNote = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 
-    public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
+    public IEnumerable<FieldError> Validate() => PointsRequest.Validate(RuleCode, Points, MaxPoints, Reason, Category, EvidenceNote);
 }
 
 sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
-        PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Issuance, request.Points,
-            new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category, LedgerKeys.Client(request.IdempotencyKey),
-                request.Reason.Trim(), callers.Current.Actor, [], request.MemberId, EffectiveDate: request.OccurredOn), ct);
+        request.RuleCode is { } rule
+            ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Award, request.CommunityId, request.AccountId, rule, request.Facts,
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, request.IdempotencyKey, ct)
+            : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Issuance, request.Points!.Value,
+                new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category ?? Categories.GoodDeed,
+                    LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,
+                    EffectiveDate: request.OccurredOn), ct);
 }
 
 /// <summary>What award and deduction requests share: their checks and their one way onto the ledger.</summary>
@@ -59,8 +68,18 @@ internal static class PointsRequest
         return LedgerOutcomes.From(await ledger.PostAsync(work, entry with { Postings = postings }, ct));
     }
 
-    public static IEnumerable<FieldError> Validate(long points, long max, string reason, string category) =>
-        Check.Range("points", points, 1, max)
+    /// <summary>By rule: a rule code, an optional evidence note, points only as a discretionary amount. Without: points, reason, category.</summary>
+    public static IEnumerable<FieldError> Validate(string? ruleCode, long? points, long max, string? reason, string? category, string? evidenceNote)
+    {
+        if (ruleCode is not null)
+        {
+            return Check.Code("ruleCode", ruleCode, 64)
+                .Concat(points is { } amount ? Check.Range("points", amount, 1, max) : [])
+                .Concat(Check.Text("evidenceNote", evidenceNote, 500, required: false))
+                .Concat(reason is null ? [] : [new FieldError("reason", "按细则记分时请写在 evidenceNote（依据说明）中", "with a rule, write it as evidenceNote")]);
+        }
+        return Check.Range("points", points ?? 0, 1, max)
             .Concat(Check.Text("reason", reason, PointsLedger.MaxExplanationLength - 200))
             .Concat(Check.Code("category", category, PointsLedger.MaxCategoryLength));
+    }
 }

@@ -16,22 +16,29 @@ namespace PointsBank.Features.Points;
 public sealed record DeductPoints(
     [property: JsonIgnore] long CommunityId,
     long AccountId,
-    long Points,
-    string Reason,
-    string Category,
+    long? Points,
+    string? Reason,
+    string? Category,
     long? MemberId,
     [property: JsonIgnore] string IdempotencyKey,
-    DateOnly? OccurredOn = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
+    DateOnly? OccurredOn = null,
+    string? RuleCode = null,
+    PointsBank.Rules.RuleFacts? Facts = null,
+    string? EvidenceNote = null) : IRequest<Outcome<Posted>>, IValidated, IAccountScoped, IIdempotent
 {
     public const long MaxPoints = 100_000;
 
-    public IEnumerable<FieldError> Validate() => PointsRequest.Validate(Points, MaxPoints, Reason, Category);
+    public IEnumerable<FieldError> Validate() => PointsRequest.Validate(RuleCode, Points, MaxPoints, Reason, Category, EvidenceNote);
 }
 
 sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
-        PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Penalty, request.Points,
-            new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category, LedgerKeys.Client(request.IdempotencyKey),
-                request.Reason.Trim(), callers.Current.Actor, [], request.MemberId, EffectiveDate: request.OccurredOn), ct);
+        request.RuleCode is { } rule
+            ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Deduct, request.CommunityId, request.AccountId, rule, request.Facts,
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, request.IdempotencyKey, ct)
+            : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Penalty, request.Points!.Value,
+                new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category ?? Categories.Deduction,
+                    LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,
+                    EffectiveDate: request.OccurredOn), ct);
 }

@@ -27,10 +27,10 @@ internal static class PointsEndpoints
             .WithSummary("Open a household, person or shop account");
 
         // Idempotency-Key is required by the requests themselves (after authorization), not by a filter before it.
-        group.MapCommand<AwardPoints>("/awards", Posted, defaults: r => r with { Category = r.Category ?? Categories.GoodDeed })
+        group.MapCommand<AwardPoints>("/awards", Posted, defaults: r => r.RuleCode is null ? r with { Category = r.Category ?? Categories.GoodDeed } : r)
             .WithSummary("Award points with an explicit amount and reason (Idempotency-Key required)");
 
-        group.MapCommand<DeductPoints>("/deductions", Posted, defaults: r => r with { Category = r.Category ?? Categories.Deduction })
+        group.MapCommand<DeductPoints>("/deductions", Posted, defaults: r => r.RuleCode is null ? r with { Category = r.Category ?? Categories.Deduction } : r)
             .WithSummary("Deduct points; capped at the available balance under the default policy (Idempotency-Key required)");
 
         group.MapCommand<ReverseTransaction>("/transactions/{seq:long}/reversal", Posted)

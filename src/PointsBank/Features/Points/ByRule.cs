@@ -1,0 +1,97 @@
+using System.Text.Json;
+using PointsBank.Data;
+using PointsBank.Features.Rules;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+using PointsBank.Rules;
+
+namespace PointsBank.Features.Points;
+
+/// <summary>
+/// Awards and deductions by a rule of the community's catalogue (积分细则): the points come from the rule's
+/// evaluator, over the account's earlier entries of that rule in the limit windows, and the ledger entry names the
+/// rule, its version, the facts and the evaluation, with the evaluator's explanation in Chinese ("卫生评比 优 → +10；
+/// 本月上限 20，已得 15 → 实得 +5") — so it is explained by the version that produced it, years later.
+/// </summary>
+internal static class ByRule
+{
+    // The account's entries of one rule whose effective dates lie in the year of the evaluated date, less reversed
+    // ones (with their reversals): what the evaluator's day, month and year limits count.
+    private const string PriorEntries = """
+        SELECT t.rule_code AS RuleCode, t.effective_date AS EffectiveDate, p.amount AS Points
+          FROM ledger_transactions t
+          JOIN ledger_postings p ON p.transaction_id = t.id
+         WHERE t.community_id = @communityId AND p.account_id = @accountId AND t.rule_code = @ruleCode
+           AND t.kind IN ('award', 'deduct') AND t.effective_date >= @yearStart AND t.effective_date <= @yearEnd
+           AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq)
+        """;
+
+    private sealed record PriorRow(string RuleCode, DateOnly EffectiveDate, long Points);
+
+    /// <summary>What the ledger stores as the entry's facts: what happened, and how the rule counted it.</summary>
+    public sealed record StoredFacts(RuleFacts Facts, Evaluation Evaluation, string? EvidenceNote);
+
+    public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
+        long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
+        DateOnly? occurredOn, string idempotencyKey, CancellationToken ct)
+    {
+        if (work.Community is not { } community)
+        {
+            return new Failure("community_not_found", $"community {communityId} does not exist");
+        }
+        if (await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is not { } rule)
+        {
+            return new Failure("rule_not_found", $"community {communityId} has no rule '{ruleCode}'");
+        }
+        if (!MayRecord(caller, communityId, rule.Rule))
+        {
+            return new Failure("rule_not_recordable", $"{caller.Actor} may not record '{ruleCode}' (recorded by: {string.Join(", ", rule.Rule.RecordedBy ?? [])})");
+        }
+        if (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval)
+        {
+            return new Failure("rule_needs_claim", $"'{ruleCode}' is not a direct rule: its entries go through a claim and review");
+        }
+        if (rule.Rule.NeedsEvidence && string.IsNullOrWhiteSpace(evidenceNote))
+        {
+            return new Failure("evidence_required", $"'{ruleCode}' needs an evidence note");
+        }
+        var date = occurredOn ?? Projections.LocalDate(work.Now, Projections.Zone(community.TimeZone));
+        var prior = await work.QueryAsync<PriorRow>(PriorEntries, new
+        {
+            communityId, accountId, ruleCode,
+            yearStart = new DateOnly(date.Year, 1, 1), yearEnd = new DateOnly(date.Year, 12, 31),
+        }, ct);
+        var given = (facts ?? RuleFacts.None) with { Amount = amount ?? facts?.Amount };
+        var evaluation = RuleEvaluator.Evaluate(rule, given, prior.Select(p => new PriorEntry(p.RuleCode, p.EffectiveDate, p.Points)).ToList(), date);
+        if (!evaluation.Accepted)
+        {
+            return new Failure("rule_refused", evaluation.En());
+        }
+        if (kind == TransactionKind.Award ? evaluation.Points < 0 : evaluation.Points > 0)
+        {
+            return new Failure(kind == TransactionKind.Award ? "rule_is_a_deduction" : "rule_is_an_award",
+                $"'{ruleCode}' gives {evaluation.Points} points: use {(kind == TransactionKind.Award ? "deductions" : "awards")}");
+        }
+        var note = evidenceNote?.Trim();
+        var explanation = string.IsNullOrEmpty(note) ? evaluation.Zh() : $"{evaluation.Zh()}（{note}）";
+        var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, LedgerKeys.Client(idempotencyKey), explanation, caller.Actor, [],
+            memberId, rule.Code, rule.Version, JsonSerializer.Serialize(new StoredFacts(given, evaluation, note), RuleJson.Options),
+            given.Minutes is { } minutes && rule.Rule.Category == Categories.Volunteer ? minutes : null, date);
+        return await PointsRequest.PostAsync(work, ledger, accountId,
+            kind == TransactionKind.Award ? SystemAccount.Issuance : SystemAccount.Penalty, Math.Abs(evaluation.Points), entry, ct);
+    }
+
+    // The rule names the roles that may record it; none named means the committee. The operator at the command line
+    // (and the background jobs) may record anything.
+    private static bool MayRecord(Caller caller, long communityId, RuleDefinition rule)
+    {
+        if (caller.Kind == CallerKind.System)
+        {
+            return true;
+        }
+        var roles = rule.RecordedBy is { Count: > 0 } named ? named : [Role.Committee.ToDb()];
+        return caller.Grants.Any(g => g.CommunityId == communityId && roles.Contains(g.Role.ToDb()))
+               || (caller.IsSystemAdmin && roles.Contains(Role.Admin.ToDb()));
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Features.Points;
+
+/// <summary>
+/// Awards and deductions by a rule of the community's catalogue, through the real host: the points come from the
+/// rule's evaluator, limits count the account's earlier entries of the rule by effective date, the entry names the
+/// rule and its version and is explained by it, and refusals post nothing.
+/// </summary>
+public sealed class AwardsByRuleTests
+{
+    private AppFactory _app = null!;
+    private long _community;
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        _app = new AppFactory();
+        using var warmup = _app.CreateClient();
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp() => await _app.DisposeAsync();
+
+    private string Api(string path) => $"/api/v1/communities/{_community}{path}";
+
+    private static string Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<long> NewAccountAsync(HttpClient client)
+    {
+        var household = await client.SendAsync(Send(Api("/households"), new { code = $"规则-{Guid.NewGuid():N}"[..12] }));
+        var householdId = (await Json(household)).GetProperty("householdId").GetInt64();
+        var account = await client.SendAsync(Send(Api("/accounts"), new { kind = "household", ownerId = householdId }));
+        return (await Json(account)).GetProperty("accountId").GetInt64();
+    }
+
+    private static HttpRequestMessage Send(string url, object body, string? key = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key ?? Guid.NewGuid().ToString());
+        return request;
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private async Task<long> BalanceAsync(HttpClient client, long account) =>
+        (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{account}/balance"))).GetProperty("balance").GetInt64();
+
+    [Test]
+    public async Task AGradedInspection_PostsTheRulesPoints_NamesTheRule_AndExplainsThem()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var account = await NewAccountAsync(client);
+
+        var posted = await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "waste_sorting", facts = new { grade = "优" } }));
+        var tx = await Json(posted);
+
+        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Created), tx.ToString());
+        Assert.That(tx.GetProperty("ruleCode").GetString(), Is.EqualTo("waste_sorting"));
+        Assert.That(tx.GetProperty("ruleVersion").GetInt32(), Is.EqualTo(1));
+        Assert.That(tx.GetProperty("category").GetString(), Is.EqualTo("hygiene"));
+        Assert.That(tx.GetProperty("explanation").GetString(), Does.Contain("优").And.Contain("+10"));
+        Assert.That(tx.GetProperty("facts").GetString(), Does.Contain("\"evaluation\""));
+        Assert.That(await BalanceAsync(client, account), Is.EqualTo(10));
+    }
+
+    [Test]
+    public async Task ASecondInspectionInTheSameMonth_IsRefused_AndPostsNothing_ButTheNextMonthCounts()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var account = await NewAccountAsync(client);
+        var lastMonth = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddMonths(-1).ToString("yyyy-MM-15", System.Globalization.CultureInfo.InvariantCulture);
+
+        var first = await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "waste_sorting", facts = new { grade = "良" }, occurredOn = Today }));
+        var second = await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "waste_sorting", facts = new { grade = "优" }, occurredOn = Today }));
+        var previousMonth = await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "waste_sorting", facts = new { grade = "优" }, occurredOn = lastMonth }));
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity), await second.Content.ReadAsStringAsync());
+        Assert.That((await Json(second)).GetProperty("code").GetString(), Is.EqualTo("rule_refused"));
+        Assert.That(previousMonth.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the limit is per effective month");
+        Assert.That(await BalanceAsync(client, account), Is.EqualTo(6 + 10));
+    }
+
+    [Test]
+    public async Task ADeductionByRule_IsNegative_AndAnAwardCannotUseIt()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var account = await NewAccountAsync(client);
+        await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "public_labour" }));
+
+        var wrongWay = await client.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "straw_burning", evidenceNote = "网格员照片 3 张" }));
+        var deducted = await client.SendAsync(Send(Api("/deductions"), new { accountId = account, ruleCode = "straw_burning", evidenceNote = "网格员照片 3 张" }));
+
+        Assert.That((await Json(wrongWay)).GetProperty("code").GetString(), Is.EqualTo("rule_is_a_deduction"));
+        Assert.That(deducted.StatusCode, Is.EqualTo(HttpStatusCode.Created), await deducted.Content.ReadAsStringAsync());
+        Assert.That((await Json(deducted)).GetProperty("explanation").GetString(), Does.Contain("网格员照片 3 张"));
+        Assert.That(await BalanceAsync(client, account), Is.EqualTo(0), "5 for the labour, 5 deducted (the default cap takes at most what there is)");
+    }
+
+    [Test]
+    public async Task RulesThatNeedAClaim_UnknownRules_AndRulesTheRoleMayNotRecord_AreRefusedWithTheirCodes()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        using var inspector = await _app.ClientAsAsync("inspector");
+        var account = await NewAccountAsync(committee);
+
+        var claim = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "mediation", evidenceNote = "调解了两户的宅基地纠纷" }));
+        var unknown = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "no_such_rule" }));
+        var star = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "filial_piety_star" }));
+        var mixed = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "public_labour", reason = "理由" }));
+
+        Assert.That((await Json(claim)).GetProperty("code").GetString(), Is.EqualTo("rule_needs_claim"));
+        Assert.That((await Json(unknown)).GetProperty("code").GetString(), Is.EqualTo("rule_not_found"));
+        Assert.That(star.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "with a rule the note is evidenceNote, not reason");
+        Assert.That(await BalanceAsync(committee, account), Is.EqualTo(20));
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        var grid = await connection.ExecuteScalarAsync<long>(
+            "SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector'");
+        var inGrid = await connection.ExecuteScalarAsync<long>(
+            "SELECT MIN(a.id) FROM accounts a JOIN households h ON h.id = a.household_id WHERE h.grid_id = @grid", new { grid });
+        var notTheirs = await inspector.SendAsync(Send(Api("/awards"), new { accountId = inGrid, ruleCode = "filial_piety_star" }));
+        Assert.That((await Json(notTheirs)).GetProperty("code").GetString(), Is.EqualTo("rule_not_recordable"));
+    }
+}

@@ -20,6 +20,8 @@ public static class PageText
         "reason" => page.T("理由", "Reason"),
         "category" => page.T("类别", "Category"),
         "q" => page.T("查找内容", "Search"),
+        "evidenceNote" => page.T("依据说明", "Evidence"),
+        "facts.minutes" or "minutes" => page.T("服务时长", "Minutes"),
         IdempotencyKeys.Header => page.T("表单", "Form"),
         _ => field,
     };
@@ -36,6 +38,7 @@ public static class CategoryNames
         (Ledger.Categories.FilialPiety, "孝老爱亲", "Filial piety"),
         (Ledger.Categories.Neighbourliness, "邻里互助", "Neighbourliness"),
         (Ledger.Categories.LawAbiding, "遵纪守法", "Law-abiding"),
+        (Ledger.Categories.Environment, "环境整治", "Environment"),
     ];
 
     public static readonly IReadOnlyList<(string Code, string Zh, string En)> Deductions =

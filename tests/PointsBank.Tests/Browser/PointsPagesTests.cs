@@ -29,17 +29,27 @@ public sealed class PointsPagesTests : BrowserTest
         await ClickAndWaitForPageAsync(result);
         var before = long.Parse(await Page.Locator("[data-testid=balance]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
 
-        var form = Page.Locator("[data-testid=award-form]");
-        await form.Locator("select[name=category]").SelectOptionAsync("neighbourliness");
-        await form.Locator("input[name=points]").FillAsync("8");
-        await form.Locator("input[name=reason]").FillAsync("帮独居老人修好了屋顶");
+        // Pick the rule by its Chinese name, then give only what it asks for (a grade).
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "参加治安巡防" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=rule-summary]").InnerTextAsync(), Does.Contain("每次 +10 分"));
+        var form = Page.Locator("[data-testid=rule-form]");
+        await form.Locator("input[name=evidenceNote]").FillAsync("夜间巡逻两小时");
         await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
 
-        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已奖励 8 分"));
-        Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo((before + 8).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已按“参加治安巡防”奖励 10 分"));
+        Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo((before + 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var newest = Page.Locator("[data-testid=history] li.entry").First;
-        Assert.That(await newest.InnerTextAsync(), Does.Contain("+8").And.Contain("邻里互助").And.Contain("帮独居老人修好了屋顶"));
+        Assert.That(await newest.InnerTextAsync(), Does.Contain("+10").And.Contain("遵纪守法").And.Contain("参加治安巡防").And.Contain("夜间巡逻两小时"));
         await ScreenshotAsync("points-account-after-award");
+
+        // The same rule again the same day: its once-a-day limit refuses it, in Chinese, and nothing is posted.
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "参加治安巡防" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=rule-form] button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Is.EqualTo("按积分细则不能这样记分"));
+        Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo((before + 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        newest = Page.Locator("[data-testid=history] li.entry").First;
 
         await newest.Locator("summary").ClickAsync();
         await newest.Locator("input[name=reason]").FillAsync("记错了户");
@@ -52,7 +62,7 @@ public sealed class PointsPagesTests : BrowserTest
     }
 
     [Test]
-    public async Task AnAwardWithoutAReason_IsRefusedInChinese_AndPostsNothing()
+    public async Task AGradedInspection_ByItsGrade_AndAnInvisibleEvidenceNote_IsRefusedInChinese()
     {
         await SignInAsync("committee");
         await Page.GotoAsync("/points/1");
@@ -61,13 +71,22 @@ public sealed class PointsPagesTests : BrowserTest
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
         var before = await Page.Locator("[data-testid=balance]").InnerTextAsync();
 
-        var form = Page.Locator("[data-testid=award-form]");
-        await form.Locator("input[name=points]").FillAsync("5");
-        await form.Locator("input[name=reason]").FillAsync("\u200B\u200B");
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "垃圾分类月度检查" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        var form = Page.Locator("[data-testid=rule-form]");
+        await form.Locator("select[name=grade]").SelectOptionAsync("良");
+        await form.Locator("input[name=evidenceNote]").FillAsync("\u200B\u200B");
         await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
 
-        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.Contain("理由"));
+        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.Contain("依据说明"));
         Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo(before));
+
+        form = Page.Locator("[data-testid=rule-form]");
+        await form.Locator("select[name=grade]").SelectOptionAsync("良");
+        await form.Locator("input[name=evidenceNote]").FillAsync("");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已按“垃圾分类月度检查”奖励"));
+        Assert.That(await Page.Locator("[data-testid=history] li.entry").First.InnerTextAsync(), Does.Contain("良"));
     }
 
     [Test]
@@ -84,12 +103,13 @@ public sealed class PointsPagesTests : BrowserTest
         Assert.That(string.Join("\n", results), Does.Not.Contain("张建国"), "names are masked for a grid worker");
 
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
-        var form = Page.Locator("[data-testid=award-form]");
-        await form.Locator("input[name=points]").FillAsync("3");
-        await form.Locator("input[name=reason]").FillAsync("清理村道积雪");
-        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+        var options = await Page.Locator("#rule option").AllInnerTextsAsync();
+        Assert.That(options, Has.None.Contains("获评敬老爱亲之星"), "only the rules a grid worker may record are offered");
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "参加村（社区）组织的义务劳动/环境整治" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=rule-form] button[type=submit]"));
 
-        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已奖励 3 分"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已按“参加村（社区）组织的义务劳动/环境整治”奖励 5 分"));
         Assert.That(await Page.Locator("details.correct").CountAsync(), Is.Zero, "corrections are the committee's");
     }
 }

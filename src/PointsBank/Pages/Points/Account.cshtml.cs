@@ -1,15 +1,18 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Points;
+using PointsBank.Features.Rules;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
+using PointsBank.Rules;
 
 namespace PointsBank.Pages.Points;
 
 /// <summary>
 /// 记分与更正, step two: one account — its balance, held and available points, its history with the explanation of
-/// every entry, and forms to award or deduct points and to correct an entry with a reason. Each form carries its own
-/// Idempotency-Key, so a double click or a resent form posts once.
+/// every entry, recording by a rule of the catalogue picked by its Chinese name (first the rule, then only the facts
+/// that rule asks for: a grade, minutes, an amount in its range, an evidence note), and correcting an entry with a
+/// reason. Each form carries its own Idempotency-Key, so a double click or a resent form posts once.
 /// </summary>
 public sealed class AccountModel(IMediator mediator, TimeProvider clock) : ShellPage
 {
@@ -21,6 +24,15 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
 
     [BindProperty(SupportsGet = true)]
     public int P { get; set; } = 1;
+
+    /// <summary>The rule picked in the first step (<c>?rule=</c>), whose facts the second step asks for.</summary>
+    [BindProperty(SupportsGet = true, Name = "rule")]
+    public string? RuleCode { get; set; }
+
+    /// <summary>The rules this caller may record directly here, awards first; the others need a claim.</summary>
+    public IReadOnlyList<RuleView> Rules { get; private set; } = [];
+
+    public RuleView? Rule => Rules.FirstOrDefault(r => r.Code == RuleCode);
 
     public BalanceView? Balance { get; private set; }
 
@@ -45,20 +57,38 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        await LoadRulesAsync(ct);
         await LoadAsync(ct);
         return Balance is null && Error is null ? NotFound() : Page();
     }
 
-    public Task<IActionResult> OnPostAwardAsync(long points, string reason, string category, DateOnly? occurredOn, string key,
-        CancellationToken ct) =>
-        PostAsync(new AwardPoints(CommunityId, AccountId, points, reason ?? "", category ?? Categories.GoodDeed, null, key ?? "", occurredOn),
-            posted => T($"已奖励 {posted.Postings.Single(p => p.AccountId == AccountId).Amount} 分（第 {posted.Seq} 笔）",
-                $"Awarded {posted.Postings.Single(p => p.AccountId == AccountId).Amount} points (entry {posted.Seq})"), ct);
+    /// <summary>Records by the picked rule: an award, or a deduction when the rule deducts.</summary>
+    public async Task<IActionResult> OnPostRuleAsync(string? grade, int? minutes, long? points, string? evidenceNote, DateOnly? occurredOn,
+        string key, CancellationToken ct)
+    {
+        await LoadRulesAsync(ct);
+        if (Rule is not { } rule)
+        {
+            Error = T("请先选择一条积分细则。", "Pick a rule first.");
+            await LoadAsync(ct);
+            return Page();
+        }
+        var facts = new RuleFacts(minutes, string.IsNullOrWhiteSpace(grade) ? null : grade);
+        var note = string.IsNullOrWhiteSpace(evidenceNote) ? null : evidenceNote;
+        IRequest<Outcome<Posted>> request = Deducts(rule)
+            ? new DeductPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note)
+            : new AwardPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note);
+        return await PostAsync(request, posted =>
+        {
+            var amount = posted.Postings.Single(p => p.AccountId == AccountId).Amount;
+            return amount >= 0
+                ? T($"已按“{rule.NameZh}”奖励 {amount} 分（第 {posted.Seq} 笔）", $"Awarded {amount} points under “{rule.NameEn}” (entry {posted.Seq})")
+                : T($"已按“{rule.NameZh}”扣 {-amount} 分（第 {posted.Seq} 笔）", $"Deducted {-amount} points under “{rule.NameEn}” (entry {posted.Seq})");
+        }, ct);
+    }
 
-    public Task<IActionResult> OnPostDeductAsync(long points, string reason, DateOnly? occurredOn, string key, CancellationToken ct) =>
-        PostAsync(new DeductPoints(CommunityId, AccountId, points, reason ?? "", Categories.Deduction, null, key ?? "", occurredOn),
-            posted => T($"已扣 {-posted.Postings.Single(p => p.AccountId == AccountId).Amount} 分（第 {posted.Seq} 笔）",
-                $"Deducted {-posted.Postings.Single(p => p.AccountId == AccountId).Amount} points (entry {posted.Seq})"), ct);
+    public static bool Deducts(RuleView rule) =>
+        rule.Formula.Kind == FormulaKind.Deduction || (rule.Formula.Kind == FormulaKind.Discretion && rule.Formula.MaxPoints < 0);
 
     public Task<IActionResult> OnPostCorrectAsync(long seq, string reason, string key, CancellationToken ct) =>
         PostAsync(new ReverseTransaction(CommunityId, seq, reason ?? "", key ?? ""),
@@ -72,7 +102,7 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
             if (outcome.Succeeded)
             {
                 Done = done(outcome.Value!.Transaction);
-                return RedirectToPage(new { CommunityId, AccountId });
+                return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
             }
             Error = PageText.Problem(this, outcome.Failure!);
         }
@@ -82,6 +112,19 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         }
         await LoadAsync(ct);
         return Page();
+    }
+
+    // The catalogue's direct rules this caller's roles may record (the request checks again); awards before deductions.
+    private async Task LoadRulesAsync(CancellationToken ct)
+    {
+        var rules = await mediator.Send(new ListRules(CommunityId), ct);
+        var caller = HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current;
+        var roles = caller.Grants.Where(g => g.CommunityId == CommunityId).Select(g => g.Role.ToString().ToLowerInvariant()).ToHashSet();
+        Rules = (rules.Value ?? [])
+            .Where(r => r is { Direct: true, NeedsReview: false, NeedsSecondApproval: false }
+                        && (caller.Kind == Identity.CallerKind.System || (r.RecordedBy.Count > 0 ? r.RecordedBy : ["committee"]).Any(roles.Contains)))
+            .OrderBy(Deducts)
+            .ToList();
     }
 
     private async Task LoadAsync(CancellationToken ct)

@@ -53,6 +53,7 @@ public static class ProblemCatalog
         ["grid_inactive"] = new(409, "网格已停用，不能再加入户", "The grid is deactivated and takes no new households"),
         ["household_inactive"] = new(409, "户已停用，不能再加入居民", "The household is deactivated and takes no new residents"),
         ["time_zone_locked"] = new(409, "已有积分记录，不能再修改社区时区", "The time zone cannot change once the ledger has entries"),
+        ["account_mode_locked"] = new(409, "已有积分记录，不能再修改记分单位（以户/以人）", "The account mode cannot change once the ledger has entries"),
         ["account_inactive"] = new(409, "该户或居民已停用，不能再记分", "The household or resident of this account is deactivated"),
         ["account_exists"] = new(409, "账户已存在", "The account already exists"),
         ["person_accounts_off"] = new(409, "本社区以户为单位记分，不能开设个人账户", "The community keeps points per household; it opens no person accounts"),

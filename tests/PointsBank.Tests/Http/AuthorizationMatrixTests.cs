@@ -289,6 +289,12 @@ public sealed partial class AuthorizationMatrixTests
             new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
         ["POST /api/v1/communities/{communityId:long}/transactions/{seq:long}/reversal"] = async s =>
             new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}/reversal", new { reason = "矩阵测试" }, IdempotencyKey: true),
+        ["GET /api/v1/communities/{communityId:long}/policy"] = s => Task.FromResult(new SampleRequest($"{s.C}/policy")),
+        ["PUT /api/v1/communities/{communityId:long}/policy"] = s => Task.FromResult(new SampleRequest($"{s.C}/policy", new
+        {
+            accountMode = "household", noticeDays = 3, penaltyPolicy = "cap", yearEnd = "carry_forward", yuanPerPoint = 1.0m,
+            backdateDays = 60, transfersAllowed = true, transferScope = "community",
+        })),
         // The roster. Deactivate/reactivate of the community are idempotent, so the own community ends active.
         ["GET /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C)),
         ["PUT /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C,

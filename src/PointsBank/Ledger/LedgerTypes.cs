@@ -66,6 +66,12 @@ public static class Categories
     public const string Deduction = "deduction";
     public const string Redemption = "redemption";
     public const string Correction = "correction";
+
+    /// <summary>
+    /// 赠送: points a resident gives to family or a neighbour, posted as kind <c>adjust</c> between two member
+    /// accounts. Moved, not earned: it counts nowhere in the monthly aggregates, and the ledger checks it for overdraft.
+    /// </summary>
+    public const string Transfer = "transfer";
 }
 
 public static class LedgerNames

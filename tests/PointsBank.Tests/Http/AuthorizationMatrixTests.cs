@@ -10,6 +10,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
+using PointsBank.Tests.Features.Policy;
 using PointsBank.Tests.Support;
 
 
@@ -214,9 +215,8 @@ public sealed partial class AuthorizationMatrixTests
     /// <summary>Lets residents of the community give points to neighbours, keeping the rest of its policy.</summary>
     private async Task AllowTransfersAsync(long communityId)
     {
-        var p = (await Cli(new PointsBank.Features.Policy.GetPolicy(communityId))).Value!;
-        var updated = await Cli(new PointsBank.Features.Policy.UpdatePolicy(communityId, p.AccountMode, p.NoticeDays, p.PenaltyPolicy, p.YearEnd,
-            p.YearEndBase, p.YuanPerPoint, p.BackdateDays, TransfersAllowed: true, TransferScope: "community"));
+        var policy = (await Cli(new PointsBank.Features.Policy.GetPolicy(communityId))).Value!;
+        var updated = await Cli((policy with { TransfersAllowed = true, TransferScope = "community" }).Replacing(communityId));
         Assert.That(updated.Failure, Is.Null);
     }
 

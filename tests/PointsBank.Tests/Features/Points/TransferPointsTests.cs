@@ -6,6 +6,7 @@ using PointsBank.Features.Policy;
 using PointsBank.Identity;
 using PointsBank.Ledger;
 using PointsBank.Tests.Features.Communities;
+using PointsBank.Tests.Features.Policy;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Points;
@@ -38,9 +39,8 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
 
     private async Task AllowAsync(TestCommunity community, bool allowed, string scope)
     {
-        var p = (await _db.Mediator.Send(new GetPolicy(community.Id))).Value!;
-        var updated = await _db.Mediator.Send(new UpdatePolicy(community.Id, p.AccountMode, p.NoticeDays, p.PenaltyPolicy, p.YearEnd,
-            p.YearEndBase, p.YuanPerPoint, p.BackdateDays, allowed, scope));
+        var policy = (await _db.Mediator.Send(new GetPolicy(community.Id))).Value!;
+        var updated = await _db.Mediator.Send((policy with { TransfersAllowed = allowed, TransferScope = scope }).Replacing(community.Id));
         Assert.That(updated.Failure, Is.Null);
     }
 
@@ -62,6 +62,13 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     private Task<PointsBank.Infrastructure.Outcome<Posted>> TransferAsync(long from, long to, long points, string? key = null) =>
         _db.SendAs(Acting.As(Role.Committee, _community.Id),
             new TransferPoints(_community.Id, from, to, points, "居民书面申请（2026-11-15）", key ?? $"t-{Interlocked.Increment(ref _keys)}"));
+
+    /// <summary>Transfers allowed to neighbours; a giver with <paramref name="points"/> and a neighbour of another household.</summary>
+    private async Task<(long Giver, long Neighbour)> NeighboursAsync(long points)
+    {
+        await AllowAsync(_community, true, "community");
+        return (await NewPersonAccountAsync(await NewHouseholdAsync(_community), points), await NewPersonAccountAsync(await NewHouseholdAsync(_community)));
+    }
 
     private async Task<long> TransactionCountAsync() =>
         Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM ledger_transactions WHERE community_id = {_community.Id}"));
@@ -114,9 +121,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task SameAccount_OtherCommunity_UnknownAccount_AndTooManyPoints_EachHaveTheirOwnCode_AndWriteNothing()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 5);
-        var neighbour = await NewPersonAccountAsync(await NewHouseholdAsync(_community));
+        var (giver, neighbour) = await NeighboursAsync(5);
         var elsewhere = await _db.NewCommunityAsync();
         var (foreign, _) = await elsewhere.NewHouseholdAccountAsync();
         var count = await TransactionCountAsync();
@@ -140,9 +145,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task HeldPoints_CannotBeGiven()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 10);
-        var neighbour = await NewPersonAccountAsync(await NewHouseholdAsync(_community));
+        var (giver, neighbour) = await NeighboursAsync(10);
         var hold = await _db.Ledger.PlaceHoldAsync(_community.Id, giver, 8, "voucher-1", "test:shop", "hold-1", null);
         Assert.That(hold.Error, Is.Null);
 
@@ -157,10 +160,9 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task ConcurrentTransfers_FromOneAccount_NeverOverdraw()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 10);
-        var neighbours = new List<long>();
-        for (var i = 0; i < 4; i++)
+        var (giver, first) = await NeighboursAsync(10);
+        var neighbours = new List<long> { first };
+        for (var i = 1; i < 4; i++)
         {
             neighbours.Add(await NewPersonAccountAsync(await NewHouseholdAsync(_community)));
         }
@@ -183,9 +185,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task SameKey_Replays_AndPostsOnce()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 10);
-        var neighbour = await NewPersonAccountAsync(await NewHouseholdAsync(_community));
+        var (giver, neighbour) = await NeighboursAsync(10);
 
         var first = await TransferAsync(giver, neighbour, 4, "once");
         var again = await TransferAsync(giver, neighbour, 4, "once");
@@ -202,9 +202,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task Transfer_IsNotEarned_InTheMonthlyAggregates_NorIsItsReversal()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 10);
-        var neighbour = await NewPersonAccountAsync(await NewHouseholdAsync(_community));
+        var (giver, neighbour) = await NeighboursAsync(10);
 
         var posted = await TransferAsync(giver, neighbour, 4);
         var reversed = await _db.Mediator.Send(new ReverseTransaction(_community.Id, posted.Value!.Transaction.Seq, "申请人撤回", "undo"));
@@ -239,9 +237,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
     [Test]
     public async Task OnlyTheCommittee_RecordsATransfer()
     {
-        await AllowAsync(_community, true, "community");
-        var giver = await NewPersonAccountAsync(await NewHouseholdAsync(_community), 5);
-        var neighbour = await NewPersonAccountAsync(await NewHouseholdAsync(_community));
+        var (giver, neighbour) = await NeighboursAsync(5);
 
         Assert.That(() => _db.SendAs(Acting.As(Role.Inspector, _community.Id), new TransferPoints(_community.Id, giver, neighbour, 1, "申请", "i1")),
             Throws.InstanceOf<ForbiddenException>());

@@ -32,9 +32,6 @@ public abstract class PolicyTests(DatabaseProvider provider)
         }
     }
 
-    private static UpdatePolicy Replace(long communityId, CommunityPolicy p) => new(communityId, p.AccountMode, p.NoticeDays, p.PenaltyPolicy,
-        p.YearEnd, p.YearEndBase, p.YuanPerPoint, p.BackdateDays, p.TransfersAllowed, p.TransferScope);
-
     private async Task<CommunityPolicy> ReadAsync() => (await _db.Mediator.Send(new GetPolicy(_community.Id))).Value!;
 
     [Test]
@@ -50,7 +47,7 @@ public abstract class PolicyTests(DatabaseProvider provider)
     {
         var wanted = new CommunityPolicy("person", 0, "allow_negative", "non_redeemable_base", 50, 0.0125m, 30, true, "community");
 
-        var updated = await _db.Mediator.Send(Replace(_community.Id, wanted));
+        var updated = await _db.Mediator.Send(wanted.Replacing(_community.Id));
 
         Assert.That(updated.Failure, Is.Null);
         Assert.That(updated.Value, Is.EqualTo(wanted));
@@ -77,7 +74,7 @@ public abstract class PolicyTests(DatabaseProvider provider)
     [TestCase("transferScope")]
     public async Task InvalidField_IsRefusedByName_InBothLanguages_AndNothingChanges(string field)
     {
-        var valid = Replace(_community.Id, await ReadAsync());
+        var valid = (await ReadAsync()).Replacing(_community.Id);
         var invalid = field switch
         {
             "accountMode" => valid with { AccountMode = "village" },
@@ -124,14 +121,14 @@ public abstract class PolicyTests(DatabaseProvider provider)
     public async Task AccountMode_IsFixedOnceTheLedgerHasEntries_ByPolicyAndByCommunitySettings()
     {
         var policy = await ReadAsync();
-        var before = await _db.Mediator.Send(Replace(_community.Id, policy with { AccountMode = "person" }));
-        var back = await _db.Mediator.Send(Replace(_community.Id, policy));
+        var before = await _db.Mediator.Send((policy with { AccountMode = "person" }).Replacing(_community.Id));
+        var back = await _db.Mediator.Send(policy.Replacing(_community.Id));
         var (account, _) = await _community.NewHouseholdAccountAsync();
         await _community.PostAsync(_community.Award(account, 1));
 
-        var byPolicy = await _db.Mediator.Send(Replace(_community.Id, policy with { AccountMode = "person" }));
+        var byPolicy = await _db.Mediator.Send((policy with { AccountMode = "person" }).Replacing(_community.Id));
         var byCommunity = await _db.Mediator.Send(new UpdateCommunity(_community.Id, "测试村", "Asia/Shanghai", "person", "cap"));
-        var otherFields = await _db.Mediator.Send(Replace(_community.Id, policy with { NoticeDays = 7, PenaltyPolicy = "allow_negative" }));
+        var otherFields = await _db.Mediator.Send((policy with { NoticeDays = 7, PenaltyPolicy = "allow_negative" }).Replacing(_community.Id));
 
         Assert.That(before.Succeeded && back.Succeeded, Is.True, "no entries yet: the account mode may change");
         Assert.That(byPolicy.Failure!.Code, Is.EqualTo("account_mode_locked"));
@@ -147,8 +144,8 @@ public abstract class PolicyTests(DatabaseProvider provider)
         var policy = await ReadAsync();
         var changed = policy with { NoticeDays = 5, YuanPerPoint = 0.5m, TransfersAllowed = true };
 
-        await _db.Mediator.Send(Replace(_community.Id, changed));
-        await _db.Mediator.Send(Replace(_community.Id, changed));
+        await _db.Mediator.Send(changed.Replacing(_community.Id));
+        await _db.Mediator.Send(changed.Replacing(_community.Id));
 
         var history = (await _db.Mediator.Send(new GetChangeHistory(_community.Id, "community", _community.Id))).Value!.Items
             .Where(c => c.Before?.TryGetProperty("policy", out _) == true).ToList();
@@ -170,9 +167,9 @@ public abstract class PolicyTests(DatabaseProvider provider)
         var policy = await ReadAsync();
         var yesterday = DateOnly.FromDateTime(TestDatabase.DefaultNow.UtcDateTime).AddDays(-1);
 
-        await _db.Mediator.Send(Replace(_community.Id, policy with { BackdateDays = 0 }));
+        await _db.Mediator.Send((policy with { BackdateDays = 0 }).Replacing(_community.Id));
         var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 1, "好人好事", "good_deed", null, "b1", yesterday));
-        await _db.Mediator.Send(Replace(_community.Id, policy with { BackdateDays = 1 }));
+        await _db.Mediator.Send((policy with { BackdateDays = 1 }).Replacing(_community.Id));
         var accepted = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 1, "好人好事", "good_deed", null, "b2", yesterday));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("effective_date_too_old"));

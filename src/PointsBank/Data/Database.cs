@@ -29,6 +29,24 @@ public static class Database
         // Dapper would send DateTime as the legacy SQL Server datetime type, which rounds milliseconds.
         Dapper.SqlMapper.AddTypeMap(typeof(DateTime), System.Data.DbType.DateTime2);
         Dapper.SqlMapper.AddTypeMap(typeof(DateTime?), System.Data.DbType.DateTime2);
+        Dapper.SqlMapper.AddTypeHandler(new DateOnlyHandler());
+    }
+
+    // Local dates (effective dates) are TEXT 'yyyy-MM-dd' on SQLite and `date` on SQL Server; one mapping for both.
+    private sealed class DateOnlyHandler : Dapper.SqlMapper.TypeHandler<DateOnly>
+    {
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateTime date => DateOnly.FromDateTime(date),
+            string text => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw new FormatException($"a date cannot be read from {value.GetType().Name}"),
+        };
+
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateOnly value)
+        {
+            parameter.DbType = System.Data.DbType.String;
+            parameter.Value = value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     public static DbDataSource CreateDataSource(DatabaseOptions options) => options.Provider switch

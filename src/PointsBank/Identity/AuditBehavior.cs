@@ -9,10 +9,17 @@ namespace PointsBank.Identity;
 /// the unit of work, in its transaction; refusals, failures and denials are written here, on their own, after the
 /// unit rolled back. Anonymous reads leave no row (a scanner must not be able to fill the log).
 /// </summary>
-public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, AuditLog audit) : IPipelineBehavior<TRequest, TResponse>
+public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, AuditLog audit, Data.UnitOfWork work)
+    : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
+        // A request sent from inside another's unit of work is the outer request's business: its audit row records
+        // how the whole ended. Recording here, on a connection of its own, would wait for the unit's own lock.
+        if (work.IsOpen)
+        {
+            return await next();
+        }
         var isWrite = request is not IQuery;
         TResponse response;
         try
@@ -24,7 +31,9 @@ public sealed class AuditBehavior<TRequest, TResponse>(CallerContext callers, Au
             await audit.RecordAsync(callers.Current, request!, "denied:unauthenticated", "", CancellationToken.None);
             throw;
         }
-        catch (ForbiddenException e)
+        // Denied reads are recorded for signed-in staff (an isolation probe); a card holder or an anonymous caller
+        // reading leaves nothing permanent (DESIGN §9: a scanner must not be able to fill the log).
+        catch (ForbiddenException e) when (isWrite || callers.Current.Kind == CallerKind.User)
         {
             await audit.RecordAsync(callers.Current, request!, $"denied:{e.Code}", e.Message, CancellationToken.None);
             throw;

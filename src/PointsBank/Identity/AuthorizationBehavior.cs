@@ -10,7 +10,7 @@ namespace PointsBank.Identity;
 /// only for those grids, a shopkeeper only for their shop); and an approval must come from someone other than the
 /// recorder. A request that declares nothing is refused: access fails closed.
 /// </summary>
-public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext callers, IServiceProvider services, DbDataSource db)
+public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext callers, IServiceProvider services, DbDataSource db, Data.UnitOfWork work)
     : IPipelineBehavior<TRequest, TResponse>
 {
     // The grid of the household behind a household account, or behind a person account's household.
@@ -120,8 +120,13 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
         }
     }
 
+    // Inside an open unit (a request sent from another) the read joins it: another connection could wait on its locks.
     private async Task<long?> ScalarAsync(string sql, object args, CancellationToken ct)
     {
+        if (work.IsOpen)
+        {
+            return await work.ScalarAsync<long?>(sql, args, ct);
+        }
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(sql, args, cancellationToken: ct));
     }

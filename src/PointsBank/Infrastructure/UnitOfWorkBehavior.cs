@@ -126,9 +126,18 @@ public static class RequestKeys
         },
     };
 
-    public static string Hash(object request) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            request.GetType().Name + "\n" + JsonSerializer.Serialize(request, request.GetType(), Requests))));
+    public static string Hash(object request)
+    {
+        // Members the route fills are [JsonIgnore] (so a body cannot set them) but are part of what was asked: the seq
+        // a reversal undoes must not let one key replay the reversal of another transaction.
+        var routed = request.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), true)
+                        && p.Name != nameof(IIdempotent.IdempotencyKey) && !p.IsDefined(typeof(SecretAttribute), true))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => p.Name + "=" + JsonSerializer.Serialize(p.GetValue(request), p.PropertyType, Answers));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            request.GetType().Name + "\n" + JsonSerializer.Serialize(request, request.GetType(), Requests) + "\n" + string.Join("\n", routed))));
+    }
 
     public static Task<Stored?> FindAsync(UnitOfWork work, long communityId, string key, CancellationToken ct) =>
         work.SingleOrDefaultAsync<Stored>(Select, new { communityId, key }, ct);

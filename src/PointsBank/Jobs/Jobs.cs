@@ -50,11 +50,20 @@ public sealed class ReleaseExpiredHoldsJob : IJob
             due = (await connection.QueryAsync<long>(new CommandDefinition(DueCommunities, new { now }, cancellationToken: ct))).AsList();
         }
         var mediator = services.GetRequiredService<IMediator>();
+        var logger = services.GetRequiredService<ILogger<ReleaseExpiredHoldsJob>>();
         var released = 0;
         foreach (var communityId in due)
         {
-            var outcome = await mediator.Send(new ReleaseExpiredHolds(communityId), ct);
-            released += outcome.Value?.HoldIds.Count ?? 0;
+            // One community's trouble (its unit rolled back, audited) must not keep the others' holds from being released.
+            try
+            {
+                var outcome = await mediator.Send(new ReleaseExpiredHolds(communityId), ct);
+                released += outcome.Value?.HoldIds.Count ?? 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "releasing the expired holds of community {Community} failed; the next tick tries again", communityId);
+            }
         }
         return released;
     }

@@ -63,6 +63,7 @@ public static class Categories
     public const string FilialPiety = "filial_piety";
     public const string Neighbourliness = "neighbourliness";
     public const string LawAbiding = "law_abiding";
+    public const string Environment = "environment";
     public const string Deduction = "deduction";
     public const string Redemption = "redemption";
     public const string Correction = "correction";
@@ -72,6 +73,10 @@ public static class Categories
     /// accounts. Moved, not earned: it counts nowhere in the monthly aggregates, and the ledger checks it for overdraft.
     /// </summary>
     public const string Transfer = "transfer";
+
+    /// <summary>The categories a rule of the catalogue may have (redemptions and corrections come from no rule).</summary>
+    public static readonly IReadOnlyList<string> OfRules =
+        [GoodDeed, Volunteer, Hygiene, FilialPiety, Neighbourliness, Environment, LawAbiding, Deduction];
 }
 
 public static class LedgerNames

@@ -158,6 +158,17 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
         {
             return LedgerResult.Fail(LedgerError.InvalidEntry, keyProblem);
         }
+        // Blank means the default explanation; anything else is stored text like every other explanation.
+        if (!string.IsNullOrWhiteSpace(explanation)
+            && (explanation.Length > MaxExplanationLength || !StoredText.IsValid(explanation, allowLineBreaks: true)))
+        {
+            return LedgerResult.Fail(LedgerError.InvalidEntry,
+                $"the explanation is 1 to {MaxExplanationLength} characters of visible text without control characters");
+        }
+        if (actor is null || actor.Length > 200 || !StoredText.IsValid(actor))
+        {
+            return LedgerResult.Fail(LedgerError.InvalidEntry, "the actor is required (at most 200 characters)");
+        }
         return Session(work, communityId) is { } session
             ? await session.CaptureHoldAsync(holdId, idempotencyKey, explanation, actor, ct)
             : LedgerResult.Fail(LedgerError.UnknownCommunity, $"community {communityId} does not exist");

@@ -214,15 +214,18 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
             return LedgerResult.Fail(LedgerError.HoldNotOpen, $"hold {holdId} expired at {expires.ToString(CanonicalForm.TimeFormat, CultureInfo.InvariantCulture)}");
         }
         var state = (await AccountAsync(hold.AccountId, ct))!;
-        state.Held = checked(state.Held - hold.Amount);
-        state.Dirty = true;
         var redeemed = await SystemAccountIdAsync(SystemAccount.Redeemed, ct);
         await AccountAsync(redeemed, ct);
         PostingLine[] postings = [new(hold.AccountId, -hold.Amount), new(redeemed, hold.Amount)];
+        // The overdraft check sees the hold's points as freed; a refusal leaves the session as it was, since the unit
+        // may go on and commit other work.
+        state.Held = checked(state.Held - hold.Amount);
         if (Overdraft(postings) is { } overdraft)
         {
+            state.Held = checked(state.Held + hold.Amount);
             return overdraft;
         }
+        state.Dirty = true;
         var text = string.IsNullOrWhiteSpace(explanation) ? $"积分兑换（{hold.Reference}）" : explanation;
         var facts = JsonSerializer.Serialize(new { holdId, reference = hold.Reference });
         var posted = await AppendAsync(TransactionKind.Redeem, Categories.Redemption, key, requestHash, null, null, facts, text, actor,

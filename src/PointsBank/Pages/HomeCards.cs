@@ -3,7 +3,10 @@ using PointsBank.Identity;
 
 namespace PointsBank.Pages;
 
-/// <summary>One thing a role can do, with the page that does it; no page yet means "coming soon", never a link to a 404.</summary>
+/// <summary>
+/// One thing a role can do, with the page that does it (<c>{c}</c> in it stands for the community); no page yet means
+/// "coming soon", never a link to a 404.
+/// </summary>
 public sealed record Capability(string Zh, string En, string? Href = null);
 
 /// <summary>A card on the home page: one role the user holds in one community, maybe limited to a grid or bound to a shop.</summary>
@@ -18,10 +21,10 @@ public static class HomeCards
     private static readonly IReadOnlyDictionary<Role, (string Zh, string En, Capability[] Can)> ByRole = new Dictionary<Role, (string, string, Capability[])>
     {
         [Role.Admin] = ("管理员", "Administrator", [new("用户与角色", "Users and roles"), new("社区设置", "Community settings")]),
-        [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections"), new("名册", "Roster"), new("审计日志", "Audit log"),
+        [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections", "/points/{c}"), new("名册", "Roster"), new("审计日志", "Audit log"),
             new("积分排行榜", "Monthly rankings")]),
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims")]),
-        [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections"), new("好人好事", "Good deeds")]),
+        [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections"), new("好人好事", "Good deeds", "/points/{c}")]),
         [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities")]),
         [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions")]),
     };
@@ -52,7 +55,11 @@ public static class HomeCards
 
     private static RoleCard Card(Role role, MyRole grant)
     {
-        var (zh, en, can) = ByRole[role];
+        var (zh, en, all) = ByRole[role];
+        var can = all.Select(c => c.Href is null ? c : c with
+        {
+            Href = c.Href.Replace("{c}", grant.CommunityId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+        }).ToArray();
         return role switch
         {
             Role.Inspector when grant.GridId is { } grid => new RoleCard(role, zh, en,

@@ -19,7 +19,8 @@ namespace PointsBank.Tests.Data;
 /// (a row that breaks a constraint). Registered by these tests only.
 /// </summary>
 [Allow(Role.Committee)]
-public sealed record PostThenWrite(long CommunityId, long AccountId, bool FailAfterPosting) : IRequest<Outcome<long>>, ICommunityScoped;
+public sealed record PostThenWrite(long CommunityId, long AccountId, bool FailAfterPosting, bool RefuseAfterPosting = false)
+    : IRequest<Outcome<long>>, ICommunityScoped;
 
 public sealed class PostThenWriteHandler(UnitOfWork work, PointsLedger ledger) : IRequestHandler<PostThenWrite, Outcome<long>>
 {
@@ -32,7 +33,28 @@ public sealed class PostThenWriteHandler(UnitOfWork work, PointsLedger ledger) :
         // The feature's own row: a grid with no name breaks NOT NULL when asked to fail.
         await work.ExecuteAsync("INSERT INTO grids (community_id, name, is_active, created_at) VALUES (@communityId, @name, 1, @now)",
             new { communityId = request.CommunityId, name = request.FailAfterPosting ? null : $"g-{Guid.NewGuid():N}", now = work.Now }, ct);
+        if (request.RefuseAfterPosting)
+        {
+            return new Failure("changed_its_mind", "the handler refuses after posting");
+        }
         return posted.Transaction!.Seq;
+    }
+}
+
+/// <summary>
+/// A request whose handler sends another request from inside its unit of work (which joins it): here an award that
+/// the ledger refuses, after which the outer handler carries on. Registered by these tests only.
+/// </summary>
+[Allow(Role.Committee)]
+public sealed record SendsARefusedAward(long CommunityId, long AccountId) : IRequest<Outcome<string>>, ICommunityScoped;
+
+public sealed class SendsARefusedAwardHandler(IMediator mediator) : IRequestHandler<SendsARefusedAward, Outcome<string>>
+{
+    public async Task<Outcome<string>> Handle(SendsARefusedAward request, CancellationToken ct)
+    {
+        var inner = await mediator.Send(new AwardPoints(request.CommunityId, request.AccountId, 1, "好人好事", Categories.GoodDeed, null,
+            $"nested-{Guid.NewGuid():N}"), ct);
+        return inner.Failure?.Code ?? "posted";
     }
 }
 
@@ -49,7 +71,8 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
     public async Task CreateDatabase()
     {
         _db = await TestDatabase.CreateAsync(provider, services =>
-            services.AddTransient<IRequestHandler<PostThenWrite, Outcome<long>>, PostThenWriteHandler>());
+            services.AddTransient<IRequestHandler<PostThenWrite, Outcome<long>>, PostThenWriteHandler>()
+                .AddTransient<IRequestHandler<SendsARefusedAward, Outcome<string>>, SendsARefusedAwardHandler>());
         _community = await _db.NewCommunityAsync();
     }
 
@@ -93,6 +116,23 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task HandlerThatPostsThenReturnsARefusal_LeavesNothing_ButTheRefusalsAuditRow()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+
+        var outcome = await AsCommitteeAsync(new PostThenWrite(_community.Id, account, FailAfterPosting: false, RefuseAfterPosting: true));
+
+        Assert.That(outcome.Failure?.Code, Is.EqualTo("changed_its_mind"));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c"), Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM grids WHERE community_id = @c"), Is.EqualTo(0));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'ok'"),
+            Is.EqualTo(0));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'failed:changed_its_mind'"),
+            Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task HandlerThatPostsAndWritesItsRow_CommitsTransaction_Balance_Row_AndAuditRowTogether()
     {
         var (account, _) = await _community.NewHouseholdAccountAsync();
@@ -104,6 +144,22 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(7));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM grids WHERE community_id = @c"), Is.EqualTo(1));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'ok'"),
+            Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ARequestSentFromInsideAUnit_ThatIsRefused_DoesNotWriteOnAnotherConnection()
+    {
+        // The inner award joins the open unit; its refusal must not be recorded on a second connection, which on SQLite
+        // waits for the unit's own write lock (the busy timeout, 30 s) and then fails the whole request.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await AsCommitteeAsync(new SendsARefusedAward(_community.Id, AccountId: 987_654));
+
+        Assert.That(outcome.Failure, Is.Null, outcome.Failure?.Detail);
+        Assert.That(outcome.Value, Is.EqualTo("account_not_found"));
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'SendsARefusedAward' AND outcome = 'ok'"),
             Is.EqualTo(1));
     }
 
@@ -140,6 +196,23 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That(again.Replayed, Is.True);
         Assert.That(again.Transaction!.Seq, Is.EqualTo(first.Seq));
         Assert.That(other.Error, Is.EqualTo(LedgerError.AccountInactive));
+    }
+
+    [Test]
+    public async Task OneKey_ForReversalsOfTwoTransactions_IsAConflict_NotAReplayOfTheFirst()
+    {
+        // The transaction a reversal undoes comes from the route ([JsonIgnore] on the request): it is part of what was asked.
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var first = await _community.PostAsync(_community.Award(account, 5));
+        var second = await _community.PostAsync(_community.Award(account, 6));
+
+        var reversed = await AsCommitteeAsync(new ReverseTransaction(_community.Id, first.Seq, "录错了", "reverse-once"));
+        var other = await AsCommitteeAsync(new ReverseTransaction(_community.Id, second.Seq, "录错了", "reverse-once"));
+
+        Assert.That(reversed.Failure, Is.Null, reversed.Failure?.Detail);
+        Assert.That(other.Failure?.Code, Is.EqualTo("idempotency_conflict"),
+            $"answered a reversal of seq {other.Value?.Transaction.ReversesSeq} for a request to reverse seq {second.Seq}");
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(6));
     }
 
     [Test]

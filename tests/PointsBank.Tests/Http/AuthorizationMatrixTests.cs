@@ -252,6 +252,13 @@ public sealed partial class AuthorizationMatrixTests
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokenId").GetInt64();
     }
 
+    private static object SampleRule(string code) => new
+    {
+        code, nameZh = "矩阵细则", nameEn = "Matrix rule", category = "good_deed", formula = new { kind = "fixed", points = 5 }, recordedBy = new[] { "committee" },
+    };
+
+    private static readonly object SampleAdoption = new { meeting = "2026年第3次村民代表大会", adoptedOn = "2026-03-01" };
+
     /// <summary>One request per endpoint that succeeds when the caller is allowed. Keyed by "METHOD route pattern".</summary>
     private static readonly Dictionary<string, Func<SampleContext, Task<SampleRequest>>> Samples = new()
     {
@@ -312,6 +319,15 @@ public sealed partial class AuthorizationMatrixTests
             accountMode = "household", noticeDays = 3, penaltyPolicy = "cap", yearEnd = "carry_forward", yuanPerPoint = 1.0m,
             backdateDays = 60, transfersAllowed = true, transferScope = "community",
         })),
+        // The rule catalogue: reads for every staff role, new rules and versions for the committee.
+        ["GET /api/v1/communities/{communityId:long}/rules"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules")),
+        ["GET /api/v1/communities/{communityId:long}/rules/{code}"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules/waste_sorting")),
+        ["GET /api/v1/communities/{communityId:long}/rules/{code}/versions"] = s =>
+            Task.FromResult(new SampleRequest($"{s.C}/rules/waste_sorting/versions")),
+        ["POST /api/v1/communities/{communityId:long}/rules"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules",
+            new { rule = SampleRule(SampleContext.Unique("r")), adoption = SampleAdoption })),
+        ["PUT /api/v1/communities/{communityId:long}/rules/{code}"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules/mediation",
+            new { rule = SampleRule("mediation"), adoption = SampleAdoption })),
         // The roster. Deactivate/reactivate of the community are idempotent, so the own community ends active.
         ["GET /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C)),
         ["PUT /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C,

@@ -149,6 +149,36 @@ public sealed class PointsApiTests
     }
 
     [Test]
+    public async Task ATransaction_FromTheApi_CarriesEverythingItsHashIsComputedFrom()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        // Yesterday in Shanghai (the app runs on the real clock here).
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var created = await client.SendAsync(Post(Api("/awards"),
+            new { accountId = _account, points = 3, reason = "帮邻居收麦", category = "neighbourliness", occurredOn = yesterday }, Guid.NewGuid().ToString()));
+        var seq = (await Json(created)).GetProperty("seq").GetInt64();
+
+        var t = await client.GetFromJsonAsync<JsonElement>(Api($"/transactions/{seq}"));
+        static long? Number(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt64();
+        var rebuilt = new PointsBank.Ledger.LedgerTransaction(0, t.GetProperty("communityId").GetInt64(), t.GetProperty("seq").GetInt64(),
+            PointsBank.Ledger.LedgerNames.ParseKind(t.GetProperty("kind").GetString()!), t.GetProperty("category").GetString()!,
+            t.GetProperty("key").GetString()!, t.GetProperty("ruleCode").GetString(), (int?)Number(t.GetProperty("ruleVersion")),
+            t.GetProperty("facts").GetString()!, t.GetProperty("explanation").GetString()!, t.GetProperty("actor").GetString()!,
+            Number(t.GetProperty("memberId")), (int?)Number(t.GetProperty("minutes")), Number(t.GetProperty("reversesSeq")),
+            t.GetProperty("occurredAt").GetDateTime().ToUniversalTime(), t.GetProperty("prevHash").GetString()!, "",
+            t.GetProperty("postings").EnumerateArray().Select(p => new PointsBank.Ledger.PostingLine(p.GetProperty("accountId").GetInt64(),
+                p.GetProperty("amount").GetInt64())).ToList())
+        {
+            EffectiveDate = DateOnly.Parse(t.GetProperty("effectiveDate").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        Assert.That(t.GetProperty("effectiveDate").GetString(), Is.EqualTo(yesterday));
+        Assert.That(t.GetProperty("canonicalVersion").GetString(), Is.EqualTo("pointsbank-tx-v2"));
+        Assert.That(t.GetProperty("key").GetString(), Does.StartWith("client:"));
+        Assert.That(PointsBank.Ledger.CanonicalForm.Hash(rebuilt.PrevHash, rebuilt), Is.EqualTo(t.GetProperty("hash").GetString()));
+    }
+
+    [Test]
     public async Task AnonymousReads_AddNoAuditRows_ButAnonymousWritesDo()
     {
         using var anonymous = _app.CreateClient();

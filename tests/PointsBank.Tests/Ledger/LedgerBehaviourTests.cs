@@ -265,6 +265,47 @@ public abstract class LedgerBehaviourTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task Hold_CaptureRefusedForOverdraft_LeavesTheUnitAsItWas()
+    {
+        // A reversal took the account below what its open holds reserve; a capture is refused, and the same unit of work
+        // then releases the other voucher. The refused capture must not have changed what the unit commits.
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var award = await _community.PostAsync(_community.Award(account, 10));
+        var refused = (await _db.Ledger.PlaceHoldAsync(_community.Id, account, 8, "v1", "test:shop", "h1", null)).Hold!;
+        var other = (await _db.Ledger.PlaceHoldAsync(_community.Id, account, 2, "v2", "test:shop", "h2", null)).Hold!;
+        Assert.That((await _db.Ledger.ReverseAsync(_community.Id, award.Seq, "录错了", "test:committee", "r1")).Succeeded, Is.True);
+
+        await using (var work = new UnitOfWork(_db.Ledger))
+        {
+            await work.BeginAsync(_community.Id, default);
+            var capture = await _db.Ledger.CaptureHoldAsync(work, _community.Id, refused.Id, "c1", "", "test:shop");
+            var release = await _db.Ledger.ReleaseHoldAsync(work, _community.Id, other.Id, "test:shop");
+            Assert.That(capture.Error, Is.EqualTo(LedgerError.InsufficientPoints));
+            Assert.That(release.Error, Is.Null);
+            await work.CommitAsync(default);
+        }
+
+        var balance = await _community.BalanceAsync(account);
+        Assert.That((balance.Balance, balance.Held), Is.EqualTo((0L, 8L)), "hold 1 is still open and still holds its 8 points");
+        await AssertIntact();
+    }
+
+    [Test]
+    public async Task Hold_CaptureExplanation_FollowsTheStoredTextRule()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(account, 30));
+        var hold = (await _db.Ledger.PlaceHoldAsync(_community.Id, account, 10, "v1", "test:shop", "h1", null)).Hold!;
+
+        var withNul = await _db.Ledger.CaptureHoldAsync(_community.Id, hold.Id, "c1", "肥皂\0 1 块", "test:shop");
+        var withBidi = await _db.Ledger.CaptureHoldAsync(_community.Id, hold.Id, "c2", "肥皂\u202e块 1", "test:shop");
+
+        Assert.That(withNul.Error, Is.EqualTo(LedgerError.InvalidEntry));
+        Assert.That(withBidi.Error, Is.EqualTo(LedgerError.InvalidEntry));
+        Assert.That((await _community.BalanceAsync(account)).Held, Is.EqualTo(10));
+    }
+
+    [Test]
     public async Task Hold_ExpiredCannotBeCaptured()
     {
         var (account, _) = await _community.NewHouseholdAccountAsync();

@@ -89,6 +89,9 @@ sealed class CreateCommunityHandler(UnitOfWork work, PointsBank.Ledger.PointsLed
             now,
         }, tx, cancellationToken: ct));
         await ledger.InitializeCommunityAsync(work, id, ct);
+        // Every community starts with the default catalogue (catalogue version 1), adopted on its first local day.
+        var today = PointsBank.Ledger.Projections.LocalDate(now, TimeZoneInfo.FindSystemTimeZoneById(request.TimeZone));
+        await PointsBank.Features.Rules.RuleCatalog.AdoptDefaultsAsync(work, id, today, callers.Current.Actor, ct);
         var created = await connection.QuerySingleAsync<CommunityView>(new CommandDefinition(SelectCreated, new { id }, tx, cancellationToken: ct));
         await ChangeLog.RecordAsync(connection, tx, id, RosterEntity.Community, id, RosterChange.Create, callers.Current.Actor, now, null, created, ct);
         return new CommunityCreated(id);

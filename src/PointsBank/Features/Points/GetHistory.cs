@@ -19,6 +19,10 @@ public sealed record HistoryItem
     public string Actor { get; init; } = "";
     public long? MemberId { get; init; }
     public DateTime OccurredAt { get; init; }
+
+    /// <summary>The day the entry belongs to (its month is the one it counts in); null on entries older than effective dates.</summary>
+    public DateOnly? EffectiveDate { get; init; }
+
     public long? ReversesSeq { get; init; }
     public long? ReversedBySeq { get; init; }
 }
@@ -49,7 +53,7 @@ sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHa
     private static readonly DialectSql Page = new(
         Sqlite: """
             SELECT t.seq AS Seq, t.kind AS Kind, t.category AS Category, p.amount AS Amount, t.explanation AS Explanation,
-                   t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.reverses_seq AS ReversesSeq,
+                   t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.effective_date AS EffectiveDate, t.reverses_seq AS ReversesSeq,
                    (SELECT r.seq FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq) AS ReversedBySeq
               FROM ledger_postings p
               JOIN ledger_transactions t ON t.id = p.transaction_id
@@ -59,7 +63,7 @@ sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHa
             """,
         SqlServer: """
             SELECT t.seq AS Seq, t.kind AS Kind, t.category AS Category, p.amount AS Amount, t.explanation AS Explanation,
-                   t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.reverses_seq AS ReversesSeq,
+                   t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.effective_date AS EffectiveDate, t.reverses_seq AS ReversesSeq,
                    (SELECT r.seq FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq) AS ReversedBySeq
               FROM ledger_postings p
               JOIN ledger_transactions t ON t.id = p.transaction_id

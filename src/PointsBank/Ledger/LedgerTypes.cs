@@ -68,6 +68,12 @@ public static class Categories
     public const string Redemption = "redemption";
     public const string Correction = "correction";
 
+    /// <summary>
+    /// 赠送: points a resident gives to family or a neighbour, posted as kind <c>adjust</c> between two member
+    /// accounts. Moved, not earned: it counts nowhere in the monthly aggregates, and the ledger checks it for overdraft.
+    /// </summary>
+    public const string Transfer = "transfer";
+
     /// <summary>The categories a rule of the catalogue may have (redemptions and corrections come from no rule).</summary>
     public static readonly IReadOnlyList<string> OfRules =
         [GoodDeed, Volunteer, Hygiene, FilialPiety, Neighbourliness, Environment, LawAbiding, Deduction];

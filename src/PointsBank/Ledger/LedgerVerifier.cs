@@ -245,7 +245,7 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
                         {
                             aggregates[key] = delta = new AggregateDelta();
                         }
-                        Projections.Apply(delta, effectiveKind, line.Amount, tx.Minutes, sign);
+                        Projections.Apply(delta, effectiveKind, tx.Category, line.Amount, tx.Minutes, sign);
                     }
                 }
                 prevHash = tx.Hash;

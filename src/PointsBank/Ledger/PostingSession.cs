@@ -77,6 +77,18 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
         var facts = entry.Facts;
         switch (entry.Kind)
         {
+            case TransactionKind.Adjust when entry.Category == Categories.Transfer:
+                // 赠送 moves points between two residents' accounts: never from or to a system account (that would
+                // mint or burn points that no aggregate counts), and never overdrawing the giver.
+                if (postings.Count != 2 || postings.Any(p => _accounts[p.AccountId]!.IsSystem))
+                {
+                    return LedgerResult.Fail(LedgerError.InvalidEntry, "a transfer moves points between exactly two household or person accounts");
+                }
+                if (Overdraft(postings) is { } transferOverdraft)
+                {
+                    return transferOverdraft;
+                }
+                break;
             case TransactionKind.Redeem:
             case TransactionKind.Expire:
                 if (Overdraft(postings) is { } overdraft)
@@ -315,7 +327,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
                 {
                     _aggregates[aggregateKey] = delta = new AggregateDelta();
                 }
-                Projections.Apply(delta, effectiveKind, line.Amount, minutes, sign);
+                Projections.Apply(delta, effectiveKind, category, line.Amount, minutes, sign);
             }
         }
         _lastSeq = seq;

@@ -48,12 +48,15 @@ public static class Projections
     /// Adds one posting's effect. <paramref name="effectiveKind"/> is the transaction's kind, or for a reversal the
     /// kind of the transaction it reverses (so reversing an award lowers "earned"); <paramref name="sign"/> is −1
     /// for a reversal, which takes volunteer minutes back.
-    /// Award and adjust count as earned; deduct as deducted; redeem as redeemed; expire counts nowhere.
+    /// Award and adjust count as earned; deduct as deducted; redeem as redeemed; expire, and an adjust of category
+    /// <see cref="Categories.Transfer"/> (赠送: points moved between residents, not earned), count nowhere.
     /// </summary>
-    public static void Apply(AggregateDelta delta, TransactionKind effectiveKind, long amount, int? minutes, int sign)
+    public static void Apply(AggregateDelta delta, TransactionKind effectiveKind, string category, long amount, int? minutes, int sign)
     {
         switch (effectiveKind)
         {
+            case TransactionKind.Adjust when category == Categories.Transfer:
+                break;
             case TransactionKind.Award:
             case TransactionKind.Adjust:
                 delta.Earned = checked(delta.Earned + amount);

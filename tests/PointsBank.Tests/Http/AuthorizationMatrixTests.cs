@@ -10,6 +10,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
+using PointsBank.Tests.Features.Policy;
 using PointsBank.Tests.Support;
 
 
@@ -211,6 +212,14 @@ public sealed partial class AuthorizationMatrixTests
     private async Task<long> NewAccountAsync(long communityId) =>
         (await Cli(new PointsBank.Features.Accounts.OpenAccount(communityId, "household", await NewHouseholdAsync(communityId)))).Value!.AccountId;
 
+    /// <summary>Lets residents of the community give points to neighbours, keeping the rest of its policy.</summary>
+    private async Task AllowTransfersAsync(long communityId)
+    {
+        var policy = (await Cli(new PointsBank.Features.Policy.GetPolicy(communityId))).Value!;
+        var updated = await Cli((policy with { TransfersAllowed = true, TransferScope = "community" }).Replacing(communityId));
+        Assert.That(updated.Failure, Is.Null);
+    }
+
     /// <summary>A fresh award to reverse, posted straight through the ledger.</summary>
     private async Task<long> NewAwardSeqAsync(Community community)
     {
@@ -296,6 +305,20 @@ public sealed partial class AuthorizationMatrixTests
             new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
         ["POST /api/v1/communities/{communityId:long}/transactions/{seq:long}/reversal"] = async s =>
             new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}/reversal", new { reason = "矩阵测试" }, IdempotencyKey: true),
+        ["POST /api/v1/communities/{communityId:long}/transfers"] = async s =>
+        {
+            var (from, to) = (await s.Test.NewAccountAsync(s.Community.Id), await s.Test.NewAccountAsync(s.Community.Id));
+            await s.Test.AllowTransfersAsync(s.Community.Id);
+            await s.Test.NewAwardSeqAsync(s.Community with { AccountId = from });
+            return new SampleRequest($"{s.C}/transfers", new { fromAccountId = from, toAccountId = to, points = 1, note = "矩阵测试：居民书面申请" },
+                IdempotencyKey: true);
+        },
+        ["GET /api/v1/communities/{communityId:long}/policy"] = s => Task.FromResult(new SampleRequest($"{s.C}/policy")),
+        ["PUT /api/v1/communities/{communityId:long}/policy"] = s => Task.FromResult(new SampleRequest($"{s.C}/policy", new
+        {
+            accountMode = "household", noticeDays = 3, penaltyPolicy = "cap", yearEnd = "carry_forward", yuanPerPoint = 1.0m,
+            backdateDays = 60, transfersAllowed = true, transferScope = "community",
+        })),
         // The rule catalogue: reads for every staff role, new rules and versions for the committee.
         ["GET /api/v1/communities/{communityId:long}/rules"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules")),
         ["GET /api/v1/communities/{communityId:long}/rules/{code}"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules/waste_sorting")),

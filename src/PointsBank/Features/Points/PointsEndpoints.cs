@@ -33,6 +33,9 @@ internal static class PointsEndpoints
         group.MapCommand<DeductPoints>("/deductions", Posted, defaults: r => r.RuleCode is null ? r with { Category = r.Category ?? Categories.Deduction } : r)
             .WithSummary("Deduct points; capped at the available balance under the default policy (Idempotency-Key required)");
 
+        group.MapCommand<TransferPoints>("/transfers", Posted)
+            .WithSummary("赠送: give points to family or a neighbour, as the community's policy allows; never overdraws (Idempotency-Key required)");
+
         group.MapCommand<ReverseTransaction>("/transactions/{seq:long}/reversal", Posted)
             .WithSummary("Reverse a transaction once, with a reason (Idempotency-Key required)");
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace PointsBank.Tests.Browser;
@@ -111,5 +112,35 @@ public sealed class PointsPagesTests : BrowserTest
 
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已按“参加村（社区）组织的义务劳动/环境整治”奖励 5 分"));
         Assert.That(await Page.Locator("details.correct").CountAsync(), Is.Zero, "corrections are the committee's");
+    }
+
+    [Test]
+    public async Task ADeductionLargerThanTheBalance_AsksForConfirmation_ThenFollowsThePolicyAndSaysSo()
+    {
+        // A new household with no points yet, added as the operator would.
+        using var scope = App.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<PointsBank.Identity.CallerContext>().Current = PointsBank.Identity.Caller.Cli("test");
+        var mediator = scope.ServiceProvider.GetRequiredService<MediatR.IMediator>();
+        var code = $"新户-{Guid.NewGuid():N}"[..10];
+        var household = await mediator.Send(new PointsBank.Features.Communities.AddHousehold(1, null, code));
+        var account = await mediator.Send(new PointsBank.Features.Accounts.OpenAccount(1, "household", household.Value!.HouseholdId));
+        await SignInAsync("committee");
+        await Page.GotoAsync($"/points/1/accounts/{account.Value!.AccountId}");
+
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "【扣分】违反社会公德/大操大办红白事" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        await Page.Locator("[data-testid=rule-form] input[name=evidenceNote]").FillAsync("大操大办婚宴，经两委核实");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=rule-form] button[type=submit]"));
+
+        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.Contain("超过该户可用积分"));
+        Assert.That(await Page.Locator("[data-testid=history] li.entry").CountAsync(), Is.Zero, "nothing was posted without the confirmation");
+
+        await Page.Locator("[data-testid=rule-form] input[name=evidenceNote]").FillAsync("大操大办婚宴，经两委核实");
+        await Page.Locator("[data-testid=confirm-over-balance]").CheckAsync();
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=rule-form] button[type=submit]"));
+
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.Contain("扣 0 分"));
+        Assert.That(await Page.Locator("[data-testid=history] li.entry").First.InnerTextAsync(),
+            Does.Contain("按社区规定，扣分以当前可用积分为限：应扣 20 分，实扣 0 分"));
     }
 }

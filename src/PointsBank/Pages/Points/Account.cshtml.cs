@@ -64,7 +64,7 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
 
     /// <summary>Records by the picked rule: an award, or a deduction when the rule deducts.</summary>
     public async Task<IActionResult> OnPostRuleAsync(string? grade, int? minutes, long? points, string? evidenceNote, DateOnly? occurredOn,
-        string key, CancellationToken ct)
+        string key, bool confirmOverBalance, CancellationToken ct)
     {
         await LoadRulesAsync(ct);
         if (Rule is not { } rule)
@@ -72,6 +72,18 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
             Error = T("请先选择一条积分细则。", "Pick a rule first.");
             await LoadAsync(ct);
             return Page();
+        }
+        // A deduction larger than what the household has is asked about first: the policy decides what happens (by
+        // default it takes what there is, and the entry says so), but the person recording it should know.
+        if (Deducts(rule) && !confirmOverBalance)
+        {
+            await LoadAsync(ct);
+            if (Balance is { } now && DeductionOf(rule, points) > now.Available)
+            {
+                Error = T($"这次扣分（{DeductionOf(rule, points)} 分）超过该户可用积分（{now.Available} 分），请勾选确认后再提交。",
+                    $"This deduction ({DeductionOf(rule, points)}) is more than the available points ({now.Available}); tick the confirmation and send again.");
+                return Page();
+            }
         }
         var facts = new RuleFacts(minutes, string.IsNullOrWhiteSpace(grade) ? null : grade);
         var note = string.IsNullOrWhiteSpace(evidenceNote) ? null : evidenceNote;
@@ -81,11 +93,19 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         return await PostAsync(request, posted =>
         {
             var amount = posted.Postings.Single(p => p.AccountId == AccountId).Amount;
-            return amount >= 0
+            return !Deducts(rule)
                 ? T($"已按“{rule.NameZh}”奖励 {amount} 分（第 {posted.Seq} 笔）", $"Awarded {amount} points under “{rule.NameEn}” (entry {posted.Seq})")
                 : T($"已按“{rule.NameZh}”扣 {-amount} 分（第 {posted.Seq} 笔）", $"Deducted {-amount} points under “{rule.NameEn}” (entry {posted.Seq})");
         }, ct);
     }
+
+    /// <summary>How much a deduction rule would take, as far as the page can tell before the evaluator (0 when unknown).</summary>
+    public static long DeductionOf(RuleView rule, long? points) => rule.Formula.Kind switch
+    {
+        FormulaKind.Deduction => rule.Formula.Points ?? 0,
+        FormulaKind.Discretion => Math.Abs(points ?? 0),
+        _ => 0,
+    };
 
     public static bool Deducts(RuleView rule) =>
         rule.Formula.Kind == FormulaKind.Deduction || (rule.Formula.Kind == FormulaKind.Discretion && rule.Formula.MaxPoints < 0);

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Data.Common;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Points;
@@ -23,8 +20,7 @@ public sealed class AwardsByRuleTests
     {
         _app = new AppFactory();
         using var warmup = _app.CreateClient();
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+        _community = await _app.DemoCommunityAsync();
     }
 
     [OneTimeTearDown]
@@ -123,11 +119,9 @@ public sealed class AwardsByRuleTests
         Assert.That(star.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "with a rule the note is evidenceNote, not reason");
         Assert.That(await BalanceAsync(committee, account), Is.EqualTo(20));
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        var grid = await connection.ExecuteScalarAsync<long>(
-            "SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector'");
-        var inGrid = await connection.ExecuteScalarAsync<long>(
-            "SELECT MIN(a.id) FROM accounts a JOIN households h ON h.id = a.household_id WHERE h.grid_id = @grid", new { grid });
+        var grid = await _app.ScalarAsync<long>("SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector'");
+        var inGrid = await _app.ScalarAsync<long>("SELECT MIN(a.id) FROM accounts a JOIN households h ON h.id = a.household_id WHERE h.grid_id = @grid",
+            new { grid });
         var notTheirs = await inspector.SendAsync(Send(Api("/awards"), new { accountId = inGrid, ruleCode = "filial_piety_star" }));
         Assert.That((await Json(notTheirs)).GetProperty("code").GetString(), Is.EqualTo("rule_not_recordable"));
     }

@@ -19,8 +19,7 @@ public sealed class RulesApiTests
     {
         _app = new AppFactory();
         using var warmup = _app.CreateClient();
-        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+        _community = await _app.DemoCommunityAsync();
     }
 
     [OneTimeTearDown]

@@ -44,6 +44,13 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
         SELECT COUNT(*) FROM accounts WHERE id = @accountId AND community_id = @communityId AND kind IN ('household', 'person')
         """;
 
+    // The member who did it belongs to the account: its household's resident, or the person account's own resident.
+    private const string MemberOfAccount = """
+        SELECT COUNT(*) FROM accounts a JOIN residents r ON r.id = @memberId AND r.community_id = a.community_id
+         WHERE a.id = @accountId AND a.community_id = @communityId
+           AND ((a.kind = 'household' AND r.household_id = a.household_id) OR (a.kind = 'person' AND r.id = a.resident_id))
+        """;
+
     private static readonly DialectSql Insert = new(
         Sqlite: """
             INSERT INTO claims (community_id, account_id, member_id, rule_code, rule_version, facts_json, occurred_on, evidence_note,
@@ -71,6 +78,11 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
         if (await work.ScalarAsync<long>(MemberAccount, new { accountId = request.AccountId, communityId = request.CommunityId }, ct) == 0)
         {
             return new Failure("account_not_found", $"community {request.CommunityId} has no member account {request.AccountId}");
+        }
+        if (request.MemberId is { } member
+            && await work.ScalarAsync<long>(MemberOfAccount, new { memberId = member, accountId = request.AccountId, communityId = request.CommunityId }, ct) == 0)
+        {
+            return new Failure("resident_not_found", $"resident {member} is not a member of account {request.AccountId}");
         }
         var today = Projections.LocalDate(work.Now, Projections.Zone(community.TimeZone));
         if (request.OccurredOn > today)

@@ -207,6 +207,35 @@ public abstract class ClaimsTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task AClaimTheRuleRefusesWhenItsWindowCloses_StaysNoticed_WithTheReason_AndIsNotRetried()
+    {
+        // 参加治安巡防: at most once a day. Two claims for the same day: the first posts, the second is refused.
+        var first = await _db.SendAs(Inspector, new SubmitClaim(_community.Id, _account, _member, "security_patrol", null, Yesterday, "夜间巡防"));
+        var second = await _db.SendAs(Inspector, new SubmitClaim(_community.Id, _account, _member, "security_patrol", null, Yesterday, "夜间巡防（重复）"));
+        await _db.SendAs(Reviewer, new ApproveClaim(_community.Id, first.Value!.Id));
+        await _db.SendAs(Reviewer, new ApproveClaim(_community.Id, second.Value!.Id));
+        _db.Clock.Advance(TimeSpan.FromDays(3));
+
+        Assert.That(await RunJobAsync(), Is.EqualTo(1));
+        Assert.That(await RunJobAsync(), Is.EqualTo(0), "a refused claim is not tried again at every tick");
+
+        Assert.That(await BalanceAsync(), Is.EqualTo(10));
+        var refused = await ClaimAsync(second.Value.Id);
+        Assert.That((refused.Status, refused.PostedSeq), Is.EqualTo((ClaimStatus.Noticed, (long?)null)));
+        Assert.That(refused.PostFailure, Does.StartWith("rule_refused"));
+    }
+
+    [Test]
+    public async Task AClaimForSomeoneNotOfTheAccount_IsRefused()
+    {
+        var (_, stranger) = await _community.NewHouseholdAccountAsync();
+
+        var refused = await _db.SendAs(Inspector, new SubmitClaim(_community.Id, _account, stranger, "mediation", null, Yesterday, "调解"));
+
+        Assert.That(refused.Failure?.Code, Is.EqualTo("resident_not_found"));
+    }
+
+    [Test]
     public async Task TheNoticesList_IsPublic_ShowsOnlyNoticedClaims_AndMasksNames()
     {
         var noticed = await ApprovedAsync();

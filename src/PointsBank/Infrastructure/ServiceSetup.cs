@@ -38,6 +38,7 @@ public static class ServiceSetup
         services.AddSingleton<Tokens>();
         services.AddSingleton<AuditLog>();
         services.AddScoped<CallerContext>();
+        PointsBank.Features.Claims.ClaimRecorders.AddClaimRecorders(services);
         services.AddMediation(typeof(ServiceSetup).Assembly);
         return services;
     }

@@ -75,6 +75,7 @@ public static class JobRegistry
     {
         services.Configure<JobOptions>(configuration.GetSection("Jobs"));
         services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
+        services.AddSingleton<IJob, PointsBank.Features.Claims.PostDueClaimsJob>();
         services.AddHostedService<JobRunner>();
         return services;
     }

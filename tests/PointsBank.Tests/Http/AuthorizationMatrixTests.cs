@@ -220,6 +220,30 @@ public sealed partial class AuthorizationMatrixTests
         Assert.That(updated.Failure, Is.Null);
     }
 
+    private static string Yesterday => DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A claim submitted at the command line (so no user of the matrix submitted it), approved if asked.</summary>
+    private async Task<long> NewClaimAsync(Community community, bool approved = false)
+    {
+        var claim = await Cli(new PointsBank.Features.Claims.SubmitClaim(community.Id, community.AccountId, null, "mediation", null,
+            DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1)), "矩阵测试：调解纠纷"));
+        Assert.That(claim.Failure, Is.Null, claim.Failure?.Detail);
+        if (approved)
+        {
+            var approval = await Cli(new PointsBank.Features.Claims.ApproveClaim(community.Id, claim.Value!.Id));
+            Assert.That(approval.Failure, Is.Null, approval.Failure?.Detail);
+        }
+        return claim.Value!.Id;
+    }
+
+    /// <summary>An undecided objection (raised at the command line) to an approved claim.</summary>
+    private async Task<long> NewObjectionAsync(Community community)
+    {
+        var objection = await Cli(new PointsBank.Features.Claims.ObjectToClaim(community.Id, await NewClaimAsync(community, approved: true), "矩阵测试：有异议"));
+        Assert.That(objection.Failure, Is.Null, objection.Failure?.Detail);
+        return objection.Value!.Id;
+    }
+
     /// <summary>A fresh award to reverse, posted straight through the ledger.</summary>
     private async Task<long> NewAwardSeqAsync(Community community)
     {
@@ -328,6 +352,20 @@ public sealed partial class AuthorizationMatrixTests
             new { rule = SampleRule(SampleContext.Unique("r")), adoption = SampleAdoption })),
         ["PUT /api/v1/communities/{communityId:long}/rules/{code}"] = s => Task.FromResult(new SampleRequest($"{s.C}/rules/mediation",
             new { rule = SampleRule("mediation"), adoption = SampleAdoption })),
+        // Claims: staff submit, reviewers and the committee review (claims submitted at the command line, so nobody
+        // here is the submitter), any staff objects, the committee decides; the 公示 list is public.
+        ["POST /api/v1/communities/{communityId:long}/claims"] = s => Task.FromResult(new SampleRequest($"{s.C}/claims",
+            new { accountId = s.Community.AccountId, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "矩阵测试：调解纠纷" })),
+        ["GET /api/v1/communities/{communityId:long}/claims"] = s => Task.FromResult(new SampleRequest($"{s.C}/claims?status=submitted")),
+        ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/approve"] = async s =>
+            new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community)}/approve", new { note = "属实" }),
+        ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/reject"] = async s =>
+            new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community)}/reject", new { reason = "证据不足" }),
+        ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/objections"] = async s =>
+            new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community, approved: true)}/objections", new { reason = "不属实" }),
+        ["POST /api/v1/communities/{communityId:long}/objections/{objectionId:long}/decision"] = async s =>
+            new SampleRequest($"{s.C}/objections/{await s.Test.NewObjectionAsync(s.Community)}/decision", new { sustain = false, reason = "经核实属实" }),
+        ["GET /api/v1/communities/{communityId:long}/notices"] = s => Task.FromResult(new SampleRequest($"{s.C}/notices")),
         // The roster. Deactivate/reactivate of the community are idempotent, so the own community ends active.
         ["GET /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C)),
         ["PUT /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C,

@@ -39,7 +39,7 @@ sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerCont
     public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Award, request.CommunityId, request.AccountId, rule, request.Facts,
-                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, request.IdempotencyKey, ct)
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
             : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Issuance, request.Points!.Value,
                 new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category ?? Categories.GoodDeed,
                     LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,

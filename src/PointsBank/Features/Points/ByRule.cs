@@ -32,23 +32,34 @@ internal static class ByRule
     /// <summary>What the ledger stores as the entry's facts: what happened, and how the rule counted it.</summary>
     public sealed record StoredFacts(RuleFacts Facts, Evaluation Evaluation, string? EvidenceNote);
 
+    /// <summary>
+    /// A claim that was reviewed and (after its 公示 window) posts: the rule version it was submitted under, and no
+    /// "who may record" or "needs a claim" check — a reviewer approved it. Its ledger key is derived from the claim.
+    /// </summary>
+    public sealed record Reviewed(long ClaimId, int RuleVersion);
+
+    /// <param name="ledgerKey">The ledger's key: <c>LedgerKeys.Client(key)</c> for a client's request.</param>
+    /// <param name="reviewed">Set when a reviewed claim posts (<see cref="Reviewed"/>).</param>
     public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
         long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
-        DateOnly? occurredOn, string idempotencyKey, CancellationToken ct)
+        DateOnly? occurredOn, string ledgerKey, CancellationToken ct, Reviewed? reviewed = null)
     {
         if (work.Community is not { } community)
         {
             return new Failure("community_not_found", $"community {communityId} does not exist");
         }
-        if (await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is not { } rule)
+        var found = reviewed is null
+            ? await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct)
+            : await RuleCatalog.VersionAsync(work, communityId, ruleCode, reviewed.RuleVersion, ct);
+        if (found is not { } rule)
         {
             return new Failure("rule_not_found", $"community {communityId} has no rule '{ruleCode}'");
         }
-        if (!MayRecord(caller, communityId, rule.Rule))
+        if (reviewed is null && !MayRecord(caller, communityId, rule.Rule))
         {
             return new Failure("rule_not_recordable", $"{caller.Actor} may not record '{ruleCode}' (recorded by: {string.Join(", ", rule.Rule.RecordedBy ?? [])})");
         }
-        if (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval)
+        if (reviewed is null && (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval))
         {
             return new Failure("rule_needs_claim", $"'{ruleCode}' is not a direct rule: its entries go through a claim and review");
         }
@@ -68,6 +79,11 @@ internal static class ByRule
         {
             return new Failure("rule_refused", evaluation.En());
         }
+        if (reviewed is not null)
+        {
+            // A claim may be for an award or a deduction: the rule's points say which.
+            kind = evaluation.Points < 0 ? TransactionKind.Deduct : TransactionKind.Award;
+        }
         if (kind == TransactionKind.Award ? evaluation.Points < 0 : evaluation.Points > 0)
         {
             return new Failure(kind == TransactionKind.Award ? "rule_is_a_deduction" : "rule_is_an_award",
@@ -75,7 +91,11 @@ internal static class ByRule
         }
         var note = evidenceNote?.Trim();
         var explanation = string.IsNullOrEmpty(note) ? evaluation.Zh() : $"{evaluation.Zh()}（{note}）";
-        var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, LedgerKeys.Client(idempotencyKey), explanation, caller.Actor, [],
+        if (reviewed is not null)
+        {
+            explanation += $"；申报 #{reviewed.ClaimId.ToString(System.Globalization.CultureInfo.InvariantCulture)} 经审核公示";
+        }
+        var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, ledgerKey, explanation, caller.Actor, [],
             memberId, rule.Code, rule.Version, JsonSerializer.Serialize(new StoredFacts(given, evaluation, note), RuleJson.Options),
             given.Minutes is { } minutes && rule.Rule.Category == Categories.Volunteer ? minutes : null, date);
         return await PointsRequest.PostAsync(work, ledger, accountId,

@@ -36,7 +36,7 @@ sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerCon
     public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Deduct, request.CommunityId, request.AccountId, rule, request.Facts,
-                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, request.IdempotencyKey, ct)
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
             : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Penalty, request.Points!.Value,
                 new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category ?? Categories.Deduction,
                     LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,

@@ -1,0 +1,100 @@
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Claims;
+using PointsBank.Features.Rules;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Pages.Claims;
+
+/// <summary>
+/// 审核申报: the reviewer's queue — claims waiting for review (approve with an optional note, reject with a reason;
+/// never one's own: the request refuses it) — and the claims in their 公示 window with their objections, which the
+/// committee sustains or dismisses with a reason. The page only shows; the requests decide who may do what.
+/// </summary>
+public sealed class ReviewModel(IMediator mediator) : ShellPage
+{
+    [FromRoute]
+    public long CommunityId { get; set; }
+
+    public IReadOnlyList<ClaimView> Submitted { get; private set; } = [];
+
+    public IReadOnlyList<ClaimView> Noticed { get; private set; } = [];
+
+    public IReadOnlyDictionary<string, RuleView> Rules { get; private set; } = new Dictionary<string, RuleView>();
+
+    public string? Error { get; private set; }
+
+    [TempData]
+    public string? Done { get; set; }
+
+    public bool CanDecide =>
+        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
+        && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
+
+    public string RuleName(string code) => Rules.TryGetValue(code, out var rule) ? T(rule.NameZh, rule.NameEn) : code;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostApproveAsync(long claimId, string? note, CancellationToken ct) =>
+        SendAsync(new ApproveClaim(CommunityId, claimId, string.IsNullOrWhiteSpace(note) ? null : note),
+            c => c.Status == ClaimStatus.Posted
+                ? T($"申报 #{c.Id} 已通过并入账（第 {c.PostedSeq} 笔）", $"Claim #{c.Id} approved and posted (entry {c.PostedSeq})")
+                : T($"申报 #{c.Id} 已通过，公示至 {Local(c.NoticeUntil)}", $"Claim #{c.Id} approved; on notice until {Local(c.NoticeUntil)}"), ct);
+
+    public Task<IActionResult> OnPostRejectAsync(long claimId, string? reason, CancellationToken ct) =>
+        SendAsync(new RejectClaim(CommunityId, claimId, reason ?? ""), c => T($"申报 #{c.Id} 未通过", $"Claim #{c.Id} rejected"), ct);
+
+    public Task<IActionResult> OnPostDecideAsync(long objectionId, bool sustain, string? reason, CancellationToken ct) =>
+        SendAsync(new DecideObjection(CommunityId, objectionId, sustain, reason ?? ""),
+            o => sustain ? T($"已支持异议，申报 #{o.ClaimId} 终止", $"Objection sustained; claim #{o.ClaimId} stopped")
+                         : T($"已驳回异议，申报 #{o.ClaimId} 公示期满后入账", $"Objection dismissed; claim #{o.ClaimId} posts when its window closes"), ct);
+
+    /// <summary>An instant in China's time, as the page shows it.</summary>
+    public static string Local(DateTime? utc) => utc is { } at
+        ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), Ledger.Projections.Zone("Asia/Shanghai"))
+            .ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)
+        : "";
+
+    private async Task<IActionResult> SendAsync<T>(IRequest<Outcome<T>> request, Func<T, string> done, CancellationToken ct)
+    {
+        try
+        {
+            var outcome = await mediator.Send(request, ct);
+            if (outcome.Succeeded)
+            {
+                Done = done(outcome.Value!);
+                return Redirect($"/claims/{CommunityId}");
+            }
+            Error = PageText.Problem(this, outcome.Failure!);
+        }
+        catch (RequestValidationException e)
+        {
+            Error = PageText.Invalid(this, e);
+        }
+        catch (ForbiddenException e)
+        {
+            Error = PageText.Problem(this, new Failure(e.Code, e.Message));
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        try
+        {
+            Submitted = (await mediator.Send(new ListClaims(CommunityId, ClaimStatus.Submitted), ct)).Value ?? [];
+            Noticed = (await mediator.Send(new ListClaims(CommunityId, ClaimStatus.Noticed), ct)).Value ?? [];
+            Rules = ((await mediator.Send(new ListRules(CommunityId), ct)).Value ?? []).ToDictionary(r => r.Code);
+        }
+        catch (ForbiddenException e)
+        {
+            Error ??= PageText.Problem(this, new Failure(e.Code, e.Message));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Features.Claims;
+
+/// <summary>
+/// Claims through the real host: the routes and fields of API.md, the refusal of one's own claim as a 403 with its
+/// code, and the public 公示 list and page (anonymous, names masked).
+/// </summary>
+public sealed class ClaimsApiTests
+{
+    private AppFactory _app = null!;
+    private long _community;
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        _app = new AppFactory();
+        using var warmup = _app.CreateClient();
+        _community = await _app.DemoCommunityAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp() => await _app.DisposeAsync();
+
+    private string Api(string path) => $"/api/v1/communities/{_community}{path}";
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static string Yesterday => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8).AddDays(-1)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Test]
+    public async Task SubmitApproveAndObject_OverHttp_AndTheNoticeIsPublic_WithTheNameMasked()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        using var reviewer = await _app.ClientAsAsync("reviewer");
+        var code = $"公示-{Guid.NewGuid():N}"[..12];
+        var household = (await Json(await committee.PostAsJsonAsync(Api("/households"), new { code }))).GetProperty("householdId").GetInt64();
+        var resident = (await Json(await committee.PostAsJsonAsync(Api("/residents"), new { householdId = household, fullName = "欧阳娜娜" }))).GetProperty("residentId").GetInt64();
+        var account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
+
+        var submitted = await reviewer.PostAsJsonAsync(Api("/claims"),
+            new { accountId = account, memberId = resident, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "调解邻里纠纷，有协议书" });
+        var claim = await Json(submitted);
+        Assert.That(submitted.StatusCode, Is.EqualTo(HttpStatusCode.OK), claim.ToString());
+        Assert.That(claim.GetProperty("status").GetString(), Is.EqualTo("submitted"));
+        var id = claim.GetProperty("id").GetInt64();
+
+        var own = await reviewer.PostAsJsonAsync(Api($"/claims/{id}/approve"), new { note = "自己审自己" });
+        Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await Json(own)).GetProperty("code").GetString(), Is.EqualTo("self_approval"));
+
+        var approved = await committee.PostAsJsonAsync(Api($"/claims/{id}/approve"), new { note = "属实" });
+        Assert.That((await Json(approved)).GetProperty("status").GetString(), Is.EqualTo("noticed"));
+        var objected = await reviewer.PostAsJsonAsync(Api($"/claims/{id}/objections"), new { reason = "协议书未签字" });
+        Assert.That(objected.StatusCode, Is.EqualTo(HttpStatusCode.OK), await objected.Content.ReadAsStringAsync());
+
+        using var anonymous = _app.CreateClient();
+        var notices = await anonymous.GetFromJsonAsync<JsonElement>(Api("/notices"));
+        var notice = notices.EnumerateArray().Single(n => n.GetProperty("claimId").GetInt64() == id);
+        Assert.That(notice.GetProperty("memberName").GetString(), Is.EqualTo("欧*娜"));
+        Assert.That(notice.GetProperty("ruleNameZh").GetString(), Is.EqualTo("调解邻里矛盾纠纷"));
+        Assert.That(notice.GetProperty("objectionPending").GetBoolean(), Is.True);
+        Assert.That(notices.ToString(), Does.Not.Contain("欧阳娜娜"));
+
+        var page = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/notices/{_community}"));
+        Assert.That(page, Does.Contain("积分公示").And.Contain("欧*娜").And.Contain(code).And.Not.Contain("欧阳娜娜"));
+    }
+
+    private static string Antiforgery(string html) =>
+        System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+
+    private async Task<HttpClient> SignedInPageClientAsync(string username)
+    {
+        var client = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var login = await client.GetStringAsync("/login");
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Username"] = username, ["Password"] = username + AppFactory.DemoPasswordSuffix, ["__RequestVerificationToken"] = Antiforgery(login),
+        });
+        var signedIn = await client.PostAsync("/login", form);
+        Assert.That(signedIn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await signedIn.Content.ReadAsStringAsync());
+        return client;
+    }
+
+    [Test]
+    public async Task TheReviewerQueuePage_ListsASubmittedClaim_AndApprovesIt()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var household = (await Json(await committee.PostAsJsonAsync(Api("/households"), new { code = $"审核-{Guid.NewGuid():N}"[..12] }))).GetProperty("householdId").GetInt64();
+        var account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
+        var id = (await Json(await committee.PostAsJsonAsync(Api("/claims"),
+            new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "页面审核测试" }))).GetProperty("id").GetInt64();
+        using var reviewer = await SignedInPageClientAsync("reviewer");
+
+        var queue = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
+        Assert.That(queue, Does.Contain("审核申报").And.Contain($"data-testid=\"claim-{id}\"").And.Contain("页面审核测试"));
+        using var approve = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["claimId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "属实", ["__RequestVerificationToken"] = Antiforgery(queue),
+        });
+        var approved = await reviewer.PostAsync($"/claims/{_community}?handler=Approve", approve);
+
+        Assert.That(approved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), WebUtility.HtmlDecode(await approved.Content.ReadAsStringAsync()));
+        var claims = await committee.GetFromJsonAsync<JsonElement>(Api("/claims?status=noticed"));
+        Assert.That(claims.EnumerateArray().Any(c => c.GetProperty("id").GetInt64() == id && c.GetProperty("reviewedBy").GetString() == "user:reviewer"));
+    }
+}

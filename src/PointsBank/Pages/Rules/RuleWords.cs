@@ -23,7 +23,7 @@ public static class RuleWords
             FormulaKind.Fixed => page.T($"每次 +{f.Points} 分", $"+{f.Points} points each time"),
             FormulaKind.Deduction => page.T($"每次扣 {f.Points} 分", $"{f.Points} points taken each time"),
             FormulaKind.PerHour => page.T($"每小时 {f.PointsPerHour} 分" + (f.MaxHours is { } zh ? $"，每次最多 {zh} 小时" : ""),
-                $"{f.PointsPerHour} points an hour" + (f.MaxHours is { } en ? $", at most {en} hours each time" : "")),
+                $"{f.PointsPerHour} point{(f.PointsPerHour == 1 ? "" : "s")} an hour" + (f.MaxHours is { } en ? $", at most {en} hours each time" : "")),
             FormulaKind.Grade => page.T("按评定等次：", "By grade:"),
             FormulaKind.Discretion when f.MaxPoints < 0 => page.T($"每次扣 {-f.MaxPoints} 至 {-f.MinPoints} 分，由两委酌定",
                 $"{-f.MaxPoints} to {-f.MinPoints} points taken, as the committee decides"),
@@ -55,7 +55,7 @@ public static class RuleWords
         var words = new List<string>();
         void Max(int? n, string zh, string en)
         {
-            if (n is { } v) words.Add(page.T($"{zh}最多 {v} 次", $"at most {v} times a {en}"));
+            if (n is { } v) words.Add(page.T($"{zh}最多 {v} 次", v == 1 ? $"at most once a {en}" : $"at most {v} times a {en}"));
         }
         void Cap(long? n, string zh, string en)
         {

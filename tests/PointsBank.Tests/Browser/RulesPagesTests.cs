@@ -91,6 +91,15 @@ public sealed class RulesPagesTests : BrowserTest
         await form.Locator("#Form_YuanPerPoint").EvaluateAsync("e => e.setAttribute('step', 'any')");
         await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
         Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.StartWith("每分折合须为"));
+
+        // The demo ledger has entries, so the account mode is fixed: refused in Chinese, nothing changed.
+        form = Page.Locator("[data-testid=policy-form]");
+        await form.Locator("#Form_YuanPerPoint").FillAsync("1");
+        await form.Locator("#Form_AccountMode").SelectOptionAsync("person");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Is.EqualTo("已有积分记录，不能再修改记分单位（以户/以人）"));
+        await Page.GotoAsync(CurrentPath);
+        Assert.That(await Page.Locator("[data-testid=policy]").InnerTextAsync(), Does.Contain("以户为单位"));
     }
 
     [Test]
@@ -106,5 +115,11 @@ public sealed class RulesPagesTests : BrowserTest
         await Page.GotoAsync(CurrentPath.Replace("/rules/", "/policy/", StringComparison.Ordinal).Replace("/security_patrol", "", StringComparison.Ordinal));
         Assert.That(await Page.Locator("[data-testid=notice-days]").CountAsync(), Is.EqualTo(1), "every staff role reads the policy");
         Assert.That(await Page.Locator("[data-testid=policy-form]").CountAsync(), Is.Zero);
+
+        await Page.GotoAsync(CurrentPath.Replace("/policy/", "/rules/", StringComparison.Ordinal) + "?lang=en");
+        Assert.That(await Page.Locator("h1").InnerTextAsync(), Is.EqualTo("Points rules"));
+        Assert.That(await Page.Locator("li.rule[data-code=waste_sorting] [data-testid=grades] tr").First.InnerTextAsync(), Is.EqualTo("优 (excellent)\t+10"));
+        Assert.That(ConsoleErrors, Is.Empty);
+        await ScreenshotAsync("rules-index-en");
     }
 }

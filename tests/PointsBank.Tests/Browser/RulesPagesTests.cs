@@ -25,7 +25,9 @@ public sealed class RulesPagesTests : BrowserTest
         await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=committee] a", new() { HasText = "积分细则" }));
 
         Assert.That(await Page.Locator("h1").InnerTextAsync(), Is.EqualTo("积分细则"));
-        Assert.That(await Page.Locator("[data-testid=catalogue-version]").InnerTextAsync(), Does.Contain("现行细则第 1 版").And.Contain("系统默认细则"));
+        var catalogue = await Page.Locator("[data-testid=catalogue-version]").InnerTextAsync();
+        Assert.That(catalogue, Does.Match(@"^现行细则第 \d+ 版：.+，\d{4}-\d{2}-\d{2} 通过"), "the catalogue version and the meeting that adopted it");
+        var catalogueVersion = int.Parse(System.Text.RegularExpressions.Regex.Match(catalogue, @"\d+").Value, System.Globalization.CultureInfo.InvariantCulture);
         var waste = Page.Locator("[data-testid=rules] li.rule[data-code=waste_sorting]");
         var text = await waste.InnerTextAsync();
         Assert.That(text, Does.Contain("垃圾分类月度检查").And.Contain("卫生评比").And.Contain("每月最多 1 次"));
@@ -64,7 +66,7 @@ public sealed class RulesPagesTests : BrowserTest
         await ScreenshotAsync("rules-versions");
 
         await Page.GotoAsync(new Uri(Page.Url).AbsolutePath.Replace("/waste_sorting", "", StringComparison.Ordinal));
-        Assert.That(await Page.Locator("[data-testid=catalogue-version]").InnerTextAsync(), Does.Contain("现行细则第 2 版").And.Contain("2026年第4次村民代表大会"));
+        Assert.That(await Page.Locator("[data-testid=catalogue-version]").InnerTextAsync(), Does.StartWith($"现行细则第 {catalogueVersion + 1} 版：2026年第4次村民代表大会，2026-11-20 通过"));
         Assert.That(await Page.Locator("li.rule[data-code=waste_sorting] [data-testid=grades] tr").First.InnerTextAsync(), Is.EqualTo("优\t+12 分"));
     }
 
@@ -100,6 +102,33 @@ public sealed class RulesPagesTests : BrowserTest
         Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Is.EqualTo("已有积分记录，不能再修改记分单位（以户/以人）"));
         await Page.GotoAsync(CurrentPath);
         Assert.That(await Page.Locator("[data-testid=policy]").InnerTextAsync(), Does.Contain("以户为单位"));
+    }
+
+    [Test]
+    public async Task AResentForm_DoesNotRecordASecondVersion_AndThePageReadsOnAPhone()
+    {
+        await SignInAsync("committee");
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/rules/1/security_patrol");
+        var form = Page.Locator("[data-testid=revise-form]");
+        Assert.That(await form.Locator("#Form_Points").InputValueAsync(), Is.EqualTo("10"));
+        await form.Locator("#Form_Points").FillAsync("8");
+        await form.Locator("#Form_MaxPerMonth").FillAsync("4");
+        await form.Locator("#Form_NeedsEvidence").CheckAsync();
+        await form.Locator("#Form_Meeting").FillAsync("2026年第4次村民代表大会");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Is.EqualTo("已记录“参加治安巡防”第 2 版"));
+        Assert.That(await Page.Locator("[data-testid=versions] > li").First.InnerTextAsync(),
+            Does.Contain("每次 +8 分").And.Contain("每天最多 1 次；每月最多 4 次").And.Contain("须写依据说明"));
+        await ScreenshotAsync("rules-versions-phone");
+
+        // The same form sent again (based on version 1) is refused in Chinese; still two versions.
+        form = Page.Locator("[data-testid=revise-form]");
+        await form.Locator("input[name='Form.BasedOn']").EvaluateAsync("e => e.value = '1'");
+        await form.Locator("#Form_Meeting").FillAsync("2026年第4次村民代表大会");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=error]").InnerTextAsync(), Does.StartWith("这条细则已有第 2 版"));
+        Assert.That(await Page.Locator("[data-testid=versions] > li").CountAsync(), Is.EqualTo(2));
     }
 
     [Test]

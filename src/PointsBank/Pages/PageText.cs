@@ -23,7 +23,39 @@ public static class PageText
         "evidenceNote" => page.T("依据说明", "Evidence"),
         "facts.minutes" or "minutes" => page.T("服务时长", "Minutes"),
         IdempotencyKeys.Header => page.T("表单", "Form"),
+        "adoption" => page.T("通过记录", "Adoption record"),
+        "adoption.meeting" => page.T("通过会议", "Meeting"),
+        "adoption.adoptedOn" => page.T("会议日期", "Date of the meeting"),
+        "adoption.note" => page.T("备注", "Note"),
+        "accountMode" => page.T("记分单位", "Accounts"),
+        "noticeDays" => page.T("公示天数", "Days of public notice"),
+        "penaltyPolicy" => page.T("扣分政策", "Deductions"),
+        "yearEnd" => page.T("年终政策", "Year end"),
+        "yearEndBase" => page.T("基础分", "Base points"),
+        "yuanPerPoint" => page.T("每分折合", "Yuan per point"),
+        "backdateDays" => page.T("补记天数", "Back-dating limit"),
+        "transfersAllowed" or "transferScope" => page.T("赠送", "Giving points"),
+        _ when field.StartsWith("rule.", StringComparison.Ordinal) => RuleField(page, field),
         _ => field,
+    };
+
+    // A rule's fields as the rule page's form names them ("rule.limits.capPerMonth" → 每月上限).
+    private static string RuleField(ShellPage page, string field) => field.Contains(".grades", StringComparison.Ordinal)
+        ? page.T("等次分值", "Grade points")
+        : field[(field.LastIndexOf('.') + 1)..] switch
+    {
+        "points" => page.T("分值", "Points"),
+        "pointsPerHour" => page.T("每小时分值", "Points an hour"),
+        "maxHours" => page.T("每次最多小时数", "Most hours"),
+        "minPoints" => page.T("最少分值", "Least points"),
+        "maxPoints" => page.T("最多分值", "Most points"),
+        "capPerDay" => page.T("每天上限", "Cap a day"),
+        "capPerMonth" => page.T("每月上限", "Cap a month"),
+        "capPerYear" => page.T("每年上限", "Cap a year"),
+        "maxPerDay" => page.T("每天次数", "Times a day"),
+        "maxPerMonth" => page.T("每月次数", "Times a month"),
+        "maxPerYear" => page.T("每年次数", "Times a year"),
+        _ => page.T("细则", "Rule"),
     };
 }
 

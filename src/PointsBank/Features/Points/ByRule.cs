@@ -36,7 +36,29 @@ internal static class ByRule
         long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
         DateOnly? occurredOn, string idempotencyKey, CancellationToken ct)
     {
-        if (work.Community is not { } community)
+        var rule = await DirectRuleAsync(work, caller, communityId, ruleCode, ct);
+        if (!rule.Succeeded)
+        {
+            return rule.Failure!;
+        }
+        var entry = await EntryAsync(work, ledger, caller, kind, rule.Value!, accountId, facts, amount, evidenceNote, memberId,
+            occurredOn ?? Today(work), LedgerKeys.Client(idempotencyKey), ct);
+        return entry.Succeeded ? LedgerOutcomes.From(await ledger.PostAsync(work, entry.Value!, ct)) : entry.Failure!;
+    }
+
+    /// <summary>Today in the community's own time zone: the default effective date of an entry.</summary>
+    public static DateOnly Today(UnitOfWork work) =>
+        Projections.LocalDate(work.Now, Projections.Zone(work.Community?.TimeZone ?? "Asia/Shanghai"));
+
+    /// <summary>
+    /// The current version of a rule that <paramref name="caller"/> may record directly (once per request, however
+    /// many entries it makes): refused when the community or rule does not exist, the caller's role may not record
+    /// it, or its entries go through a claim.
+    /// </summary>
+    public static async Task<Outcome<RuleVersion>> DirectRuleAsync(UnitOfWork work, Caller caller, long communityId, string ruleCode,
+        CancellationToken ct)
+    {
+        if (work.Community is null)
         {
             return new Failure("community_not_found", $"community {communityId} does not exist");
         }
@@ -52,11 +74,25 @@ internal static class ByRule
         {
             return new Failure("rule_needs_claim", $"'{ruleCode}' is not a direct rule: its entries go through a claim and review");
         }
+        return rule;
+    }
+
+    /// <summary>
+    /// The ledger entry (postings included) of one occurrence under <paramref name="rule"/> on one account: the
+    /// evaluator over the account's earlier entries of the rule (reversed ones left out) on <paramref name="date"/>,
+    /// explained by it, under the ledger key <paramref name="ledgerKey"/> (already namespaced). Nothing is posted: a
+    /// single award posts it at once, a batch (hygiene inspections) posts all of its entries together.
+    /// </summary>
+    public static async Task<Outcome<LedgerEntry>> EntryAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
+        RuleVersion rule, long accountId, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId, DateOnly date,
+        string ledgerKey, CancellationToken ct)
+    {
+        var communityId = work.CommunityId ?? 0;
+        var ruleCode = rule.Code;
         if (rule.Rule.NeedsEvidence && string.IsNullOrWhiteSpace(evidenceNote))
         {
             return new Failure("evidence_required", $"'{ruleCode}' needs an evidence note");
         }
-        var date = occurredOn ?? Projections.LocalDate(work.Now, Projections.Zone(community.TimeZone));
         var prior = await work.QueryAsync<PriorRow>(PriorEntries, new
         {
             communityId, accountId, ruleCode,
@@ -75,10 +111,10 @@ internal static class ByRule
         }
         var note = evidenceNote?.Trim();
         var explanation = string.IsNullOrEmpty(note) ? evaluation.Zh() : $"{evaluation.Zh()}（{note}）";
-        var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, LedgerKeys.Client(idempotencyKey), explanation, caller.Actor, [],
+        var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, ledgerKey, explanation, caller.Actor, [],
             memberId, rule.Code, rule.Version, JsonSerializer.Serialize(new StoredFacts(given, evaluation, note), RuleJson.Options),
             given.Minutes is { } minutes && rule.Rule.Category == Categories.Volunteer ? minutes : null, date);
-        return await PointsRequest.PostAsync(work, ledger, accountId,
+        return await PointsRequest.WithPostingsAsync(ledger, accountId,
             kind == TransactionKind.Award ? SystemAccount.Issuance : SystemAccount.Penalty, Math.Abs(evaluation.Points), entry, ct);
     }
 

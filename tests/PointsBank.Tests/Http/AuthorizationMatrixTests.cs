@@ -325,6 +325,18 @@ public sealed partial class AuthorizationMatrixTests
             new SampleRequest($"{s.C}/accounts", new { kind = "household", ownerId = await s.Test.NewHouseholdAsync(s.Community.Id) }),
         ["POST /api/v1/communities/{communityId:long}/awards"] = s => Task.FromResult(new SampleRequest($"{s.C}/awards",
             new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
+        ["POST /api/v1/communities/{communityId:long}/inspections"] = async s =>
+        {
+            // A fresh household of the sample grid, with its account, graded this month (a household is graded once a month).
+            var household = await s.Test.NewHouseholdAsync(s.Community.Id, s.Community.GridId);
+            await s.Test.Cli(new PointsBank.Features.Accounts.OpenAccount(s.Community.Id, "household", household));
+            var month = DateTime.UtcNow.AddHours(8).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            return new SampleRequest($"{s.C}/inspections", new
+            {
+                gridId = s.Community.GridId, ruleCode = "waste_sorting", period = month,
+                grades = new[] { new { householdId = household, grade = "优" } },
+            }, IdempotencyKey: true);
+        },
         ["POST /api/v1/communities/{communityId:long}/deductions"] = s => Task.FromResult(new SampleRequest($"{s.C}/deductions",
             new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
         ["POST /api/v1/communities/{communityId:long}/transactions/{seq:long}/reversal"] = async s =>

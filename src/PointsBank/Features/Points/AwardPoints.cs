@@ -57,6 +57,17 @@ internal static class PointsRequest
     public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, long accountId,
         SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
     {
+        var complete = await WithPostingsAsync(ledger, accountId, counterpart, points, entry, ct);
+        return complete.Succeeded ? LedgerOutcomes.From(await ledger.PostAsync(work, complete.Value!, ct)) : complete.Failure!;
+    }
+
+    /// <summary>
+    /// <paramref name="entry"/> with its postings between the member account and the system account (see
+    /// <see cref="PostAsync"/>), not yet posted.
+    /// </summary>
+    public static async Task<Outcome<LedgerEntry>> WithPostingsAsync(PointsLedger ledger, long accountId, SystemAccount counterpart,
+        long points, LedgerEntry entry, CancellationToken ct)
+    {
         if (await ledger.SystemAccountIdAsync(entry.CommunityId, counterpart, ct) is not { } system)
         {
             return new Failure("community_not_found", $"community {entry.CommunityId} does not exist");
@@ -65,7 +76,7 @@ internal static class PointsRequest
         PostingLine[] postings = entry.Kind == TransactionKind.Award
             ? [new PostingLine(system, -points), new PostingLine(accountId, points)]
             : [new PostingLine(accountId, -points), new PostingLine(system, points)];
-        return LedgerOutcomes.From(await ledger.PostAsync(work, entry with { Postings = postings }, ct));
+        return entry with { Postings = postings };
     }
 
     /// <summary>By rule: a rule code, an optional evidence note, points only as a discretionary amount. Without: points, reason, category.</summary>

@@ -38,36 +38,84 @@ internal static class ByRule
     /// </summary>
     public sealed record Reviewed(long ClaimId, int RuleVersion);
 
-    /// <param name="ledgerKey">The ledger's key: <c>LedgerKeys.Client(key)</c> for a client's request.</param>
+    /// <param name="ledgerKey">The ledger's key, already namespaced: <c>LedgerKeys.Client(key)</c> for a client's request.</param>
     /// <param name="reviewed">Set when a reviewed claim posts (<see cref="Reviewed"/>).</param>
     public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
         long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
         DateOnly? occurredOn, string ledgerKey, CancellationToken ct, Reviewed? reviewed = null)
     {
-        if (work.Community is not { } community)
+        var rule = reviewed is null
+            ? await DirectRuleAsync(work, caller, communityId, ruleCode, ct)
+            : await ReviewedRuleAsync(work, communityId, ruleCode, reviewed, ct);
+        if (!rule.Succeeded)
+        {
+            return rule.Failure!;
+        }
+        var entry = await EntryAsync(work, ledger, caller, kind, rule.Value!, accountId, facts, amount, evidenceNote, memberId,
+            occurredOn ?? Today(work), ledgerKey, ct, reviewed);
+        return entry.Succeeded ? LedgerOutcomes.From(await ledger.PostAsync(work, entry.Value!, ct)) : entry.Failure!;
+    }
+
+    // The version a reviewed claim was submitted under; the review took the place of the recorder and claim checks.
+    private static async Task<Outcome<RuleVersion>> ReviewedRuleAsync(UnitOfWork work, long communityId, string ruleCode, Reviewed reviewed,
+        CancellationToken ct)
+    {
+        if (work.Community is null)
         {
             return new Failure("community_not_found", $"community {communityId} does not exist");
         }
-        var found = reviewed is null
-            ? await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct)
-            : await RuleCatalog.VersionAsync(work, communityId, ruleCode, reviewed.RuleVersion, ct);
-        if (found is not { } rule)
+        return await RuleCatalog.VersionAsync(work, communityId, ruleCode, reviewed.RuleVersion, ct) is { } rule
+            ? rule
+            : new Failure("rule_not_found", $"community {communityId} has no rule '{ruleCode}' version {reviewed.RuleVersion}");
+    }
+
+    /// <summary>Today in the community's own time zone: the default effective date of an entry.</summary>
+    public static DateOnly Today(UnitOfWork work) =>
+        Projections.LocalDate(work.Now, Projections.Zone(work.Community?.TimeZone ?? "Asia/Shanghai"));
+
+    /// <summary>
+    /// The current version of a rule that <paramref name="caller"/> may record directly (once per request, however
+    /// many entries it makes): refused when the community or rule does not exist, the caller's role may not record
+    /// it, or its entries go through a claim.
+    /// </summary>
+    public static async Task<Outcome<RuleVersion>> DirectRuleAsync(UnitOfWork work, Caller caller, long communityId, string ruleCode,
+        CancellationToken ct)
+    {
+        if (work.Community is null)
+        {
+            return new Failure("community_not_found", $"community {communityId} does not exist");
+        }
+        if (await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is not { } rule)
         {
             return new Failure("rule_not_found", $"community {communityId} has no rule '{ruleCode}'");
         }
-        if (reviewed is null && !MayRecord(caller, communityId, rule.Rule))
+        if (!MayRecord(caller, communityId, rule.Rule))
         {
             return new Failure("rule_not_recordable", $"{caller.Actor} may not record '{ruleCode}' (recorded by: {string.Join(", ", rule.Rule.RecordedBy ?? [])})");
         }
-        if (reviewed is null && (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval))
+        if (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval)
         {
             return new Failure("rule_needs_claim", $"'{ruleCode}' is not a direct rule: its entries go through a claim and review");
         }
+        return rule;
+    }
+
+    /// <summary>
+    /// The ledger entry (postings included) of one occurrence under <paramref name="rule"/> on one account: the
+    /// evaluator over the account's earlier entries of the rule (reversed ones left out) on <paramref name="date"/>,
+    /// explained by it, under the ledger key <paramref name="ledgerKey"/> (already namespaced). Nothing is posted: a
+    /// single award posts it at once, a batch (hygiene inspections) posts all of its entries together.
+    /// </summary>
+    public static async Task<Outcome<LedgerEntry>> EntryAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
+        RuleVersion rule, long accountId, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId, DateOnly date,
+        string ledgerKey, CancellationToken ct, Reviewed? reviewed = null)
+    {
+        var communityId = work.CommunityId ?? 0;
+        var ruleCode = rule.Code;
         if (rule.Rule.NeedsEvidence && string.IsNullOrWhiteSpace(evidenceNote))
         {
             return new Failure("evidence_required", $"'{ruleCode}' needs an evidence note");
         }
-        var date = occurredOn ?? Projections.LocalDate(work.Now, Projections.Zone(community.TimeZone));
         var prior = await work.QueryAsync<PriorRow>(PriorEntries, new
         {
             communityId, accountId, ruleCode,
@@ -98,7 +146,7 @@ internal static class ByRule
         var entry = new LedgerEntry(communityId, kind, rule.Rule.Category, ledgerKey, explanation, caller.Actor, [],
             memberId, rule.Code, rule.Version, JsonSerializer.Serialize(new StoredFacts(given, evaluation, note), RuleJson.Options),
             given.Minutes is { } minutes && rule.Rule.Category == Categories.Volunteer ? minutes : null, date);
-        return await PointsRequest.PostAsync(work, ledger, accountId,
+        return await PointsRequest.WithPostingsAsync(ledger, accountId,
             kind == TransactionKind.Award ? SystemAccount.Issuance : SystemAccount.Penalty, Math.Abs(evaluation.Points), entry, ct);
     }
 

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Data.Common;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Features.Inspections;
+
+/// <summary>
+/// 卫生检查 batches through the real host: one award per household on its household account, through the rule's
+/// evaluator, counted in the graded month; all or nothing; the same batch again posts nothing new; a second grading
+/// is refused until the first is corrected; a grid-limited inspector grades only their grid.
+/// </summary>
+public sealed class RecordInspectionsTests
+{
+    private AppFactory _app = null!;
+    private long _community;
+    private long _grid1;
+    private long _grid2;
+
+    // Last month: its gradings take effect on its last day.
+    private static readonly DateOnly LastMonth = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddMonths(-1);
+    private static readonly string Period = LastMonth.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        _app = new AppFactory();
+        using var warmup = _app.CreateClient();
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+        _grid1 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = '一组'", new { c = _community });
+        _grid2 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = '二组'", new { c = _community });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp() => await _app.DisposeAsync();
+
+    private string Api(string path) => $"/api/v1/communities/{_community}{path}";
+
+    private static HttpRequestMessage Send(string url, object body, string? key = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key ?? Guid.NewGuid().ToString());
+        return request;
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    /// <summary>New households of a grid with their accounts, added by the committee through the app's requests.</summary>
+    private async Task<(long Household, long Account)[]> HouseholdsAsync(long grid, int count, bool withAccount = true)
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var made = new List<(long, long)>();
+        for (var i = 0; i < count; i++)
+        {
+            var household = await Json(await committee.SendAsync(Send(Api("/households"), new { gridId = grid, code = $"检查-{Guid.NewGuid():N}"[..12] })));
+            var id = household.GetProperty("householdId").GetInt64();
+            var account = 0L;
+            if (withAccount)
+            {
+                account = (await Json(await committee.SendAsync(Send(Api("/accounts"), new { kind = "household", ownerId = id }))))
+                    .GetProperty("accountId").GetInt64();
+            }
+            made.Add((id, account));
+        }
+        return made.ToArray();
+    }
+
+    private object Batch(long grid, params (long Household, string Grade)[] grades) => new
+    {
+        gridId = grid,
+        ruleCode = "waste_sorting",
+        period = Period,
+        grades = grades.Select(g => new { householdId = g.Household, grade = g.Grade, note = (string?)null }).ToArray(),
+    };
+
+    private async Task<long> CountAsync(string sql, object args)
+    {
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+
+    private Task<long> EntriesAsync(long account) => CountAsync(
+        "SELECT COUNT(*) FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id WHERE p.account_id = @account AND t.rule_code = 'waste_sorting'",
+        new { account });
+
+    [Test]
+    public async Task ABatchOfThree_PostsThreeAwards_WithTheGradesPoints_InThatMonthsAggregates()
+    {
+        var hh = await HouseholdsAsync(_grid1, 3);
+        using var inspector = await _app.ClientAsAsync("inspector");
+
+        var response = await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "良"), (hh[2].Household, "差"))));
+        var body = await Json(response);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        var posted = body.GetProperty("transactions").EnumerateArray().ToList();
+        Assert.That(posted.Select(t => t.GetProperty("points").GetInt64()), Is.EqualTo(new long[] { 10, 6, 0 }));
+        Assert.That(posted.Select(t => t.GetProperty("householdId").GetInt64()), Is.EqualTo(hh.Select(h => h.Household)));
+        Assert.That(posted[0].GetProperty("explanation").GetString(), Does.Contain("优").And.Contain("+10"));
+        Assert.That(posted.All(t => !t.GetProperty("replayed").GetBoolean()));
+        var lastDay = new DateOnly(LastMonth.Year, LastMonth.Month, 1).AddMonths(1).AddDays(-1);
+        Assert.That(body.GetProperty("effectiveDate").GetString(), Is.EqualTo(lastDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        Assert.That(await CountAsync("SELECT SUM(earned) FROM monthly_aggregates WHERE account_id = @a AND month = @m AND category = 'hygiene'",
+            new { a = hh[0].Account, m = Period }), Is.EqualTo(10));
+        Assert.That(await CountAsync("SELECT SUM(earned) FROM monthly_aggregates WHERE account_id = @a AND month = @m AND category = 'hygiene'",
+            new { a = hh[1].Account, m = Period }), Is.EqualTo(6));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE idempotency_key = @k",
+            new { k = $"inspection-{hh[0].Household}-{Period}-waste_sorting" }), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task OneInvalidHousehold_PostsNothing_AndTheProblemNamesIt()
+    {
+        var hh = await HouseholdsAsync(_grid1, 2);
+        var noAccount = (await HouseholdsAsync(_grid1, 1, withAccount: false))[0].Household;
+        var otherGrid = (await HouseholdsAsync(_grid2, 1))[0].Household;
+        using var committee = await _app.ClientAsAsync("committee");
+
+        foreach (var (bad, code) in new[] { (noAccount, "inspection_household_no_account"), (otherGrid, "inspection_household_not_in_grid") })
+        {
+            var response = await committee.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (bad, "良"), (hh[1].Household, "中"))));
+            var problem = await Json(response);
+            Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo(code), problem.ToString());
+            Assert.That(problem.GetProperty("detail").GetString(), Does.Contain($"household {bad}"));
+        }
+        var unknownGrade = await committee.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "特优"))));
+        var refused = await Json(unknownGrade);
+        Assert.That(unknownGrade.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity), refused.ToString());
+        Assert.That(refused.GetProperty("detail").GetString(), Does.Contain($"household {hh[1].Household}"));
+
+        Assert.That(await EntriesAsync(hh[0].Account), Is.Zero);
+        Assert.That(await EntriesAsync(hh[1].Account), Is.Zero);
+    }
+
+    [Test]
+    public async Task TheSameBatchAgain_PostsNothingNew()
+    {
+        var hh = await HouseholdsAsync(_grid1, 2);
+        using var inspector = await _app.ClientAsAsync("inspector");
+        var batch = Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "中"));
+        var first = await Json(await inspector.SendAsync(Send(Api("/inspections"), batch, "same-batch-" + hh[0].Household)));
+        var seqs = first.GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("seq").GetInt64()).ToList();
+
+        // The same Idempotency-Key replays the stored answer; another key finds the derived ledger keys taken.
+        var sameKey = await inspector.SendAsync(Send(Api("/inspections"), batch, "same-batch-" + hh[0].Household));
+        var otherKey = await inspector.SendAsync(Send(Api("/inspections"), batch));
+        var again = await Json(otherKey);
+
+        Assert.That(sameKey.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Json(sameKey)).GetProperty("replayed").GetBoolean(), Is.True);
+        Assert.That(otherKey.StatusCode, Is.EqualTo(HttpStatusCode.OK), again.ToString());
+        Assert.That(again.GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("seq").GetInt64()), Is.EqualTo(seqs));
+        Assert.That(again.GetProperty("transactions").EnumerateArray().All(t => t.GetProperty("replayed").GetBoolean()));
+        Assert.That(await EntriesAsync(hh[0].Account), Is.EqualTo(1));
+        Assert.That(await EntriesAsync(hh[1].Account), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ASecondGrading_IsRefused_UntilTheFirstIsCorrected()
+    {
+        var hh = await HouseholdsAsync(_grid1, 2);
+        using var inspector = await _app.ClientAsAsync("inspector");
+        using var committee = await _app.ClientAsAsync("committee");
+        var first = await Json(await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "良"), (hh[1].Household, "良")))));
+        var seq = first.GetProperty("transactions")[0].GetProperty("seq").GetInt64();
+
+        var regrade = await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "良"))));
+        var problem = await Json(regrade);
+        Assert.That(regrade.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), problem.ToString());
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("inspection_already_graded"));
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain($"household {hh[0].Household}"));
+
+        // Graded otherwise (an award by the rule with a client key) counts too: the rule's once-a-month limit refuses.
+        var day = new DateOnly(LastMonth.Year, LastMonth.Month, 10).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var extra = (await HouseholdsAsync(_grid1, 1))[0];
+        await committee.SendAsync(Send(Api("/awards"), new { accountId = extra.Account, ruleCode = "waste_sorting", facts = new { grade = "中" }, occurredOn = day }));
+        var twice = await Json(await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (extra.Household, "优")))));
+        Assert.That(twice.GetProperty("code").GetString(), Is.EqualTo("inspection_household_refused"), twice.ToString());
+
+        var reversal = await committee.SendAsync(Send(Api($"/transactions/{seq}/reversal"), new { reason = "评错了，重新评定" }));
+        Assert.That(reversal.StatusCode, Is.EqualTo(HttpStatusCode.Created), await reversal.Content.ReadAsStringAsync());
+
+        var after = await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "良"))));
+        var body = await Json(after);
+        Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        var posted = body.GetProperty("transactions").EnumerateArray().ToList();
+        Assert.That(posted[0].GetProperty("replayed").GetBoolean(), Is.False);
+        Assert.That(posted[0].GetProperty("points").GetInt64(), Is.EqualTo(10));
+        Assert.That(posted[1].GetProperty("replayed").GetBoolean(), Is.True);
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE idempotency_key = @k",
+            new { k = $"inspection-{hh[0].Household}-{Period}-waste_sorting-r1" }), Is.EqualTo(1));
+        var balance = await committee.GetFromJsonAsync<JsonElement>(Api($"/accounts/{hh[0].Account}/balance"));
+        Assert.That(balance.GetProperty("balance").GetInt64(), Is.EqualTo(10), "良 6 corrected away, 优 10 posted");
+    }
+
+    [Test]
+    public async Task AnInspectorOutsideTheirGrid_IsForbidden()
+    {
+        var other = await HouseholdsAsync(_grid2, 1);
+        using var inspector = await _app.ClientAsAsync("inspector");
+
+        var response = await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid2, (other[0].Household, "优"))));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(await EntriesAsync(other[0].Account), Is.Zero);
+    }
+
+    [Test]
+    public async Task TheCurrentMonth_TakesEffectToday_AndAFutureMonthIsRefused()
+    {
+        var hh = await HouseholdsAsync(_grid1, 1);
+        using var inspector = await _app.ClientAsAsync("inspector");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        object Of(DateOnly month) => new
+        {
+            gridId = _grid1, ruleCode = "waste_sorting", period = month.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            grades = new[] { new { householdId = hh[0].Household, grade = "优" } },
+        };
+
+        var future = await Json(await inspector.SendAsync(Send(Api("/inspections"), Of(today.AddMonths(1)))));
+        var now = await Json(await inspector.SendAsync(Send(Api("/inspections"), Of(today))));
+
+        Assert.That(future.GetProperty("code").GetString(), Is.EqualTo("inspection_period_in_future"));
+        Assert.That(now.GetProperty("effectiveDate").GetString(), Is.EqualTo(today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), now.ToString());
+    }
+}

@@ -143,4 +143,26 @@ public sealed class PointsPagesTests : BrowserTest
         Assert.That(await Page.Locator("[data-testid=history] li.entry").First.InnerTextAsync(),
             Does.Contain("按社区规定，扣分以当前可用积分为限：应扣 20 分，实扣 0 分"));
     }
+
+    [Test]
+    public async Task ARuleThatNeedsReview_IsSubmittedAsAClaim_FromThePointsPage_AndPostsNothingYet()
+    {
+        await SignInAsync("committee");
+        await Page.GotoAsync("/points/1");
+        await Page.Locator("#q").FillAsync("二组");
+        await ClickAndWaitForPageAsync(Page.Locator("form.search button[type=submit]"));
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
+        var before = await Page.Locator("[data-testid=balance]").InnerTextAsync();
+
+        await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "拾金不昧（须申报审核）" });
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
+        Assert.That(await Page.Locator("[data-testid=claim-hint]").InnerTextAsync(), Does.Contain("评议员"));
+        var form = Page.Locator("[data-testid=rule-form]");
+        await form.Locator("input[name=points]").FillAsync("8");
+        await form.Locator("input[name=evidenceNote]").FillAsync("捡到钱包 300 元，当场归还失主");
+        await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
+
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已申报“拾金不昧”"));
+        Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo(before), "a claim posts only after review and notice");
+    }
 }

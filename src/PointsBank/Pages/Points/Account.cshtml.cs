@@ -1,5 +1,6 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Claims;
 using PointsBank.Features.Points;
 using PointsBank.Features.Rules;
 using PointsBank.Infrastructure;
@@ -29,7 +30,10 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
     [BindProperty(SupportsGet = true, Name = "rule")]
     public string? RuleCode { get; set; }
 
-    /// <summary>The rules this caller may record directly here, awards first; the others need a claim.</summary>
+    /// <summary>
+    /// The rules this caller's roles may record: direct ones post at once; the others (拾金不昧, 调解…) become a claim
+    /// (申报) for a reviewer, then 公示, then posting. Direct awards first, then claims, then deductions.
+    /// </summary>
     public IReadOnlyList<RuleView> Rules { get; private set; } = [];
 
     public RuleView? Rule => Rules.FirstOrDefault(r => r.Code == RuleCode);
@@ -87,6 +91,27 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         }
         var facts = new RuleFacts(minutes, string.IsNullOrWhiteSpace(grade) ? null : grade);
         var note = string.IsNullOrWhiteSpace(evidenceNote) ? null : evidenceNote;
+        if (NeedsClaim(rule))
+        {
+            try
+            {
+                var claim = await mediator.Send(new SubmitClaim(CommunityId, AccountId, null, rule.Code, facts with { Amount = points },
+                    occurredOn ?? DateOnly.Parse(Today, System.Globalization.CultureInfo.InvariantCulture), note, key), ct);
+                if (claim.Succeeded)
+                {
+                    Done = T($"已申报“{rule.NameZh}”（申报 #{claim.Value!.Id}），等待评议员审核，审核通过后公示，公示期满入账。",
+                        $"Claim #{claim.Value!.Id} under “{rule.NameEn}” submitted: a reviewer reviews it, then it is publicly noticed, then posted.");
+                    return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
+                }
+                Error = PageText.Problem(this, claim.Failure!);
+            }
+            catch (RequestValidationException e)
+            {
+                Error = PageText.Invalid(this, e);
+            }
+            await LoadAsync(ct);
+            return Page();
+        }
         IRequest<Outcome<Posted>> request = Deducts(rule)
             ? new DeductPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note)
             : new AwardPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note);
@@ -106,6 +131,8 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         FormulaKind.Discretion => Math.Abs(points ?? 0),
         _ => 0,
     };
+
+    public static bool NeedsClaim(RuleView rule) => !rule.Direct || rule.NeedsReview || rule.NeedsSecondApproval;
 
     public static bool Deducts(RuleView rule) =>
         rule.Formula.Kind == FormulaKind.Deduction || (rule.Formula.Kind == FormulaKind.Discretion && rule.Formula.MaxPoints < 0);
@@ -141,9 +168,9 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         var caller = HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current;
         var roles = caller.Grants.Where(g => g.CommunityId == CommunityId).Select(g => g.Role.ToString().ToLowerInvariant()).ToHashSet();
         Rules = (rules.Value ?? [])
-            .Where(r => r is { Direct: true, NeedsReview: false, NeedsSecondApproval: false }
-                        && (caller.Kind == Identity.CallerKind.System || (r.RecordedBy.Count > 0 ? r.RecordedBy : ["committee"]).Any(roles.Contains)))
+            .Where(r => caller.Kind == Identity.CallerKind.System || (r.RecordedBy.Count > 0 ? r.RecordedBy : ["committee"]).Any(roles.Contains))
             .OrderBy(Deducts)
+            .ThenBy(NeedsClaim)
             .ToList();
     }
 

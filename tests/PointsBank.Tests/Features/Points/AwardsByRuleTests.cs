@@ -125,4 +125,38 @@ public sealed class AwardsByRuleTests
         var notTheirs = await inspector.SendAsync(Send(Api("/awards"), new { accountId = inGrid, ruleCode = "filial_piety_star" }));
         Assert.That((await Json(notTheirs)).GetProperty("code").GetString(), Is.EqualTo("rule_not_recordable"));
     }
+
+    [Test]
+    public async Task AfterARuleChanges_OldEntriesKeepTheirVersionAndExplanation_AndNewOnesUseTheNewVersion()
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var first = await NewAccountAsync(client);
+        var second = await NewAccountAsync(client);
+        var rule = await client.GetFromJsonAsync<JsonElement>(Api("/rules/frontage_tidy"));
+        var before = await Json(await client.SendAsync(Send(Api("/awards"), new { accountId = first, ruleCode = "frontage_tidy", facts = new { grade = "无问题" } })));
+
+        var definition = JsonSerializer.Serialize(new
+        {
+            code = "frontage_tidy", nameZh = rule.GetProperty("nameZh").GetString(), nameEn = rule.GetProperty("nameEn").GetString(),
+            category = "hygiene", formula = new { kind = "grade", grades = new object[] {
+                new { grade = "无问题", gradeEn = "no findings", points = 30 }, new { grade = "1处问题", gradeEn = "1 finding", points = 20 } } },
+            limits = new { maxPerMonth = 1 }, recordedBy = new[] { "committee", "inspector" },
+        });
+        using var put = new HttpRequestMessage(HttpMethod.Put, Api("/rules/frontage_tidy"))
+        {
+            Content = new StringContent("{\"rule\":" + definition + ",\"adoption\":{\"meeting\":\"2026年第4次村民代表大会\",\"adoptedOn\":\"" + Today + "\"}}",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        var changed = await client.SendAsync(put);
+        Assert.That((int)changed.StatusCode, Is.InRange(200, 299), await changed.Content.ReadAsStringAsync());
+        var after = await Json(await client.SendAsync(Send(Api("/awards"), new { accountId = second, ruleCode = "frontage_tidy", facts = new { grade = "无问题" } })));
+        var old = await client.GetFromJsonAsync<JsonElement>(Api($"/transactions/{before.GetProperty("seq").GetInt64()}"));
+        var versions = await client.GetFromJsonAsync<JsonElement>(Api("/rules/frontage_tidy/versions"));
+
+        Assert.That(old.GetProperty("ruleVersion").GetInt32(), Is.EqualTo(1));
+        Assert.That(old.GetProperty("explanation").GetString(), Does.Contain("+25"), "the old entry keeps the old version's explanation");
+        Assert.That(after.GetProperty("ruleVersion").GetInt32(), Is.EqualTo(2));
+        Assert.That(after.GetProperty("explanation").GetString(), Does.Contain("+30"));
+        Assert.That(versions.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()), Is.EqualTo(new[] { 2, 1 }));
+    }
 }

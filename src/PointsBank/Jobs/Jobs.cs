@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using PointsBank.Data;
 using PointsBank.Features.Holds;
 using PointsBank.Identity;
+using PointsBank.Infrastructure;
 
 namespace PointsBank.Jobs;
 
@@ -31,14 +32,21 @@ public interface IJob
     Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct);
 }
 
-/// <summary>Releases holds (vouchers' reservations) whose expiry has passed, community by community.</summary>
-public sealed class ReleaseExpiredHoldsJob : IJob
+/// <summary>
+/// The shape every job has so far: a read query finds the communities where something is due, then one request per
+/// community goes through the pipeline (its unit of work, lock and audit row). One community's trouble (its unit
+/// rolled back, audited) is logged and does not keep the others waiting; the next tick tries it again.
+/// </summary>
+public abstract class CommunityJob<TRequest, TResult>(string name, string dueCommunities) : IJob
+    where TRequest : IRequest<Outcome<TResult>>
 {
-    private const string DueCommunities = """
-        SELECT DISTINCT community_id FROM holds WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= @now
-        """;
+    public string Name => name;
 
-    public string Name => "release-expired-holds";
+    /// <summary>The request for one community.</summary>
+    protected abstract TRequest For(long communityId);
+
+    /// <summary>How many things one community's answer says were done.</summary>
+    protected abstract int Done(TResult result);
 
     public async Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -47,26 +55,37 @@ public sealed class ReleaseExpiredHoldsJob : IJob
         IReadOnlyList<long> due;
         await using (var connection = await db.OpenConnectionAsync(ct))
         {
-            due = (await connection.QueryAsync<long>(new CommandDefinition(DueCommunities, new { now }, cancellationToken: ct))).AsList();
+            due = (await connection.QueryAsync<long>(new CommandDefinition(dueCommunities, new { now }, cancellationToken: ct))).AsList();
         }
         var mediator = services.GetRequiredService<IMediator>();
-        var logger = services.GetRequiredService<ILogger<ReleaseExpiredHoldsJob>>();
-        var released = 0;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>();
+        var done = 0;
         foreach (var communityId in due)
         {
-            // One community's trouble (its unit rolled back, audited) must not keep the others' holds from being released.
             try
             {
-                var outcome = await mediator.Send(new ReleaseExpiredHolds(communityId), ct);
-                released += outcome.Value?.HoldIds.Count ?? 0;
+                var outcome = await mediator.Send(For(communityId), ct);
+                done += outcome.Value is { } result ? Done(result) : 0;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "releasing the expired holds of community {Community} failed; the next tick tries again", communityId);
+                logger.LogError(e, "job {Job} failed in community {Community}; the next tick tries again", name, communityId);
             }
         }
-        return released;
+        return done;
     }
+}
+
+/// <summary>Releases holds (vouchers' reservations) whose expiry has passed, community by community.</summary>
+public sealed class ReleaseExpiredHoldsJob() : CommunityJob<ReleaseExpiredHolds, HoldsReleased>("release-expired-holds", DueCommunities)
+{
+    private const string DueCommunities = """
+        SELECT DISTINCT community_id FROM holds WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= @now
+        """;
+
+    protected override ReleaseExpiredHolds For(long communityId) => new(communityId);
+
+    protected override int Done(HoldsReleased result) => result.HoldIds.Count;
 }
 
 public static class JobRegistry

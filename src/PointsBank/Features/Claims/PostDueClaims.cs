@@ -63,37 +63,11 @@ sealed class PostDueClaimsHandler(UnitOfWork work, PointsLedger ledger, CallerCo
 }
 
 /// <summary>Posts claims whose 公示 window closed without a sustained objection, community by community.</summary>
-public sealed class PostDueClaimsJob : IJob
+public sealed class PostDueClaimsJob() : CommunityJob<PostDueClaims, ClaimsPosted>("post-due-claims", DueCommunities)
 {
     private const string DueCommunities = "SELECT DISTINCT c.community_id FROM claims c WHERE " + PostDueClaims.DueCondition;
 
-    public string Name => "post-due-claims";
+    protected override PostDueClaims For(long communityId) => new(communityId);
 
-    public async Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct)
-    {
-        var db = services.GetRequiredService<DbDataSource>();
-        var now = Clock.Now(services.GetRequiredService<TimeProvider>());
-        IReadOnlyList<long> due;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            due = (await connection.QueryAsync<long>(new CommandDefinition(DueCommunities, new { now }, cancellationToken: ct))).AsList();
-        }
-        var mediator = services.GetRequiredService<IMediator>();
-        var logger = services.GetRequiredService<ILogger<PostDueClaimsJob>>();
-        var count = 0;
-        foreach (var communityId in due)
-        {
-            // One community's trouble (its unit rolled back, audited) must not keep the others' claims from posting.
-            try
-            {
-                var outcome = await mediator.Send(new PostDueClaims(communityId), ct);
-                count += outcome.Value?.ClaimIds.Count ?? 0;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "posting the due claims of community {Community} failed; the next tick tries again", communityId);
-            }
-        }
-        return count;
-    }
+    protected override int Done(ClaimsPosted result) => result.ClaimIds.Count;
 }

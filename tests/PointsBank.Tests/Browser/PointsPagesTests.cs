@@ -60,6 +60,12 @@ public sealed class PointsPagesTests : BrowserTest
         Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo(before.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(await Page.Locator("[data-testid=history] li.entry").First.InnerTextAsync(), Does.Contain("更正第").And.Contain("记错了户"));
         Assert.That(ConsoleErrors, Is.Empty, "nothing broken or blocked by the content security policy");
+
+        // The same page on a phone: nothing wider than the screen.
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.ReloadAsync();
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("points-account-phone");
     }
 
     [Test]

@@ -23,6 +23,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
 {
     private PostingContext? _context;
     private DbTransaction? _transaction;
+    private List<(string Sql, object? Args)>? _keptOnFailure;
 
     /// <summary>True between <see cref="BeginAsync"/> and its commit or rollback.</summary>
     public bool IsOpen => _transaction is not null;
@@ -122,6 +123,22 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         {
             AbandonAsync().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>
+    /// A write that must stand even when the request fails and this unit rolls back: a wrong card PIN counts towards the
+    /// card's lock whatever the request answers. The pipeline runs these, in order, in a unit of their own on the same
+    /// community right after the rollback (on success they are simply part of the unit, so write them in the unit too).
+    /// Keep them to conditional statements that are safe to run alone.
+    /// </summary>
+    public void KeepOnFailure(string sql, object? args) => (_keptOnFailure ??= []).Add((sql, args));
+
+    /// <summary>The writes <see cref="KeepOnFailure"/> recorded since the last call, and forgets them.</summary>
+    public IReadOnlyList<(string Sql, object? Args)> TakeKeptOnFailure()
+    {
+        var kept = _keptOnFailure ?? [];
+        _keptOnFailure = null;
+        return kept;
     }
 
     /// <summary>A Dapper command on this unit's transaction.</summary>

@@ -57,12 +57,15 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
                 return replay;
             }
 
+            work.TakeKeptOnFailure();
             var response = await next();
             if (Outcomes.FailureOf(response) is not null)
             {
                 await work.RollbackAsync();
+                await KeepAfterFailureAsync(communityId, cancellationToken);
                 return response;
             }
+            work.TakeKeptOnFailure();
             if (key is not null)
             {
                 await RequestKeys.StoreAsync(work, communityId ?? 0, key, typeof(TRequest).Name, requestHash, Outcomes.ValueOf(response),
@@ -77,6 +80,22 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
             // Still open only when an exception left it so: roll back and drop the connection.
             await work.DisposeAsync();
         }
+    }
+
+    // The writes a failed request keeps (a wrong PIN's count): their own short unit on the same community.
+    private async Task KeepAfterFailureAsync(long? communityId, CancellationToken ct)
+    {
+        var kept = work.TakeKeptOnFailure();
+        if (kept.Count == 0)
+        {
+            return;
+        }
+        await work.BeginAsync(communityId, ct);
+        foreach (var (sql, args) in kept)
+        {
+            await work.ExecuteAsync(sql, args, ct);
+        }
+        await work.CommitAsync(ct);
     }
 }
 

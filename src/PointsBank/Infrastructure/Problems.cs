@@ -97,6 +97,7 @@ public static class ProblemCatalog
         ["pin_not_set"] = new(409, "这张卡还没有设置密码，请找村（居）委会设置", "The card has no PIN yet; the committee sets one"),
         ["voucher_not_found"] = new(404, "没有这张兑换券（可能是扫错了码）", "No such voucher (perhaps the wrong code was scanned)"),
         ["voucher_code_malformed"] = new(400, "这不是兑换券的码，请重新扫描", "This is not a voucher code; scan again"),
+        ["voucher_forged"] = new(400, "兑换码校验不通过（输错或伪造），请重新扫描", "The voucher code fails its check (mistyped or forged); scan again"),
         ["voucher_expired"] = new(409, "兑换券已过期，积分已退回，请重新下单", "The voucher expired; its points are available again; order anew"),
         ["voucher_cancelled"] = new(409, "兑换券已取消", "The voucher was cancelled"),
         ["voucher_other_shop"] = new(409, "这张兑换券是在别的商家下的单，不能在本店兑换", "The voucher was ordered at another shop"),

@@ -39,9 +39,15 @@ internal sealed class BenchHttp : IAsyncDisposable
         _client = client;
         _awards = $"/api/v1/communities/{communityId}/awards";
         Accounts = accounts;
+        CommunityId = communityId;
     }
 
     public long[] Accounts { get; }
+
+    public long CommunityId { get; }
+
+    /// <summary>The signed-in client (the committee's bearer token) over real TCP, for the counter part (i).</summary>
+    public HttpClient Client => _client;
 
     public Uri Address => _client.BaseAddress!;
 

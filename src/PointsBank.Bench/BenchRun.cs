@@ -39,6 +39,11 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     private readonly List<Figure> _figures = [];
     private Figure? _a, _b, _c, _d, _h;
     private BenchHttp _http = null!;
+    private readonly List<BenchCounter.Rate> _counter = [];
+
+    /// <summary>(i): the open-loop rates of counter confirmations, and DESIGN §12's p99 target at the busiest.</summary>
+    private static readonly int[] CounterRates = [50, 100, 200];
+    private const double CounterP99TargetMs = 20;
     private DbDataSource _db = null!;
     private SqlDialect _dialect = null!;
     private PointsLedger _ledger = null!;
@@ -194,6 +199,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             (_c, _d, _h) = (figures[0], figures[1], figures[2]);
         }
 
+        // (i): counter confirmations over HTTP, open loop at 50, 100 and 200 per second, on the HTTP community.
+        await MeasureCounterAsync(ct);
+
         // (e) second half: grow the same community to the full scale with large batches, then measure again.
         scaleCount = await GrowAsync(scale, scaleCount, options.Scale, ct);
         var (large, largeControl, largeAt) = await MeasureScaleAsync(scale, rawWriter, scaleCount, ct);
@@ -205,6 +213,31 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
 
         PrintResults(small, smallControl, smallAt, large, largeControl, largeAt);
     }
+
+    private async Task MeasureCounterAsync(CancellationToken ct)
+    {
+        var counter = new BenchCounter(_http);
+        var seconds = options.Quick ? 2 : 10;
+        var warmup = 100;
+        var total = warmup + CounterRates.Sum(rate => rate * seconds);
+        output.WriteLine();
+        output.WriteLine($"(i) counter: a shop, a product, points and {total:N0} vouchers made through the API (not timed)...");
+        await counter.SetUpAsync(total, ct);
+        var codes = await counter.IssueAsync(total, ct);
+        await counter.RunAsync(codes[..warmup], 50, ct);
+        var used = warmup;
+        foreach (var rate in CounterRates)
+        {
+            var figure = await counter.RunAsync(codes[used..(used + rate * seconds)], rate, ct);
+            used += rate * seconds;
+            _counter.Add(figure);
+            output.WriteLine($"  {CounterLine(figure)}");
+        }
+    }
+
+    private static string CounterLine(BenchCounter.Rate r) =>
+        $"{$"(i) HTTP POST …/redemptions, {r.PerSecond}/s open loop",-44} {r.Count,9:N0} items {r.Elapsed.TotalSeconds,8:0.00} s {r.Achieved,10:N0} /s   " +
+        $"p50 {r.P50Ms:0.0} ms  p99 {r.P99Ms:0.0} ms  max {r.MaxMs:0.0} ms";
 
     private async Task WarmProcessAsync(BenchCommunity batched, BenchRaw rawWriter, CancellationToken ct)
     {
@@ -574,6 +607,10 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             output.WriteLine($"  {Line(figure)}");
         }
+        foreach (var figure in _counter)
+        {
+            output.WriteLine($"  {CounterLine(figure)}");
+        }
         var (a, b, c, d, h) = (_a!, _b!, _c!, _d!, _h!);
         output.WriteLine();
         output.WriteLine($"  {"ratio",-44} {"measured",9}  {"target",8}");
@@ -581,6 +618,10 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         Ratio("d/c  single ledger / raw single", d.Rate / c.Rate, SingleTarget);
         Ratio("h/d  HTTP award / single ledger", h.Rate / d.Rate, HttpTarget);
         Ratio($"e    at {Size(largeAt)} / at {Size(smallAt)} entries", large.Rate / small.Rate, ScaleTarget);
+        if (_counter.LastOrDefault() is { } busiest)
+        {
+            output.WriteLine($"  {$"i    counter p99 at {busiest.PerSecond}/s (ms)",-44} {busiest.P99Ms,9:0.0}  <= {CounterP99TargetMs,5:0}  {(busiest.P99Ms <= CounterP99TargetMs ? "PASS" : "MISS")}");
+        }
         var control = largeControl.Rate / smallControl.Rate;
         output.WriteLine($"  {"     (control: raw single at the same moments)",-44} {control,9:0.00}");
         output.WriteLine($"  {"     (e normalised by the control)",-44} {large.Rate / largeControl.Rate / (small.Rate / smallControl.Rate),9:0.00}");

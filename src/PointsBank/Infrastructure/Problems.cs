@@ -67,6 +67,7 @@ public static class ProblemCatalog
         ["person_accounts_off"] = new(409, "本社区以户为单位记分，不能开设个人账户", "The community keeps points per household; it opens no person accounts"),
         ["hold_not_open"] = new(409, "冻结已结束", "The hold is no longer open"),
         ["claim_not_pending"] = new(409, "该申报已审核过，不能再审核", "The claim was reviewed already"),
+        ["claim_not_withdrawable"] = new(409, "该申报已入账、已驳回或已撤回，不能再撤回", "The claim posted, was rejected or withdrawn, or was stopped: it cannot be withdrawn"),
         ["claim_not_in_notice"] = new(409, "该申报不在公示期内，不能提出异议", "The claim is not in its public notice window"),
         ["objection_decided"] = new(409, "该异议已有处理决定", "The objection was decided already"),
         ["rule_refused"] = new(422, "按积分细则不能这样记分", "The rule does not allow this entry"),

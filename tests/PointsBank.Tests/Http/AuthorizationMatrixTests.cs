@@ -236,6 +236,16 @@ public sealed partial class AuthorizationMatrixTests
         return claim.Value!.Id;
     }
 
+    /// <summary>A claim the principal submitted itself where it may submit (the submitter withdraws), else one from the command line.</summary>
+    private async Task<long> OwnClaimAsync(SampleContext s)
+    {
+        var body = new { accountId = s.Community.AccountId, ruleCode = "mediation", occurredOn = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd"), evidenceNote = "矩阵测试：自己申报" };
+        using var response = await s.Principal.Client.PostAsJsonAsync($"{s.C}/claims", body);
+        return response.IsSuccessStatusCode
+            ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64()
+            : await NewClaimAsync(s.Community);
+    }
+
     /// <summary>An undecided objection (raised at the command line) to an approved claim.</summary>
     private async Task<long> NewObjectionAsync(Community community)
     {
@@ -373,6 +383,8 @@ public sealed partial class AuthorizationMatrixTests
             new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community)}/approve", new { note = "属实" }),
         ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/reject"] = async s =>
             new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community)}/reject", new { reason = "证据不足" }),
+        ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/withdraw"] = async s =>
+            new SampleRequest($"{s.C}/claims/{await s.Test.OwnClaimAsync(s)}/withdraw", new { reason = "申报人撤回" }),
         ["POST /api/v1/communities/{communityId:long}/claims/{claimId:long}/objections"] = async s =>
             new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community, approved: true)}/objections", new { reason = "不属实" }),
         ["POST /api/v1/communities/{communityId:long}/objections/{objectionId:long}/decision"] = async s =>

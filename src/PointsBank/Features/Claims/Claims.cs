@@ -63,6 +63,11 @@ public sealed record ClaimView
     /// <summary>Why the claim could not post when its window closed (e.g. the rule's monthly cap); it stays noticed.</summary>
     public string? PostFailure { get; init; }
 
+    /// <summary>Who withdrew the claim (撤回), when and why; null unless its status is <c>withdrawn</c>.</summary>
+    public string? WithdrawnBy { get; init; }
+    public DateTime? WithdrawnAt { get; init; }
+    public string? WithdrawReason { get; init; }
+
     public IReadOnlyList<ObjectionView> Objections { get; init; } = [];
 }
 
@@ -74,7 +79,8 @@ internal static class ClaimStore
                c.rule_code AS RuleCode, c.rule_version AS RuleVersion, c.facts_json AS FactsJson, c.occurred_on AS OccurredOn,
                c.evidence_note AS EvidenceNote, c.submitted_by AS SubmittedBy, c.submitted_at AS SubmittedAt,
                c.reviewed_by AS ReviewedBy, c.reviewed_at AS ReviewedAt, c.review_note AS ReviewNote, c.notice_until AS NoticeUntil,
-               c.posted_seq AS PostedSeq, c.posted_at AS PostedAt, c.post_failure AS PostFailure
+               c.posted_seq AS PostedSeq, c.posted_at AS PostedAt, c.post_failure AS PostFailure,
+               c.withdrawn_by AS WithdrawnBy, c.withdrawn_at AS WithdrawnAt, c.withdraw_reason AS WithdrawReason
           FROM claims c
           LEFT JOIN residents r ON r.id = c.member_id
         """;
@@ -130,6 +136,9 @@ internal static class ClaimStore
         public long? PostedSeq { get; init; }
         public DateTime? PostedAt { get; init; }
         public string? PostFailure { get; init; }
+        public string? WithdrawnBy { get; init; }
+        public DateTime? WithdrawnAt { get; init; }
+        public string? WithdrawReason { get; init; }
 
         public RuleFacts Facts => JsonSerializer.Deserialize<RuleFacts>(FactsJson, RuleJson.Options) ?? RuleFacts.None;
 
@@ -142,6 +151,7 @@ internal static class ClaimStore
             ReviewedAt = ReviewedAt is { } r ? Clock.AsUtc(r) : null, ReviewNote = ReviewNote,
             NoticeUntil = NoticeUntil is { } n ? Clock.AsUtc(n) : null, PostedSeq = PostedSeq,
             PostedAt = PostedAt is { } p ? Clock.AsUtc(p) : null, PostFailure = PostFailure,
+            WithdrawnBy = WithdrawnBy, WithdrawnAt = WithdrawnAt is { } w ? Clock.AsUtc(w) : null, WithdrawReason = WithdrawReason,
             Objections = objections ?? [],
         };
     }

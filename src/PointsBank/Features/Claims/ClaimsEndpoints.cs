@@ -18,6 +18,9 @@ internal static class ClaimsEndpoints
 
         group.MapCommand<RejectClaim>("/claims/{claimId:long}/reject").WithSummary("Reject a claim (not one you submitted), with a reason");
 
+        group.MapCommand<WithdrawClaim>("/claims/{claimId:long}/withdraw")
+            .WithSummary("撤回: the submitter (or the committee) withdraws a claim that has not posted, with a reason; it never posts");
+
         group.MapCommand<ObjectToClaim>("/claims/{claimId:long}/objections")
             .WithSummary("Object to a claim during its 公示 window, with a reason; the posting waits for the committee's decision");
 

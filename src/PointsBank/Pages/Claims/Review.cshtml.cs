@@ -32,6 +32,11 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
         HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
         && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
 
+    /// <summary>The submitter may withdraw their own claim, the committee any (the request decides; the page offers).</summary>
+    public bool CanWithdraw(ClaimView claim) =>
+        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
+        && (caller.Holds(CommunityId, Role.Committee) || claim.SubmittedBy == caller.Actor);
+
     public string RuleName(string code) => Rules.TryGetValue(code, out var rule) ? T(rule.NameZh, rule.NameEn) : code;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -53,6 +58,9 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
         SendAsync(new DecideObjection(CommunityId, objectionId, sustain, reason ?? ""),
             o => sustain ? T($"已支持异议，申报 #{o.ClaimId} 终止", $"Objection sustained; claim #{o.ClaimId} stopped")
                          : T($"已驳回异议，申报 #{o.ClaimId} 公示期满后入账", $"Objection dismissed; claim #{o.ClaimId} posts when its window closes"), ct);
+
+    public Task<IActionResult> OnPostWithdrawAsync(long claimId, string? reason, CancellationToken ct) =>
+        SendAsync(new WithdrawClaim(CommunityId, claimId, reason ?? ""), c => T($"申报 #{c.Id} 已撤回，不会入账", $"Claim #{c.Id} withdrawn; it will not post"), ct);
 
     /// <summary>An instant in China's time, as the page shows it.</summary>
     public static string Local(DateTime? utc) => utc is { } at

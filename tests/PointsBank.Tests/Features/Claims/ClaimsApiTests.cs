@@ -108,4 +108,34 @@ public sealed class ClaimsApiTests
         var claims = await committee.GetFromJsonAsync<JsonElement>(Api("/claims?status=noticed"));
         Assert.That(claims.EnumerateArray().Any(c => c.GetProperty("id").GetInt64() == id && c.GetProperty("reviewedBy").GetString() == "user:reviewer"));
     }
+
+    [Test]
+    public async Task TheQueuePage_OffersTheSubmitterAWithdrawal_NotTheOtherReviewer_AndWithdrawing_TakesTheClaimOffTheQueue()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        using var reviewerApi = await _app.ClientAsAsync("reviewer");
+        var household = (await Json(await committee.PostAsJsonAsync(Api("/households"), new { code = $"撤回-{Guid.NewGuid():N}"[..12] }))).GetProperty("householdId").GetInt64();
+        var account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
+        var mine = (await Json(await reviewerApi.PostAsJsonAsync(Api("/claims"),
+            new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "评议员自己的申报" }))).GetProperty("id").GetInt64();
+        var theirs = (await Json(await committee.PostAsJsonAsync(Api("/claims"),
+            new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "两委的申报" }))).GetProperty("id").GetInt64();
+        using var reviewer = await SignedInPageClientAsync("reviewer");
+
+        var queue = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
+        Assert.That(queue, Does.Contain($"id=\"withdraw-{mine}\"").And.Not.Contain($"id=\"withdraw-{theirs}\""),
+            "the reviewer may withdraw their own claim, not the committee's");
+        using var withdraw = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["claimId"] = mine.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reason"] = "材料不全，先撤回",
+            ["__RequestVerificationToken"] = Antiforgery(queue),
+        });
+        var withdrawn = await reviewer.PostAsync($"/claims/{_community}?handler=Withdraw", withdraw);
+
+        Assert.That(withdrawn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), WebUtility.HtmlDecode(await withdrawn.Content.ReadAsStringAsync()));
+        var claim = (await committee.GetFromJsonAsync<JsonElement>(Api("/claims?status=withdrawn"))).EnumerateArray().Single(c => c.GetProperty("id").GetInt64() == mine);
+        Assert.That((claim.GetProperty("withdrawnBy").GetString(), claim.GetProperty("withdrawReason").GetString()), Is.EqualTo(("user:reviewer", "材料不全，先撤回")));
+        var after = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
+        Assert.That(after, Does.Not.Contain($"data-testid=\"claim-{mine}\"").And.Contain($"data-testid=\"claim-{theirs}\""));
+    }
 }

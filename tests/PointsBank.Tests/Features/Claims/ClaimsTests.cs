@@ -207,6 +207,46 @@ public abstract class ClaimsTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task TheSubmitter_WithdrawsANoticedClaim_WithAReason_AndItNeverPosts()
+    {
+        var claim = await ApprovedAsync();
+
+        var withdrawn = await _db.SendAs(Inspector, new WithdrawClaim(_community.Id, claim.Id, "当事人说不需要加分"));
+        var again = await _db.SendAs(Inspector, new WithdrawClaim(_community.Id, claim.Id, "再撤一次"));
+        _db.Clock.Advance(TimeSpan.FromDays(3));
+
+        Assert.That(withdrawn.Value?.Status, Is.EqualTo(ClaimStatus.Withdrawn), withdrawn.Failure?.Detail);
+        Assert.That((withdrawn.Value!.WithdrawnBy, withdrawn.Value.WithdrawReason), Is.EqualTo(("user:inspector", "当事人说不需要加分")));
+        Assert.That(withdrawn.Value.WithdrawnAt, Is.EqualTo(_db.Clock.GetUtcNow().UtcDateTime.AddDays(-3)));
+        Assert.That(again.Failure?.Code, Is.EqualTo("claim_not_withdrawable"));
+        Assert.That(await RunJobAsync(), Is.EqualTo(0), "a withdrawn claim is not posted when its window closes");
+        Assert.That(await BalanceAsync(), Is.EqualTo(0));
+        Assert.That((await ClaimAsync(claim.Id)).Status, Is.EqualTo(ClaimStatus.Withdrawn));
+    }
+
+    [Test]
+    public async Task OnlyTheSubmitterOrTheCommittee_MayWithdraw_AndAPostedClaimCannotBe()
+    {
+        var claim = await SubmitAsync();
+        var otherInspector = Acting.As(Role.Inspector, _community.Id, userId: 77);
+
+        var byOther = await _db.SendAs(otherInspector, new WithdrawClaim(_community.Id, claim.Id, "不是我的"));
+        var byReviewer = await _db.SendAs(Reviewer, new WithdrawClaim(_community.Id, claim.Id, "评议员撤回"));
+        Assert.That((byOther.Failure?.Code, byReviewer.Failure?.Code), Is.EqualTo(("forbidden", "forbidden")));
+        Assert.That((await ClaimAsync(claim.Id)).Status, Is.EqualTo(ClaimStatus.Submitted), "a refused withdrawal changes nothing");
+
+        var byCommittee = await _db.SendAs(Committee, new WithdrawClaim(_community.Id, claim.Id, "居民本人来村委会要求撤回"));
+        Assert.That(byCommittee.Value?.Status, Is.EqualTo(ClaimStatus.Withdrawn), byCommittee.Failure?.Detail);
+
+        await SetNoticeDaysAsync(0);
+        var posted = await ApprovedAsync();
+        Assert.That(posted.Status, Is.EqualTo(ClaimStatus.Posted));
+        var late = await _db.SendAs(Inspector, new WithdrawClaim(_community.Id, posted.Id, "太晚了"));
+        Assert.That(late.Failure?.Code, Is.EqualTo("claim_not_withdrawable"));
+        Assert.That(await BalanceAsync(), Is.EqualTo(10));
+    }
+
+    [Test]
     public async Task AClaimTheRuleRefusesWhenItsWindowCloses_StaysNoticed_WithTheReason_AndIsNotRetried()
     {
         // 参加治安巡防: at most once a day. Two claims for the same day: the first posts, the second is refused.

@@ -112,6 +112,11 @@ internal static class Verbs
         Console.WriteLine(report.Applied.Count == 0
             ? $"schema is current ({report.AlreadyApplied} scripts applied earlier)"
             : $"applied {string.Join(", ", report.Applied)} ({report.AlreadyApplied} applied earlier)");
+        var adopted = await Features.Rules.DefaultCatalogues.AdoptWhereMissingAsync(services, CancellationToken.None);
+        if (adopted.Count > 0)
+        {
+            Console.WriteLine($"gave the default rule catalogue to communities that had none: {string.Join(", ", adopted)}");
+        }
         return 0;
     }
 

@@ -14,6 +14,11 @@ internal static class Startup
         {
             app.Logger.LogInformation("Applied schema scripts {Scripts}", string.Join(", ", report.Applied));
         }
+        // Communities made before the rules engine (schema 0004) get the default catalogue, which the committee edits.
+        if (options.MigrateOnStartup && await Features.Rules.DefaultCatalogues.AdoptWhereMissingAsync(app.Services, CancellationToken.None) is { Count: > 0 } adopted)
+        {
+            app.Logger.LogWarning("Gave the default rule catalogue to communities that had none: {Communities}", string.Join(", ", adopted));
+        }
         if (!app.Environment.IsDevelopment() || !app.Configuration.GetValue("Demo:Seed", true))
         {
             return;

@@ -63,6 +63,13 @@ public static partial class EndpointMapping
     public static RouteHandlerBuilder MapQuery<TRequest>(this IEndpointRouteBuilder routes, string pattern) =>
         Close<RouteHandlerBuilder>(nameof(MapQueryOf), typeof(TRequest), routes, pattern);
 
+    /// <summary>
+    /// A GET like <see cref="MapQuery{TRequest}"/> whose answer is also a download: JSON by default, CSV (UTF-8 with a
+    /// byte-order mark, for Excel) with <c>?format=csv</c>. The answer type implements <see cref="ICsvReport"/>.
+    /// </summary>
+    public static RouteHandlerBuilder MapReport<TRequest>(this IEndpointRouteBuilder routes, string pattern) =>
+        Close<RouteHandlerBuilder>(nameof(MapReportOf), typeof(TRequest), routes, pattern);
+
     /// <param name="defaults">Fills what the body left out, where the request record itself cannot say (e.g. a
     /// default in the middle of its parameters).</param>
     public static RouteHandlerBuilder MapCommand<TRequest>(this IEndpointRouteBuilder routes, string pattern, Reply? reply = null,
@@ -97,6 +104,28 @@ public static partial class EndpointMapping
             : routes.MapGet(pattern, async Task<Results<Ok<T>, ProblemHttpResult>> ([AsParameters] TRequest request, IMediator sender,
                 HttpContext http, CancellationToken ct) => Problems.Reply(http, await sender.Send(request, ct))))
         .Sends<TRequest>();
+
+    private static RouteHandlerBuilder MapReportOf<TRequest, T>(IEndpointRouteBuilder routes, string pattern)
+        where TRequest : IRequest<Outcome<T>> =>
+        routes.MapGet(pattern, async Task<IResult> ([AsParameters] TRequest request, string? format, IMediator sender, HttpContext http,
+                CancellationToken ct) =>
+            {
+                if (format is not (null or "json" or "csv"))
+                {
+                    return Problems.Result(http, new Failure("validation_failed", "format is json (the default) or csv"));
+                }
+                var outcome = await sender.Send(request, ct);
+                if (!outcome.Succeeded)
+                {
+                    return Problems.Result(http, outcome.Failure!);
+                }
+                return format == "csv" && outcome.Value is ICsvReport report
+                    ? CsvFiles.Result(report.ToCsv())
+                    : TypedResults.Ok(outcome.Value);
+            })
+            .Produces<T>(StatusCodes.Status200OK)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Sends<TRequest>();
 
     private static RouteHandlerBuilder MapCommandOf<TRequest, T>(IEndpointRouteBuilder routes, string pattern, Reply reply, string method,
         RequestBinder<TRequest> binder) where TRequest : IRequest<Outcome<T>>

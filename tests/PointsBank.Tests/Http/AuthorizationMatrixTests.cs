@@ -207,6 +207,18 @@ public sealed partial class AuthorizationMatrixTests
     private async Task<long> NewResidentAsync(Community community) =>
         (await Cli(new AddResident(community.Id, await NewHouseholdAsync(community.Id, community.GridId), "矩阵居民"))).Value!.ResidentId;
 
+    /// <summary>In the own community the demo shopkeeper's shop (a shopkeeper acts only for it); elsewhere a new shop.</summary>
+    private async Task<long> ShopForAsync(SampleContext s)
+    {
+        if (s.Community.Id != _own.Id)
+        {
+            return await NewShopAsync(s.Community.Id);
+        }
+        await using var connection = await _app.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+            "SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+    }
+
     private async Task<long> NewShopAsync(long communityId) => (await Cli(new AddShop(communityId, SampleContext.Unique("s")))).Value!.ShopId;
 
     private async Task<long> NewAccountAsync(long communityId) =>
@@ -428,6 +440,11 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/communities/{communityId:long}/residents/{residentId:long}/reactivate"] = async s =>
             new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}/reactivate"),
         ["GET /api/v1/communities/{communityId:long}/shops"] = s => Task.FromResult(new SampleRequest($"{s.C}/shops")),
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/statements"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.ShopForAsync(s)}/statements?month=2026-11"),
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/redemptions"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.ShopForAsync(s)}/redemptions?date=2026-11-30"),
+        ["GET /api/v1/communities/{communityId:long}/reports/funding"] = s => Task.FromResult(new SampleRequest($"{s.C}/reports/funding?month=2026-11")),
         ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}"] = async s =>
             new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}"),
         ["POST /api/v1/communities/{communityId:long}/shops"] = s => Task.FromResult(new SampleRequest($"{s.C}/shops", new { name = SampleContext.Unique("s") })),

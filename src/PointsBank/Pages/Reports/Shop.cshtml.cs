@@ -1,0 +1,65 @@
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Reports;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+
+namespace PointsBank.Pages.Reports;
+
+/// <summary>
+/// 对账单 of one shop, for the shopkeeper and the committee: the day's redemption list (today by default) and the
+/// month's statement — redemptions, returns, the net in points and yuan, the goods — each with a CSV download.
+/// </summary>
+public sealed class ShopModel(IMediator mediator, TimeProvider clock) : ShellPage
+{
+    [FromRoute]
+    public long CommunityId { get; set; }
+
+    [FromRoute]
+    public long ShopId { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Month { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public DateOnly? Date { get; set; }
+
+    public ShopStatementView? Statement { get; private set; }
+
+    public DailyRedemptionsView? Day { get; private set; }
+
+    public string? Error { get; private set; }
+
+    private static TimeZoneInfo China => Projections.Zone("Asia/Shanghai");
+
+    public string ThisMonth => Projections.Month(clock.GetUtcNow().UtcDateTime, China);
+
+    public string Today => Projections.LocalDate(clock.GetUtcNow().UtcDateTime, China).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Month = string.IsNullOrWhiteSpace(Month) ? ThisMonth : Month.Trim();
+        try
+        {
+            var day = await mediator.Send(new GetDailyRedemptions(CommunityId, ShopId, Date), ct);
+            Day = day.Value;
+            var statement = await mediator.Send(new GetShopStatement(CommunityId, ShopId, Month), ct);
+            Statement = statement.Value;
+            var failure = day.Failure ?? statement.Failure;
+            if (failure is not null)
+            {
+                Error = PageText.Problem(this, failure);
+            }
+        }
+        catch (RequestValidationException e)
+        {
+            Error = PageText.Invalid(this, e);
+        }
+        catch (ForbiddenException e)
+        {
+            Error = PageText.Problem(this, new Failure(e.Code, e.Message));
+        }
+        return Page();
+    }
+}

@@ -7,7 +7,7 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Shops;
 
 /// <summary>
-/// A shop's products, offered or not, by name: price, unit and stock on hand. Any staff of the community may read it
+/// A shop's products, offered ones first, each group in the order they were added: price, unit and stock on hand. Any staff of the community may read it
 /// (a shopkeeper only their own shop's). A shop has tens of products, not thousands, so the list is not paged.
 /// </summary>
 [AnyStaff]
@@ -18,7 +18,7 @@ sealed class ListProductsHandler(DbDataSource db) : IRequestHandler<ListProducts
     private const string Select = $"""
         SELECT {Catalogue.ProductColumns}
           FROM products WHERE community_id = @communityId AND shop_id = @shopId
-         ORDER BY is_active DESC, name, id
+         ORDER BY is_active DESC, id
         """;
 
     public async Task<Outcome<IReadOnlyList<ProductView>>> Handle(ListProducts request, CancellationToken ct)

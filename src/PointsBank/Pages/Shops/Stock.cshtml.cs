@@ -160,7 +160,8 @@ public sealed class StockModel(IMediator mediator) : ShellPage
         return Page();
     }
 
-    private string Here(long? product) => product is { } id ? $"/shops/{CommunityId}/{ShopId}?product={id}#history" : $"/shops/{CommunityId}/{ShopId}";
+    // After a change the page opens at the top, where the message says what was done; the product's history is below.
+    private string Here(long? product) => product is { } id ? $"/shops/{CommunityId}/{ShopId}?product={id}" : $"/shops/{CommunityId}/{ShopId}";
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 

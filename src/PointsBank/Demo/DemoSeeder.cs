@@ -5,6 +5,7 @@ using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Points;
+using PointsBank.Features.Shops;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
@@ -117,10 +118,41 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger
         posted += Count(await mediator.Send(new ReverseTransaction(community, 1, "录入错误：该户当日未参加活动", "demo-reverse-1"), ct));
 
         var shop = Must(await mediator.Send(new AddShop(community, "示范村积分超市"), ct)).ShopId;
+        await SeedCatalogueAsync(community, shop, ct);
+        Must(await mediator.Send(new AddShop(community, "村口小卖部", Kind: ShopKinds.Partner), ct));
         var users = await SeedUsersAsync(community, grids[0], shop, ct);
 
         var sample = accounts[0];
         return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted, users);
+    }
+
+    private sealed record Goods(string Name, string Unit, long Price, long Restocked, (string Donor, long Quantity, decimal Value)? Donated = null);
+
+    private static readonly Goods[] Shelf =
+    [
+        new("洗衣粉", "袋", 30, 40, ("县供销社", 20, 160m)),
+        new("食用油", "桶", 120, 10, ("爱心企业 惠民超市", 10, 699.00m)),
+        new("大米（5斤）", "袋", 80, 20),
+        new("牙膏", "支", 15, 30, ("县供销社", 20, 96.50m)),
+        new("毛巾", "条", 20, 25),
+        new("酱油", "瓶", 25, 24),
+        new("肥皂", "块", 10, 50, ("爱心企业 惠民超市", 30, 75m)),
+        new("鸡蛋（10个）", "盒", 40, 2),
+    ];
+
+    // The points supermarket's shelf: everyday goods bought in (进货) and given by named donors (捐赠入库) with their
+    // estimated value, through the same requests the shop page sends. 鸡蛋 runs low, so the page has something to flag.
+    private async Task SeedCatalogueAsync(long community, long shop, CancellationToken ct)
+    {
+        foreach (var goods in Shelf)
+        {
+            var product = Must(await mediator.Send(new AddProduct(community, shop, goods.Name, goods.Price, goods.Unit), ct)).Id;
+            Must(await mediator.Send(new RecordStockMovement(community, shop, product, StockKinds.Restock, goods.Restocked, Note: "村委会统一采购"), ct));
+            if (goods.Donated is var (donor, quantity, value))
+            {
+                Must(await mediator.Send(new RecordStockMovement(community, shop, product, StockKinds.Donation, quantity, donor, value), ct));
+            }
+        }
     }
 
     // One demo user per role, with a password that says it is a demo. Development only.

@@ -24,7 +24,8 @@ public sealed record VerifyReport(IReadOnlyList<CommunityVerification> Communiti
 
 /// <summary>
 /// Recomputes every community's hash chain, sequence continuity, sum-to-zero, balances, holds and monthly
-/// aggregates from the journal, and reports the first place each community breaks. Reads only.
+/// aggregates from the journal, and each product's stock on hand from its stock movements, and reports the first
+/// place each community breaks. Reads only.
 /// </summary>
 /// <remarks>
 /// Each community is checked on one consistent snapshot, so a service posting meanwhile causes no false break. On
@@ -64,6 +65,11 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
     private const string SelectAggregates = """
         SELECT account_id, member_id, category, month, earned, deducted, redeemed, volunteer_minutes
           FROM monthly_aggregates WHERE community_id = @communityId
+        """;
+
+    private const string SelectStock = """
+        SELECT p.id, p.name, p.on_hand, (SELECT COALESCE(SUM(m.quantity), 0) FROM stock_movements m WHERE m.product_id = p.id)
+          FROM products p WHERE p.community_id = @communityId ORDER BY p.id
         """;
 
     public async Task<VerifyReport> VerifyAsync(CancellationToken ct = default)
@@ -336,6 +342,20 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
             if (!delta.IsZero)
             {
                 return Broken(Break(null, $"monthly aggregate {Describe(key)} is missing; the journal gives {Describe(delta)}")!);
+            }
+        }
+        // Stock on hand is a projection of the append-only stock movements, written in the same transaction as each one.
+        await using (var command = Query(connection, snapshot, SelectStock, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var (productId, name) = (reader.GetInt64(0), reader.GetString(1));
+                var (onHand, moved) = (reader.GetInt64(2), Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture));
+                if (onHand != moved)
+                {
+                    return Broken(Break(null, $"stock of product {productId} ({name}) is {onHand} on hand but its movements sum to {moved}")!);
+                }
             }
         }
         return new CommunityVerification(communityId, lastSeq, lastSeq, prevHash, null);

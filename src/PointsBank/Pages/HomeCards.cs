@@ -4,8 +4,8 @@ using PointsBank.Identity;
 namespace PointsBank.Pages;
 
 /// <summary>
-/// One thing a role can do, with the page that does it (<c>{c}</c> in it stands for the community); no page yet means
-/// "coming soon", never a link to a 404.
+/// One thing a role can do, with the page that does it (<c>{c}</c> in it stands for the community, <c>{s}</c> for the
+/// shopkeeper's shop); no page yet means "coming soon", never a link to a 404.
 /// </summary>
 public sealed record Capability(string Zh, string En, string? Href = null);
 
@@ -22,12 +22,12 @@ public static class HomeCards
     {
         [Role.Admin] = ("管理员", "Administrator", [new("用户与角色", "Users and roles"), new("社区设置", "Community settings", "/policy/{c}")]),
         [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections", "/points/{c}"), new("卫生检查", "Hygiene inspections", "/inspections/{c}"),
-            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("名册", "Roster"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings")]),
+            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("名册", "Roster"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings")]),
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims", "/claims/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事", "Good deeds", "/points/{c}"),
             new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities"), new("积分细则", "Points rules", "/rules/{c}")]),
-        [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions")]),
+        [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}")]),
     };
 
     private static readonly Capability[] InstallationAdmin = [new("社区管理", "Communities"), new("用户与角色", "Users and roles")];
@@ -59,7 +59,10 @@ public static class HomeCards
         var (zh, en, all) = ByRole[role];
         var can = all.Select(c => c.Href is null ? c : c with
         {
-            Href = c.Href.Replace("{c}", grant.CommunityId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+            // A shopkeeper bound to no shop has no shop page to go to: "coming soon" rather than a broken link.
+            Href = c.Href.Contains("{s}", StringComparison.Ordinal) && grant.ShopId is null ? null : c.Href
+                .Replace("{c}", grant.CommunityId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{s}", grant.ShopId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", StringComparison.Ordinal),
         }).ToArray();
         return role switch
         {

@@ -221,6 +221,23 @@ public sealed partial class AuthorizationMatrixTests
 
     private async Task<long> NewShopAsync(long communityId) => (await Cli(new AddShop(communityId, SampleContext.Unique("s")))).Value!.ShopId;
 
+    /// <summary>
+    /// The shop a shop-bound sample acts on: in the demo community the demo shopkeeper's own shop (so the shopkeeper is
+    /// in scope there), elsewhere a fresh shop.
+    /// </summary>
+    private async Task<long> SampleShopAsync(long communityId) => communityId == _own.Id
+        ? await _app.ScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'")
+        : await NewShopAsync(communityId);
+
+    /// <summary>A fresh product with a little stock, in the sample shop; returns the shop and the product.</summary>
+    private async Task<(long Shop, long Product)> NewProductAsync(long communityId)
+    {
+        var shop = await SampleShopAsync(communityId);
+        var product = (await Cli(new PointsBank.Features.Shops.AddProduct(communityId, shop, SampleContext.Unique("p"), 10, "袋"))).Value!.Id;
+        await Cli(new PointsBank.Features.Shops.RecordStockMovement(communityId, shop, product, "restock", 5));
+        return (shop, product);
+    }
+
     private async Task<long> NewAccountAsync(long communityId) =>
         (await Cli(new PointsBank.Features.Accounts.OpenAccount(communityId, "household", await NewHouseholdAsync(communityId)))).Value!.AccountId;
 
@@ -454,5 +471,28 @@ public sealed partial class AuthorizationMatrixTests
             new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}/deactivate"),
         ["POST /api/v1/communities/{communityId:long}/shops/{shopId:long}/reactivate"] = async s =>
             new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}/reactivate"),
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/products"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.SampleShopAsync(s.Community.Id)}/products"),
+        ["POST /api/v1/communities/{communityId:long}/shops/{shopId:long}/products"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.SampleShopAsync(s.Community.Id)}/products",
+                new { name = SampleContext.Unique("p"), pointsPrice = 15, unit = "支" }),
+        ["PUT /api/v1/communities/{communityId:long}/shops/{shopId:long}/products/{productId:long}"] = async s =>
+        {
+            var (shop, product) = await s.Test.NewProductAsync(s.Community.Id);
+            return new SampleRequest($"{s.C}/shops/{shop}/products/{product}", new { pointsPrice = 12 });
+        },
+        ["POST /api/v1/communities/{communityId:long}/shops/{shopId:long}/products/{productId:long}/movements"] = async s =>
+        {
+            var (shop, product) = await s.Test.NewProductAsync(s.Community.Id);
+            return new SampleRequest($"{s.C}/shops/{shop}/products/{product}/movements", new { kind = "donation", quantity = 2, donor = "县供销社", valueYuan = 12.5 },
+                IdempotencyKey: true);
+        },
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/products/{productId:long}/movements"] = async s =>
+        {
+            var (shop, product) = await s.Test.NewProductAsync(s.Community.Id);
+            return new SampleRequest($"{s.C}/shops/{shop}/products/{product}/movements");
+        },
+        ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/movements"] = async s =>
+            new SampleRequest($"{s.C}/shops/{await s.Test.SampleShopAsync(s.Community.Id)}/movements?from=2026-01-01"),
     };
 }

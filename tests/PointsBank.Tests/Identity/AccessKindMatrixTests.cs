@@ -85,7 +85,8 @@ public sealed class AccessKindMatrixTests
         {
             foreach (var role in Roles.All)
             {
-                var user = Caller.User(99, "staff", [new RoleGrant(Community, role)]);
+                // A shopkeeper is bound to a shop; a request about one shop (IShopScoped) is theirs only for that shop.
+                var user = Caller.User(99, "staff", [new RoleGrant(Community, role, ShopId: role == Role.Shopkeeper ? Shop : null)]);
                 var own = await AuthorizeAsync(type, user, Community, Account);
                 var scoped = typeof(ICommunityScoped).IsAssignableFrom(type);
                 var other = await AuthorizeAsync(type, user, Community + 1, Account);

@@ -99,7 +99,7 @@ internal static class CommunityEndpoints
         community.MapCommand<AddShop>("/shops", Reply.Created("/api/v1/communities/{communityId}/shops/{shopId}"))
             .WithSummary("Add a shop (积分超市 or 爱心商家)");
 
-        community.MapCommand<UpdateShop>("/shops/{shopId:long}", method: HttpMethods.Put).WithSummary("Rename a shop");
+        community.MapCommand<UpdateShop>("/shops/{shopId:long}", method: HttpMethods.Put).WithSummary("Rename a shop or change its kind (supermarket 积分超市 | partner 爱心商家)");
 
         community.MapCommand<DeactivateShop>("/shops/{shopId:long}/deactivate").WithSummary("Deactivate a shop");
 

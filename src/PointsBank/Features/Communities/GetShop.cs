@@ -13,7 +13,7 @@ public sealed record GetShop(long CommunityId, long ShopId) : IRequest<Outcome<S
 sealed class GetShopHandler(DbDataSource db) : IRequestHandler<GetShop, Outcome<ShopView>>
 {
     private const string Select = """
-        SELECT id AS Id, name AS Name, is_active AS IsActive, created_at AS CreatedAt
+        SELECT id AS Id, name AS Name, kind AS Kind, is_active AS IsActive, created_at AS CreatedAt
           FROM shops WHERE id = @shopId AND community_id = @communityId
         """;
 

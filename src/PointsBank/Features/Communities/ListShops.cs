@@ -22,14 +22,14 @@ sealed class ListShopsHandler(DbDataSource db, SqlDialect dialect) : IRequestHan
 
     private static readonly DialectSql Page = new(
         Sqlite: """
-            SELECT id AS Id, name AS Name, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, name AS Name, kind AS Kind, is_active AS IsActive, created_at AS CreatedAt
               FROM shops
              WHERE community_id = @communityId AND (@includeInactive = 1 OR is_active = 1)
              ORDER BY id
              LIMIT @take OFFSET @skip
             """,
         SqlServer: """
-            SELECT id AS Id, name AS Name, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, name AS Name, kind AS Kind, is_active AS IsActive, created_at AS CreatedAt
               FROM shops
              WHERE community_id = @communityId AND (@includeInactive = 1 OR is_active = 1)
              ORDER BY id

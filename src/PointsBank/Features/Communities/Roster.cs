@@ -80,11 +80,11 @@ internal static class Roster
 
     private static readonly DialectSql LockShop = new(
         Sqlite: """
-            SELECT id AS Id, name AS Name, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, name AS Name, kind AS Kind, is_active AS IsActive, created_at AS CreatedAt
               FROM shops WHERE id = @id AND community_id = @communityId
             """,
         SqlServer: """
-            SELECT id AS Id, name AS Name, is_active AS IsActive, created_at AS CreatedAt
+            SELECT id AS Id, name AS Name, kind AS Kind, is_active AS IsActive, created_at AS CreatedAt
               FROM shops WITH (UPDLOCK) WHERE id = @id AND community_id = @communityId
             """);
 

@@ -49,6 +49,9 @@ public sealed record ShopView : IRosterRow
 {
     public long Id { get; init; }
     public string Name { get; init; } = "";
+
+    /// <summary><c>supermarket</c> (积分超市: goods priced in points) or <c>partner</c> (爱心商家: takes points for an amount).</summary>
+    public string Kind { get; init; } = ShopKinds.Supermarket;
     public bool IsActive { get; init; }
     public DateTime CreatedAt { get; init => field = Clock.AsUtc(value); }
 }

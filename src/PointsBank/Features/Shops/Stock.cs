@@ -43,7 +43,8 @@ public static class Stock
         {
             return new Failure("validation_failed", "a stock movement changes the count by at least one");
         }
-        var args = new { move.CommunityId, move.ShopId, move.ProductId, move.Quantity };
+        // Named in camelCase like the statements' parameters: SQLite matches parameter names exactly.
+        var args = new { communityId = move.CommunityId, shopId = move.ShopId, productId = move.ProductId, quantity = move.Quantity };
         if (await work.ExecuteAsync(Apply, args, ct) == 0)
         {
             return await work.ScalarAsync<long>(Exists, args, ct) == 0
@@ -52,8 +53,8 @@ public static class Stock
         }
         await work.ExecuteAsync(Insert, new
         {
-            move.CommunityId, move.ShopId, move.ProductId, move.Kind, move.Quantity, move.Donor, move.ValueFen, move.Note, move.ReceiptNo,
-            move.Actor, now = work.Now,
+            communityId = move.CommunityId, shopId = move.ShopId, productId = move.ProductId, kind = move.Kind, quantity = move.Quantity,
+            donor = move.Donor, valueFen = move.ValueFen, note = move.Note, receiptNo = move.ReceiptNo, actor = move.Actor, now = work.Now,
         }, ct);
         return null;
     }

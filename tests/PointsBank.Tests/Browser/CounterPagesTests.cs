@@ -131,4 +131,68 @@ public sealed class CounterPagesTests : BrowserTest
         await ScreenshotAsync("counter-staff-order-voucher");
         Assert.That(ConsoleErrors, Is.Empty);
     }
+    private async Task<string> CardAsync(long community, long account)
+    {
+        var token = PointsBank.Features.Cards.CardSecrets.NewToken();
+        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_hash, pin_failures, issued_by, issued_at)
+            VALUES (@community, @account, @hash, 'sealed-in-tests', 'active', @pin, 0, 'test', '2026-01-01T00:00:00.000Z')
+            """, new { community, account, hash = PointsBank.Features.Cards.CardSecrets.HashToken(token), pin = PointsBank.Features.Cards.CardSecrets.HashPin("1234") });
+        return token;
+    }
+
+    private async Task<long> CommunityAsync()
+    {
+        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+    }
+
+    [Test]
+    public async Task AScannedCard_GoesToCardAndPin_AWrongPinIsRefused_AndTheRightOneGivesTheReceipt()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+
+        await ScanAsync($"https://jf.example.cn/c/{token}");
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/counter/card");
+        await Page.Locator("input.qty").First.FillAsync("1");
+        await Page.Locator("#pin").FillAsync("9999");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("密码不对");
+        await ScreenshotAsync("counter-card-wrong-pin");
+
+        await Page.Locator("input.qty").First.FillAsync("1");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        Assert.That(CurrentPath, Does.StartWith("/counter/receipts/"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToHaveTextAsync("兑换成功");
+        await ScreenshotAsync("counter-card-receipt");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheResident_OrdersOnTheirPhone_WithThePin_SeesTheVoucherQr_AndCancelsIt()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/c/{token}/order");
+        await Page.Locator("input.qty").First.FillAsync("2");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order]"));
+
+        await Assertions.Expect(Page.Locator("[data-testid=voucher-qr]")).ToBeVisibleAsync();
+        Assert.That(await Page.Locator("[data-testid=voucher-code]").InnerTextAsync(), Does.Match("^V[0-9A-Z]{12}$"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("resident-order-voucher");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=cancel]"));
+        await Assertions.Expect(Page.Locator("p.notice")).ToContainTextAsync("已取消");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
 }

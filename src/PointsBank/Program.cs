@@ -8,6 +8,7 @@ using PointsBank.Features.Claims;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Health;
 using PointsBank.Features.Inspections;
+using PointsBank.Features.Redemption;
 using PointsBank.Features.Points;
 using PointsBank.Features.Policy;
 using PointsBank.Features.Reports;
@@ -36,6 +37,7 @@ if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpt
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
 builder.Services.AddTransient<DemoSeeder>();
+builder.Services.Configure<RedemptionOptions>(builder.Configuration.GetSection("Redemption"));
 
 // Background jobs (release expired holds, …): a timer in the service, and `jobs run NAME` for one run by hand.
 builder.Services.AddJobs(builder.Configuration);
@@ -100,6 +102,7 @@ app.MapClaims();
 app.MapInspections();
 app.MapReports();
 app.MapShopCatalogue();
+app.MapRedemption();
 app.MapAudit();
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();

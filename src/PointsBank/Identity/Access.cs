@@ -141,3 +141,14 @@ public interface IRecorderOf<in TRequest>
 {
     Task<long?> RecorderAsync(TRequest request, CancellationToken ct);
 }
+
+/// <summary>
+/// A <see cref="CardHolderAttribute"/> request that carries the resident's card token itself (the card page's order
+/// form, a card cancelling its own voucher). Holding the token is the card holder's proof of who they are: the
+/// authorization step admits a caller who presents the token of an active card of the request's community, and a
+/// request that spends points checks the card's PIN as a second factor in its handler (counted, five lock the card).
+/// </summary>
+public interface ICardPresented : ICommunityScoped
+{
+    string? CardToken { get; }
+}

@@ -38,11 +38,17 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
             case CallerKind.System:
                 return await next();
             case CallerKind.Anonymous:
-                throw new NotAuthenticatedException(name);
+                // Whoever presents an active card's token may send a card holder's request about that card (the PIN,
+                // where it spends, is the handler's second check).
+                return rule.CardHolder && request is ICardPresented && await PresentedCardAsync(request, cancellationToken) is not null
+                    ? await next()
+                    : throw new NotAuthenticatedException(name);
             case CallerKind.CardHolder:
-                // A card reads its own account and nothing else; it can never spend (a voucher needs its PIN, later).
-                return rule.CardHolder && request is IAccountScoped own && caller.Card is { } card
-                       && own.CommunityId == card.CommunityId && own.AccountId == card.AccountId
+                // A card reads its own account and nothing else; it spends only through a request that presents the
+                // card itself and its PIN.
+                return rule.CardHolder && caller.Card is { } card
+                       && ((request is IAccountScoped own && own.CommunityId == card.CommunityId && own.AccountId == card.AccountId)
+                           || (request is ICardPresented && await PresentedCardAsync(request, cancellationToken) == card.CardId))
                     ? await next()
                     : throw new ForbiddenException("forbidden", $"{caller.Actor} may only read its own account");
         }
@@ -93,6 +99,14 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
         }
         return false;
     }
+
+    private const string ActiveCard = "SELECT id FROM cards WHERE token_hash = @tokenHash AND community_id = @communityId AND status = 'active'";
+
+    // The active card of the request's community whose token the request presents, or null.
+    private async Task<long?> PresentedCardAsync(object request, CancellationToken ct) =>
+        request is ICardPresented { CardToken: { } token } presented && Features.Cards.CardSecrets.LooksLikeToken(token)
+            ? await ScalarAsync(ActiveCard, new { tokenHash = Features.Cards.CardSecrets.HashToken(token), communityId = presented.CommunityId }, ct)
+            : null;
 
     private const string GridOfHousehold = "SELECT grid_id FROM households WHERE id = @householdId AND community_id = @communityId";
 

@@ -106,6 +106,8 @@ public static class ProblemCatalog
         ["order_empty"] = new(400, "请至少选一样商品", "Pick at least one item"),
         ["receipt_not_found"] = new(404, "没有这张兑换小票", "No such receipt"),
         ["already_returned"] = new(409, "这笔兑换已经退货", "The redemption was returned already"),
+        ["amount_not_accepted"] = new(409, "本店按商品兑换，请选择商品", "This shop redeems goods: order items, not an amount"),
+        ["receipt_other_shop"] = new(409, "这张小票是别的商家的，不能在本店退货", "The receipt belongs to another shop"),
         ["internal_error"] = new(500, "服务器内部错误，请稍后再试", "Internal server error; please try again later"),
         ["service_unavailable"] = new(503, "服务暂不可用", "The service is unavailable"),
     };

@@ -95,6 +95,7 @@ public static class JobRegistry
         services.Configure<JobOptions>(configuration.GetSection("Jobs"));
         services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Claims.PostDueClaimsJob>();
+        services.AddSingleton<IJob, PointsBank.Features.Redemption.ExpireVouchersJob>();
         services.AddHostedService<JobRunner>();
         return services;
     }

@@ -22,12 +22,12 @@ public static class HomeCards
     {
         [Role.Admin] = ("管理员", "Administrator", [new("用户与角色", "Users and roles"), new("社区设置", "Community settings", "/policy/{c}")]),
         [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections", "/points/{c}"), new("卫生检查", "Hygiene inspections", "/inspections/{c}"),
-            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("名册", "Roster"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings")]),
+            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("柜台兑换", "Counter redemptions", "/counter"), new("兑换报表", "Redemption reports", "/reports/{c}"), new("名册", "Roster"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings")]),
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims", "/claims/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事", "Good deeds", "/points/{c}"),
             new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities"), new("积分细则", "Points rules", "/rules/{c}")]),
-        [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}")]),
+        [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions", "/counter"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}"), new("对账单", "Statements", "/reports/{c}/shops/{s}")]),
     };
 
     private static readonly Capability[] InstallationAdmin = [new("社区管理", "Communities"), new("用户与角色", "Users and roles")];

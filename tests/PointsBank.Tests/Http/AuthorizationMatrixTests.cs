@@ -494,5 +494,19 @@ public sealed partial class AuthorizationMatrixTests
         },
         ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/movements"] = async s =>
             new SampleRequest($"{s.C}/shops/{await s.Test.SampleShopAsync(s.Community.Id)}/movements?from=2026-01-01"),
+        // Redemption: vouchers, the counter and returns, for the committee and the shop's own shopkeeper (the demo shop).
+        ["POST /api/v1/communities/{communityId:long}/vouchers"] = IssueVoucherSample,
+        ["GET /api/v1/communities/{communityId:long}/vouchers/{voucherId:long}"] = async s =>
+            new SampleRequest($"{s.C}/vouchers/{(await s.Test.NewVoucherAsync(s.Community)).VoucherId}"),
+        ["GET /api/v1/communities/{communityId:long}/vouchers/by-code/{code}"] = async s =>
+            await s.Test.NewVoucherAsync(s.Community) is var v ? new SampleRequest($"{s.C}/vouchers/by-code/{v.Code}?shopId={v.ShopId}") : null!,
+        ["POST /api/v1/communities/{communityId:long}/vouchers/{voucherId:long}/cancel"] = async s =>
+            new SampleRequest($"{s.C}/vouchers/{(await s.Test.NewVoucherAsync(s.Community)).VoucherId}/cancel", new { }),
+        ["POST /api/v1/communities/{communityId:long}/redemptions"] = async s =>
+            await s.Test.NewVoucherAsync(s.Community) is var v ? new SampleRequest($"{s.C}/redemptions", new { shopId = v.ShopId, code = v.Code }) : null!,
+        ["GET /api/v1/communities/{communityId:long}/redemptions/{receiptNo}"] = async s =>
+            new SampleRequest($"{s.C}/redemptions/{(await s.Test.NewReceiptAsync(s.Community)).ReceiptNo}"),
+        ["POST /api/v1/communities/{communityId:long}/redemptions/{receiptNo}/return"] = async s =>
+            new SampleRequest($"{s.C}/redemptions/{(await s.Test.NewReceiptAsync(s.Community)).ReceiptNo}/return", new { reason = "矩阵测试：退货" }),
     };
 }

@@ -4,7 +4,17 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Cards;
 
 /// <summary>The state of a card that a PIN check needs.</summary>
-public sealed record CardForPin(long Id, long CommunityId, long AccountId, string Status, string? PinHash, int PinFailures, DateTime? LockedAt);
+// Properties, not a positional record: Dapper maps SQLite's text dates and 64-bit integers onto settable members only.
+public sealed record CardForPin
+{
+    public long Id { get; init; }
+    public long CommunityId { get; init; }
+    public long AccountId { get; init; }
+    public string Status { get; init; } = "";
+    public string? PinHash { get; init; }
+    public int PinFailures { get; init; }
+    public DateTime? LockedAt { get; init; }
+}
 
 /// <summary>
 /// The one PIN check, for a voucher ordered from the card page and for card + PIN at the counter. A wrong PIN counts

@@ -1,0 +1,91 @@
+using MediatR;
+using PointsBank.Features.Redemption;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Pages.Redemption;
+
+/// <summary>
+/// What the counter pages share: the community and shop the caller works at — a shopkeeper's own shop, or for the
+/// committee the shop picked (<c>?shopId=</c>, else the community's first) — and the sending of the slice's requests
+/// with refusals turned into plain words.
+/// </summary>
+public abstract class CounterPage(IMediator mediator) : ShellPage
+{
+    protected IMediator Mediator => mediator;
+
+    public long CommunityId { get; private set; }
+
+    public long ShopId { get; private set; }
+
+    public string ShopName { get; private set; } = "";
+
+    /// <summary>The shops a committee member may pick from; empty for a shopkeeper (bound to one).</summary>
+    public IReadOnlyList<CatalogShop> Shops { get; private set; } = [];
+
+    public IReadOnlyList<CatalogProduct> Products { get; private set; } = [];
+
+    public string? Error { get; protected set; }
+
+    /// <summary>False when the caller keeps no counter (no shopkeeper or committee role, or no shop yet).</summary>
+    protected async Task<bool> ResolveAsync(long? shopId, CancellationToken ct)
+    {
+        var caller = HttpContext.RequestServices.GetRequiredService<CallerContext>().Current;
+        var shopkeeper = caller.Grants.FirstOrDefault(g => g is { Role: Role.Shopkeeper, CommunityId: not null, ShopId: not null });
+        var committee = caller.Grants.FirstOrDefault(g => g is { Role: Role.Committee, CommunityId: not null });
+        if (committee is null && shopkeeper is null)
+        {
+            return false;
+        }
+        CommunityId = (committee ?? shopkeeper)!.CommunityId!.Value;
+        var catalog = await mediator.Send(new GetOrderCatalog(CommunityId, committee is null ? shopkeeper!.ShopId : shopId), ct);
+        if (catalog.Value is not { ShopId: { } shop } found)
+        {
+            return false;
+        }
+        ShopId = shop;
+        ShopName = found.Shops.First(s => s.ShopId == shop).Name;
+        Shops = committee is null ? [] : found.Shops;
+        Products = found.Products;
+        return true;
+    }
+
+    /// <summary>Sends a request of the slice; a refusal becomes <see cref="Error"/> in the reader's language.</summary>
+    protected async Task<T?> SendAsync<T>(IRequest<Outcome<T>> request, CancellationToken ct) where T : class
+    {
+        try
+        {
+            var outcome = await mediator.Send(request, ct);
+            if (outcome.Succeeded)
+            {
+                return outcome.Value;
+            }
+            Error = PageText.Problem(this, outcome.Failure!);
+        }
+        catch (RequestValidationException e)
+        {
+            Error = PageText.Invalid(this, e);
+        }
+        return null;
+    }
+
+    /// <summary>The quantities picked on a form (<c>qty-{productId}</c>), as order lines.</summary>
+    protected IReadOnlyList<OrderItem> PickedItems() =>
+        [.. Request.Form.Keys.Where(k => k.StartsWith("qty-", StringComparison.Ordinal))
+            .Select(k => (Id: long.TryParse(k[4..], out var id) ? id : 0, Quantity: int.TryParse(Request.Form[k], out var q) ? q : 0))
+            .Where(l => l.Id > 0 && l.Quantity > 0)
+            .Select(l => new OrderItem(l.Id, l.Quantity))];
+
+    /// <summary>The card token in a scanned card URL (…/c/&lt;token&gt;), or null when the text is not one.</summary>
+    public static string? CardTokenIn(string? scanned)
+    {
+        if (string.IsNullOrWhiteSpace(scanned))
+        {
+            return null;
+        }
+        var text = scanned.Trim();
+        var at = text.LastIndexOf("/c/", StringComparison.Ordinal);
+        var token = at < 0 ? null : text[(at + 3)..].Split('/', '?', '#')[0];
+        return Features.Cards.CardSecrets.LooksLikeToken(token) ? token : null;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Data.Common;
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Redemption;
+
+namespace PointsBank.Pages.Redemption;
+
+/// <summary>
+/// The resident's own order page (<c>/c/{token}/order</c>, no sign-in): the shop's goods, quantities, the card's PIN,
+/// then the voucher's QR large with its code and expiry, and a cancel button. The card token in the address is the
+/// resident's proof of who they are; the PIN is the second.
+/// </summary>
+[AllowAnonymous]
+public sealed class ResidentOrderModel(IMediator mediator, DbDataSource db) : ShellPage
+{
+    [FromRoute]
+    public string Token { get; set; } = "";
+
+    [BindProperty(SupportsGet = true, Name = "shopId")]
+    public long? PickedShop { get; set; }
+
+    public long CommunityId { get; private set; }
+
+    public OrderCatalog? Catalog { get; private set; }
+
+    public VoucherView? Voucher { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public string? Done { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostAsync(string? pin, CancellationToken ct)
+    {
+        if (!await LoadAsync(ct))
+        {
+            return NotFound();
+        }
+        var items = Request.Form.Keys.Where(k => k.StartsWith("qty-", StringComparison.Ordinal))
+            .Select(k => (Id: long.TryParse(k[4..], out var id) ? id : 0, Q: int.TryParse(Request.Form[k], out var q) ? q : 0))
+            .Where(l => l.Id > 0 && l.Q > 0).Select(l => new OrderItem(l.Id, l.Q)).ToList();
+        Voucher = await SendAsync(new IssueVoucher(CommunityId, Catalog!.ShopId ?? 0, Items: items, CardToken: Token, Pin: pin ?? ""), ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(long voucherId, CancellationToken ct)
+    {
+        if (!await LoadAsync(ct))
+        {
+            return NotFound();
+        }
+        if (await SendAsync(new CancelVoucher(CommunityId, voucherId, Token), ct) is not null)
+        {
+            Done = T("兑换券已取消，积分已退回。", "The voucher is cancelled; the points are available again.");
+            await LoadAsync(ct);
+        }
+        return Page();
+    }
+
+    private async Task<bool> LoadAsync(CancellationToken ct)
+    {
+        if (await CardCommunity.FindAsync(db, Token, ct) is not { } community)
+        {
+            return false;
+        }
+        CommunityId = community;
+        Catalog = (await mediator.Send(new GetOrderCatalog(community, PickedShop, Token), ct)).Value;
+        return Catalog is not null;
+    }
+
+    private async Task<T?> SendAsync<T>(IRequest<Infrastructure.Outcome<T>> request, CancellationToken ct) where T : class
+    {
+        try
+        {
+            var outcome = await mediator.Send(request, ct);
+            if (outcome.Succeeded)
+            {
+                return outcome.Value;
+            }
+            Error = PageText.Problem(this, outcome.Failure!);
+        }
+        catch (Infrastructure.RequestValidationException e)
+        {
+            Error = PageText.Invalid(this, e);
+        }
+        return null;
+    }
+}

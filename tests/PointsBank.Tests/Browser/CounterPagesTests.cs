@@ -1,0 +1,198 @@
+using System.Data.Common;
+using Dapper;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PointsBank.Data;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Communities;
+using PointsBank.Features.Redemption;
+using PointsBank.Features.Shops;
+using PointsBank.Identity;
+using PointsBank.Ledger;
+
+namespace PointsBank.Tests.Browser;
+
+/// <summary>
+/// 柜台兑换 in a real browser: the demo shopkeeper's scanner types a voucher code and Enter into the focused field, the
+/// order shows, 确认兑换 gives the printable receipt; scanning the same voucher again shows 已兑换 with the same receipt
+/// number. The page fits a phone.
+/// </summary>
+public sealed class CounterPagesTests : BrowserTest
+{
+    private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
+
+    private async Task<T> AsOperatorAsync<T>(IRequest<T> request)
+    {
+        using var scope = App.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("browser-test");
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    /// <summary>A household with 50 points, a product of the demo shop in stock, and a voucher for two of it.</summary>
+    private async Task<(long Shop, VoucherView Voucher)> VoucherAsync()
+    {
+        long community, shop, product;
+        await using (var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync())
+        {
+            community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+            shop = await connection.ExecuteScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+            product = await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO products (community_id, shop_id, name, unit, points_price, is_active, on_hand, created_at)
+                VALUES (@community, @shop, @name, '袋', 6, 1, 0, '2026-01-01T00:00:00.000Z') RETURNING id
+                """, new { community, shop, name = $"洗衣粉{Guid.NewGuid():N}"[..7] });
+        }
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            await work.BeginAsync(community, default);
+            Assert.That(await Stock.MoveAsync(work, new StockMove(community, shop, product, StockKinds.Restock, 20, "cli:browser-test"), default), Is.Null);
+            await work.CommitAsync(default);
+        }
+        var household = (await AsOperatorAsync(new AddHousehold(community, null, $"柜台-{Guid.NewGuid():N}"[..8]))).Value!.HouseholdId;
+        await AsOperatorAsync(new AddResident(community, household, "李桂兰"));
+        var account = (await AsOperatorAsync(new OpenAccount(community, "household", household))).Value!.AccountId;
+        var ledger = App.Services.GetRequiredService<PointsLedger>();
+        var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance))!.Value;
+        Assert.That((await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, Categories.GoodDeed, $"counter-{Guid.NewGuid():N}",
+            "柜台测试", "cli:browser-test", [new PostingLine(issuance, -50), new PostingLine(account, 50)]))).Succeeded, Is.True);
+        var voucher = await AsOperatorAsync(new IssueVoucher(community, shop, account, [new OrderItem(product, 2)]));
+        Assert.That(voucher.Failure, Is.Null, voucher.Failure?.Detail);
+        return (shop, voucher.Value!);
+    }
+
+    private async Task ScanAsync(string code)
+    {
+        var field = Page.Locator("[data-scan]");
+        await Assertions.Expect(field).ToBeFocusedAsync();
+        await Page.Keyboard.TypeAsync(code);
+        await Page.Keyboard.PressAsync("Enter");
+        await Page.WaitForLoadStateAsync();
+    }
+
+    [Test]
+    public async Task TheShopkeeper_ScansAVoucher_Confirms_GetsTheReceipt_AndASecondScanShowsAlreadyRedeemedWithTheSameReceipt()
+    {
+        var (_, voucher) = await VoucherAsync();
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=shopkeeper] a", new() { HasText = "柜台兑换" }));
+        Assert.That(CurrentPath, Is.EqualTo("/counter"));
+
+        await ScanAsync(voucher.Code);
+        await Assertions.Expect(Page.Locator("[data-testid=preview]")).ToBeVisibleAsync();
+        Assert.That(await Page.Locator("[data-testid=points]").InnerTextAsync(), Is.EqualTo("12"));
+        Assert.That(await Page.Locator("[data-testid=balance-after]").InnerTextAsync(), Is.EqualTo("38"));
+        Assert.That(await Page.Locator("[data-testid=preview]").InnerTextAsync(), Does.Contain("李*兰").And.Not.Contain("李桂兰"));
+        await ScreenshotAsync("counter-preview");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        Assert.That(CurrentPath, Does.StartWith("/counter/receipts/"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToHaveTextAsync("兑换成功");
+        var receiptNo = await Page.Locator("[data-testid=receipt-no]").InnerTextAsync();
+        Assert.That(receiptNo, Does.Match(@"^R\d{8}-\d+-\d{6}$"));
+        Assert.That(await Page.Locator("[data-testid=receipt]").InnerTextAsync(), Does.Contain("示范村积分超市").And.Contain("12").And.Contain("38"));
+        await ScreenshotAsync("counter-receipt");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=next]"));
+        await ScanAsync(voucher.Code.ToLowerInvariant());
+        await Assertions.Expect(Page.Locator("[data-testid=already-redeemed]")).ToHaveTextAsync("已兑换");
+        Assert.That(await Page.Locator("[data-testid=receipt-link]").InnerTextAsync(), Is.EqualTo(receiptNo));
+        Assert.That(await Page.Locator("[data-testid=confirm]").CountAsync(), Is.EqualTo(0));
+        await ScreenshotAsync("counter-already-redeemed");
+
+        await ScanAsync("https://example.cn/not-a-voucher");
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("这不是兑换券的码，请重新扫描");
+        await ScanAsync(voucher.Code[..^1] + (voucher.Code[^1] == '0' ? '1' : '0'));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToContainTextAsync("校验不通过");
+
+        await Page.SetViewportSizeAsync(390, 844);
+        await ScanAsync(voucher.Code);
+        await Assertions.Expect(Page.Locator("[data-testid=already-redeemed]")).ToBeVisibleAsync();
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("counter-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheShopkeeper_OrdersForAResident_AndTheVoucherQrShowsBig()
+    {
+        var (_, voucher) = await VoucherAsync();
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync($"/counter/order?shopId={voucher.ShopId}&accountId={voucher.AccountId}");
+        await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=issue]"));
+
+        await Assertions.Expect(Page.Locator("[data-testid=voucher-qr]")).ToBeVisibleAsync();
+        Assert.That(await Page.Locator("[data-testid=voucher-code]").InnerTextAsync(), Does.Match("^V[0-9A-Z]{12}$"));
+        await ScreenshotAsync("counter-staff-order-voucher");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+    private async Task<string> CardAsync(long community, long account)
+    {
+        var token = PointsBank.Features.Cards.CardSecrets.NewToken();
+        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_hash, pin_failures, issued_by, issued_at)
+            VALUES (@community, @account, @hash, 'sealed-in-tests', 'active', @pin, 0, 'test', '2026-01-01T00:00:00.000Z')
+            """, new { community, account, hash = PointsBank.Features.Cards.CardSecrets.HashToken(token), pin = PointsBank.Features.Cards.CardSecrets.HashPin("1234") });
+        return token;
+    }
+
+    private async Task<long> CommunityAsync()
+    {
+        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+    }
+
+    [Test]
+    public async Task AScannedCard_GoesToCardAndPin_AWrongPinIsRefused_AndTheRightOneGivesTheReceipt()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+
+        await ScanAsync($"https://jf.example.cn/c/{token}");
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/counter/card");
+        await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
+        await Page.Locator("#pin").FillAsync("9999");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("密码不对");
+        await ScreenshotAsync("counter-card-wrong-pin");
+
+        await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        Assert.That(CurrentPath, Does.StartWith("/counter/receipts/"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToHaveTextAsync("兑换成功");
+        await ScreenshotAsync("counter-card-receipt");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheResident_OrdersOnTheirPhone_WithThePin_SeesTheVoucherQr_AndCancelsIt()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/c/{token}/order");
+        await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("2");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order]"));
+
+        await Assertions.Expect(Page.Locator("[data-testid=voucher-qr]")).ToBeVisibleAsync();
+        Assert.That(await Page.Locator("[data-testid=voucher-code]").InnerTextAsync(), Does.Match("^V[0-9A-Z]{12}$"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("resident-order-voucher");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=cancel]"));
+        await Assertions.Expect(Page.Locator("p.notice")).ToContainTextAsync("已取消");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+}

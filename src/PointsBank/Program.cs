@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.DataProtection;
 using PointsBank.Cli;
 using PointsBank.Demo;
 using PointsBank.Features.Audit;
 using PointsBank.Features.Auth;
+using PointsBank.Features.Cards;
 using PointsBank.Features.Claims;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Health;
@@ -32,18 +32,15 @@ if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpt
 }
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
-builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
+// Data-protection keys (sign-in cookies, sealed card tokens) live with the data: DataProtection:KeysPath.
+builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration), builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
 builder.Services.AddTransient<DemoSeeder>();
 
 // Background jobs (release expired holds, …): a timer in the service, and `jobs run NAME` for one run by hand.
 builder.Services.AddJobs(builder.Configuration);
 
-// Who is calling: cookie sign-in for pages, bearer tokens for the API. Cookie keys live with the data, so sign-ins
-// survive a restart; several instances behind one load balancer must share this folder.
+// Who is calling: cookie sign-in for pages, bearer tokens for the API.
 builder.Services.AddPointsBankAuthentication();
-builder.Services.AddDataProtection()
-    .SetApplicationName("PointsBank")
-    .PersistKeysToFileSystem(new DirectoryInfo(builder.Configuration["DataProtection:KeysPath"] ?? "data/keys"));
 
 // HTTP conventions: problem details everywhere, camelCase JSON with string enums, OpenAPI, limits, pages.
 builder.Services.AddProblemDetails();
@@ -96,6 +93,7 @@ app.MapPolicy();
 app.MapRules();
 app.MapClaims();
 app.MapInspections();
+app.MapCards();
 app.MapAudit();
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();

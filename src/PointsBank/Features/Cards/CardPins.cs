@@ -31,6 +31,22 @@ public static class CardPins
          WHERE id = @cardId AND status = 'active' AND locked_at IS NULL
         """;
 
+    // Settable properties, not the positional record: Dapper converts SQLite's text timestamps (locked_at) and its
+    // 64-bit integers only when it sets properties; matching the record's constructor it finds no signature and throws.
+    private sealed class Row
+    {
+        public long Id { get; set; }
+        public long CommunityId { get; set; }
+        public long AccountId { get; set; }
+        public string Status { get; set; } = "";
+        public string? PinHash { get; set; }
+        public int PinFailures { get; set; }
+        public DateTime? LockedAt { get; set; }
+
+        public CardForPin ToCard() => new(Id, CommunityId, AccountId, Status, PinHash, PinFailures,
+            LockedAt is { } locked ? Data.Clock.AsUtc(locked) : null);
+    }
+
     private const string ResetFailures = "UPDATE cards SET pin_failures = 0 WHERE id = @cardId AND pin_failures <> 0";
 
     /// <summary>The active card of this community with this token, or null (unknown, revoked, other community).</summary>
@@ -40,12 +56,12 @@ public static class CardPins
         {
             return null;
         }
-        var card = await work.SingleOrDefaultAsync<CardForPin>(SelectByToken, new { tokenHash = CardSecrets.HashToken(token!) }, ct);
+        var card = (await work.SingleOrDefaultAsync<Row>(SelectByToken, new { tokenHash = CardSecrets.HashToken(token!) }, ct))?.ToCard();
         return card is { Status: "active" } && card.CommunityId == communityId ? card : null;
     }
 
-    public static Task<CardForPin?> FindAsync(UnitOfWork work, long cardId, CancellationToken ct) =>
-        work.SingleOrDefaultAsync<CardForPin>(SelectById, new { cardId }, ct);
+    public static async Task<CardForPin?> FindAsync(UnitOfWork work, long cardId, CancellationToken ct) =>
+        (await work.SingleOrDefaultAsync<Row>(SelectById, new { cardId }, ct))?.ToCard();
 
     /// <summary>Null when the PIN is right; otherwise the refusal (locked, no PIN yet, wrong with the tries left).</summary>
     public static async Task<Failure?> CheckAsync(UnitOfWork work, CardForPin card, string? pin, CancellationToken ct)

@@ -13,6 +13,9 @@ public sealed class CardLinks(IDataProtectionProvider protection, IConfiguration
 {
     public const string BaseUrlSetting = "PointsBank:PublicBaseUrl";
 
+    // The name the README documented before cards existed; an office that set it keeps working.
+    private const string EarlierBaseUrlSetting = "App:PublicBaseUrl";
+
     private readonly IDataProtector _protector = protection.CreateProtector("PointsBank.CardToken");
 
     public string Seal(string token) => _protector.Protect(token);
@@ -25,7 +28,7 @@ public sealed class CardLinks(IDataProtectionProvider protection, IConfiguration
 
     public string BaseUrl()
     {
-        if (configuration?[BaseUrlSetting] is { Length: > 0 } configured)
+        if ((configuration?[BaseUrlSetting] is { Length: > 0 } set ? set : configuration?[EarlierBaseUrlSetting]) is { Length: > 0 } configured)
         {
             return configured.TrimEnd('/');
         }

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.DataProtection;
 using PointsBank.Cli;
 using PointsBank.Demo;
 using PointsBank.Features.Audit;
 using PointsBank.Features.Auth;
+using PointsBank.Features.Cards;
 using PointsBank.Features.Claims;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Health;
@@ -35,19 +35,16 @@ if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpt
 }
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
-builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration));
+// Data-protection keys (sign-in cookies, sealed card tokens) live with the data: DataProtection:KeysPath.
+builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration), builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
 builder.Services.AddTransient<DemoSeeder>();
 builder.Services.Configure<RedemptionOptions>(builder.Configuration.GetSection("Redemption"));
 
 // Background jobs (release expired holds, …): a timer in the service, and `jobs run NAME` for one run by hand.
 builder.Services.AddJobs(builder.Configuration);
 
-// Who is calling: cookie sign-in for pages, bearer tokens for the API. Cookie keys live with the data, so sign-ins
-// survive a restart; several instances behind one load balancer must share this folder.
+// Who is calling: cookie sign-in for pages, bearer tokens for the API.
 builder.Services.AddPointsBankAuthentication();
-builder.Services.AddDataProtection()
-    .SetApplicationName("PointsBank")
-    .PersistKeysToFileSystem(new DirectoryInfo(builder.Configuration["DataProtection:KeysPath"] ?? "data/keys"));
 
 // HTTP conventions: problem details everywhere, camelCase JSON with string enums, OpenAPI, limits, pages.
 builder.Services.AddProblemDetails();
@@ -103,6 +100,7 @@ app.MapInspections();
 app.MapReports();
 app.MapShopCatalogue();
 app.MapRedemption();
+app.MapCards();
 app.MapAudit();
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();

@@ -3,6 +3,7 @@ using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Features.Accounts;
+using PointsBank.Features.Cards;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Points;
 using PointsBank.Features.Shops;
@@ -15,15 +16,19 @@ namespace PointsBank.Demo;
 public sealed record DemoUser(string Username, string Password, string Role);
 
 public sealed record DemoSummary(long CommunityId, string CommunityName, long SampleAccountId, string SampleHousehold, int Transactions,
-    IReadOnlyList<DemoUser> Users);
+    IReadOnlyList<DemoUser> Users, string SampleCardUrl, string SampleCardPin);
 
 /// <summary>
 /// Development only: fills an empty database with a demo village (示范村) — grids, households, residents and a
-/// few months of awards, deductions, redemptions and a correction — so a newcomer has something to look at.
+/// few months of awards, deductions, redemptions and a correction, and a points card for every household (the first
+/// household's with PIN <see cref="SampleCardPin"/>) — so a newcomer has something to look at.
 /// </summary>
 public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger ledger, TimeProvider clock)
 {
     private const string CountCommunities = "SELECT COUNT(*) FROM communities";
+
+    /// <summary>The PIN of the first demo household's card (documented in the README's demo section).</summary>
+    public const string SampleCardPin = "1234";
 
     private static readonly string[] GridNames = ["一组", "二组", "三组"];
 
@@ -122,8 +127,16 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger
         Must(await mediator.Send(new AddShop(community, "村口小卖部", Kind: ShopKinds.Partner), ct));
         var users = await SeedUsersAsync(community, grids[0], shop, ct);
 
+        // Every household gets its card, as the committee would issue them grid by grid; the first one gets a PIN.
+        foreach (var grid in grids)
+        {
+            Must(await mediator.Send(new IssueGridCards(community, grid), ct));
+        }
         var sample = accounts[0];
-        return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted, users);
+        var sampleCard = Must(await mediator.Send(new GetAccountCard(community, sample.Account), ct));
+        Must(await mediator.Send(new SetCardPin(community, sampleCard.CardId, SampleCardPin), ct));
+        var sampleUrl = Must(await mediator.Send(new GetCardLabel(community, sampleCard.CardId), ct)).Url;
+        return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted, users, sampleUrl, SampleCardPin);
     }
 
     private sealed record Goods(string Name, string Unit, long Price, long Restocked, (string Donor, long Quantity, decimal Value)? Donated = null);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PointsBank.Data;
 using PointsBank.Identity;
@@ -22,9 +23,23 @@ public static class ServiceSetup
         return options;
     }
 
-    /// <summary>Everything but the web host: storage, ledger, mediator. Tests and CLI verbs use exactly this.</summary>
-    public static IServiceCollection AddPointsBank(this IServiceCollection services, DatabaseOptions options)
+    /// <summary>
+    /// Everything but the web host: storage, ledger, mediator, data protection (it seals card tokens, and the web
+    /// host's sign-in cookies use it too). Tests and CLI verbs use exactly this. <paramref name="dataProtectionKeys"/>
+    /// is the folder of the keys (<c>DataProtection:KeysPath</c>); without one, the framework's default place.
+    /// </summary>
+    public static IServiceCollection AddPointsBank(this IServiceCollection services, DatabaseOptions options, string? dataProtectionKeys = null)
     {
+        // Cookie keys and sealed card tokens live with the data, so sign-ins survive a restart and a card can be printed
+        // again; several instances behind one load balancer must share this folder.
+        var protection = services.AddDataProtection().SetApplicationName("PointsBank");
+        if (dataProtectionKeys is not null)
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(dataProtectionKeys));
+        }
+        services.AddHttpContextAccessor();
+        services.AddSingleton<PointsBank.Features.Cards.CardLinks>();
+        services.AddSingleton<PointsBank.Features.Cards.CardHolders>();
         services.AddSingleton(options);
         services.AddSingleton(_ => Database.CreateDataSource(options));
         services.AddSingleton(Database.CreateDialect(options.Provider));

@@ -41,9 +41,11 @@ internal static class Startup
             Demo users (username / password): {Users}
             An API token: curl -X POST {Url}/api/v1/auth/token -H 'Content-Type: application/json' -d '{{"username":"committee","password":"{Password}"}}'
             then: curl {Url}/api/v1/communities/{Community}/accounts/{Account}/balance -H 'Authorization: Bearer pbk_…'   (household {Household})
+            The resident's card page of household {Household} (what its printed QR opens; card PIN {Pin}): {CardUrl}
             """,
             demo.CommunityName, demo.CommunityId, demo.Transactions, url, url, url,
             string.Join(", ", demo.Users.Select(u => $"{u.Username} / {u.Password} ({u.Role})")),
-            url, demo.Users.First(u => u.Username == "committee").Password, url, demo.CommunityId, demo.SampleAccountId, demo.SampleHousehold);
+            url, demo.Users.First(u => u.Username == "committee").Password, url, demo.CommunityId, demo.SampleAccountId, demo.SampleHousehold,
+            demo.SampleHousehold, demo.SampleCardPin, demo.SampleCardUrl);
     }
 }

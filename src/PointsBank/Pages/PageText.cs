@@ -18,6 +18,7 @@ public static class PageText
     {
         "points" => page.T("分数", "Points"),
         "reason" => page.T("理由", "Reason"),
+        "pin" => page.T("密码", "PIN"),
         "category" => page.T("类别", "Category"),
         "q" => page.T("查找内容", "Search"),
         "evidenceNote" => page.T("依据说明", "Evidence"),

@@ -293,6 +293,22 @@ public sealed partial class AuthorizationMatrixTests
         return result.Transaction!.Seq;
     }
 
+    /// <summary>An active card of a fresh household account, issued at the command line.</summary>
+    private async Task<long> NewCardAsync(Community community)
+    {
+        var issued = await Cli(new PointsBank.Features.Cards.IssueCard(community.Id, await NewAccountAsync(community.Id)));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        return issued.Value!.CardId;
+    }
+
+    /// <summary>A fresh household account with an active card.</summary>
+    private async Task<long> NewAccountWithCardAsync(Community community)
+    {
+        var account = await NewAccountAsync(community.Id);
+        await Cli(new PointsBank.Features.Cards.IssueCard(community.Id, account));
+        return account;
+    }
+
     private async Task<HttpClient> ClientWithPassword(string username, string password)
     {
         using var anonymous = _app.CreateClient();
@@ -418,6 +434,25 @@ public sealed partial class AuthorizationMatrixTests
             new SampleRequest($"{s.C}/claims/{await s.Test.NewClaimAsync(s.Community, approved: true)}/objections", new { reason = "不属实" }),
         ["POST /api/v1/communities/{communityId:long}/objections/{objectionId:long}/decision"] = async s =>
             new SampleRequest($"{s.C}/objections/{await s.Test.NewObjectionAsync(s.Community)}/decision", new { sustain = false, reason = "经核实属实" }),
+        // Cards: the committee (and admins) issue, read, print, set PINs, unlock and revoke.
+        ["POST /api/v1/communities/{communityId:long}/accounts/{accountId:long}/card"] = async s =>
+            new SampleRequest($"{s.C}/accounts/{await s.Test.NewAccountAsync(s.Community.Id)}/card"),
+        ["GET /api/v1/communities/{communityId:long}/accounts/{accountId:long}/card"] = async s =>
+            new SampleRequest($"{s.C}/accounts/{await s.Test.NewAccountWithCardAsync(s.Community)}/card"),
+        ["POST /api/v1/communities/{communityId:long}/grids/{gridId:long}/cards"] = async s =>
+            new SampleRequest($"{s.C}/grids/{await s.Test.NewGridAsync(s.Community.Id)}/cards"),
+        ["GET /api/v1/communities/{communityId:long}/grids/{gridId:long}/cards"] = s =>
+            Task.FromResult(new SampleRequest($"{s.C}/grids/{s.Community.GridId}/cards")),
+        ["GET /api/v1/communities/{communityId:long}/cards/{cardId:long}/qr.png"] = async s =>
+            new SampleRequest($"{s.C}/cards/{await s.Test.NewCardAsync(s.Community)}/qr.png"),
+        ["GET /api/v1/communities/{communityId:long}/cards/{cardId:long}/qr.svg"] = async s =>
+            new SampleRequest($"{s.C}/cards/{await s.Test.NewCardAsync(s.Community)}/qr.svg"),
+        ["PUT /api/v1/communities/{communityId:long}/cards/{cardId:long}/pin"] = async s =>
+            new SampleRequest($"{s.C}/cards/{await s.Test.NewCardAsync(s.Community)}/pin", new { pin = "2580" }),
+        ["POST /api/v1/communities/{communityId:long}/cards/{cardId:long}/unlock"] = async s =>
+            new SampleRequest($"{s.C}/cards/{await s.Test.NewCardAsync(s.Community)}/unlock", new { reason = "矩阵测试：本人到场" }),
+        ["POST /api/v1/communities/{communityId:long}/cards/{cardId:long}/revoke"] = async s =>
+            new SampleRequest($"{s.C}/cards/{await s.Test.NewCardAsync(s.Community)}/revoke", new { reason = "矩阵测试：卡丢了" }),
         ["GET /api/v1/communities/{communityId:long}/notices"] = s => Task.FromResult(new SampleRequest($"{s.C}/notices")),
         // The roster. Deactivate/reactivate of the community are idempotent, so the own community ends active.
         ["GET /api/v1/communities/{communityId:long}"] = s => Task.FromResult(new SampleRequest(s.C)),

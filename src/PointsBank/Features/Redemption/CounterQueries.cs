@@ -135,21 +135,3 @@ sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderC
     }
 }
 
-/// <summary>
-/// The community of an active card, from its token: the resident's order page has only the token in its address. (The
-/// cards slice resolves tokens for the card page; this small lookup serves the order page until the two meet.)
-/// </summary>
-public static class CardCommunity
-{
-    private const string Select = "SELECT community_id FROM cards WHERE token_hash = @tokenHash AND status = 'active'";
-
-    public static async Task<long?> FindAsync(DbDataSource db, string? token, CancellationToken ct)
-    {
-        if (!CardSecrets.LooksLikeToken(token))
-        {
-            return null;
-        }
-        await using var connection = await db.OpenConnectionAsync(ct);
-        return await new Reads(connection, null).ScalarAsync<long?>(Select, new { tokenHash = CardSecrets.HashToken(token!) }, ct);
-    }
-}

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +11,7 @@ namespace PointsBank.Pages.Redemption;
 /// resident's proof of who they are; the PIN is the second.
 /// </summary>
 [AllowAnonymous]
-public sealed class ResidentOrderModel(IMediator mediator, DbDataSource db) : ShellPage
+public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.Cards.CardHolders cards) : ShellPage
 {
     [FromRoute]
     public string Token { get; set; } = "";
@@ -61,10 +60,12 @@ public sealed class ResidentOrderModel(IMediator mediator, DbDataSource db) : Sh
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
-        if (await CardCommunity.FindAsync(db, Token, ct) is not { } community)
+        // The one token resolver of the cards slice: a malformed, unknown or revoked token is "not found" alike.
+        if (await cards.ResolveAsync(Token, ct) is not { } card)
         {
             return false;
         }
+        var community = card.CommunityId;
         CommunityId = community;
         Catalog = (await mediator.Send(new GetOrderCatalog(community, PickedShop, Token), ct)).Value;
         return Catalog is not null;

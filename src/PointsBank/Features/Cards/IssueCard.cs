@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Features.Cards;
+
+/// <summary>A card just issued: its URL (what the QR encodes) and the card it replaced, if any.</summary>
+public sealed record CardIssued(long CardId, string Url, long AccountId, DateTime IssuedAt, long? ReplacedCardId);
+
+/// <summary>
+/// 发卡 / 补办: issues a household or person account a new card (a random token; the QR encodes
+/// <c>&lt;public base&gt;/c/&lt;token&gt;</c>). The account's active card, if any, is revoked in the same unit, so a lost
+/// card stops working the moment the new one exists. Not idempotent by key on purpose: the answer carries the token,
+/// and a stored answer would keep it in the clear; a second click issues another card and revokes the first.
+/// </summary>
+[Allow(Role.Committee, Role.Admin)]
+public sealed record IssueCard([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long AccountId)
+    : IRequest<Outcome<CardIssued>>, IAccountScoped;
+
+sealed class IssueCardHandler(UnitOfWork work, CardLinks links, CallerContext callers) : IRequestHandler<IssueCard, Outcome<CardIssued>>
+{
+    public async Task<Outcome<CardIssued>> Handle(IssueCard request, CancellationToken ct) =>
+        await CardIssuing.IssueAsync(work, links, callers.Current.Actor, request.CommunityId, request.AccountId, ct);
+}
+
+/// <summary>Issuing one card inside an open unit: shared by <see cref="IssueCard"/> and <see cref="IssueGridCards"/>.</summary>
+internal static class CardIssuing
+{
+    private const string SelectAccount = "SELECT kind FROM accounts WHERE id = @accountId AND community_id = @communityId";
+
+    private const string RevokeActive = """
+        UPDATE cards SET status = 'revoked', revoked_by = @actor, revoked_at = @now
+         WHERE account_id = @accountId AND community_id = @communityId AND status = 'active'
+        """;
+
+    private const string ActiveCard = "SELECT id FROM cards WHERE account_id = @accountId AND community_id = @communityId AND status = 'active'";
+
+    private static readonly DialectSql Insert = new(
+        Sqlite: """
+            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_failures, issued_by, issued_at)
+            VALUES (@communityId, @accountId, @tokenHash, @tokenSealed, 'active', 0, @actor, @now) RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_failures, issued_by, issued_at)
+            VALUES (@communityId, @accountId, @tokenHash, @tokenSealed, 'active', 0, @actor, @now); SELECT CAST(SCOPE_IDENTITY() AS bigint);
+            """);
+
+    public static async Task<Outcome<CardIssued>> IssueAsync(UnitOfWork work, CardLinks links, string actor, long communityId, long accountId,
+        CancellationToken ct)
+    {
+        var kind = await work.ScalarAsync<string>(SelectAccount, new { accountId, communityId }, ct);
+        if (kind is null)
+        {
+            return new Failure("account_not_found", $"account {accountId} does not exist in community {communityId}");
+        }
+        if (kind is not ("household" or "person"))
+        {
+            return new Failure("card_account_kind", $"account {accountId} is a {kind} account; only household and person accounts get cards");
+        }
+        var args = new { accountId, communityId, actor, now = work.Now };
+        var replaced = await work.ScalarAsync<long?>(ActiveCard, args, ct);
+        await work.ExecuteAsync(RevokeActive, args, ct);
+        var token = CardSecrets.NewToken();
+        var cardId = await work.ScalarAsync<long>(work.Dialect.Pick(Insert), new
+        {
+            communityId, accountId, tokenHash = CardSecrets.HashToken(token), tokenSealed = links.Seal(token), actor, now = work.Now,
+        }, ct);
+        return new CardIssued(cardId, links.Url(token), accountId, work.Now, replaced);
+    }
+}

@@ -1,0 +1,58 @@
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using PointsBank.Features.Cards;
+using PointsBank.Features.Points;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+
+namespace PointsBank.Pages.Cards;
+
+/// <summary>
+/// The resident's card page, <c>/c/{token}</c>: what any phone camera opens from the card's QR. No sign-in: the token
+/// makes the request a card holder's (<see cref="CardHolders"/>), which may read its own account and nothing else.
+/// Shows the community, the masked name and door-plate code, balance, held and available points, this month's points
+/// and the latest entries with their explanations. A malformed, unknown or revoked token gets one plain "card not
+/// valid" page with 404, the same for each; nothing is cached and no referrer leaves the page.
+/// </summary>
+[AllowAnonymous]
+[EnableRateLimiting(WebSetup.PublicLimit)]
+public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerContext callers) : ShellPage
+{
+    public const int RecentEntries = 10;
+
+    [FromRoute]
+    public string Token { get; set; } = "";
+
+    public CardHolderView? Holder { get; private set; }
+
+    public BalanceView? Balance { get; private set; }
+
+    public IReadOnlyList<HistoryItem> Entries { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.Pragma = "no-cache";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+        if (await cards.ActAsAsync(callers, Token, ct) is { } card)
+        {
+            var holder = await mediator.Send(new GetCardHolder(card.CommunityId, card.AccountId), ct);
+            var balance = await mediator.Send(new GetBalance(card.CommunityId, card.AccountId), ct);
+            var history = await mediator.Send(new GetHistory(card.CommunityId, card.AccountId, 1, RecentEntries), ct);
+            if (holder.Succeeded && balance.Succeeded && history.Succeeded)
+            {
+                (Holder, Balance, Entries) = (holder.Value, balance.Value, history.Value!.Items);
+                return Page();
+            }
+        }
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    /// <summary>A UTC instant as the community's local day (Asia/Shanghai until communities elsewhere use cards).</summary>
+    public static string Day(HistoryItem item) =>
+        (item.EffectiveDate ?? DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(item.OccurredAt, Ledger.Projections.Zone("Asia/Shanghai"))))
+        .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+}

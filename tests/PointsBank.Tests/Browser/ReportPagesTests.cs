@@ -1,0 +1,55 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using System.Data.Common;
+
+namespace PointsBank.Tests.Browser;
+
+/// <summary>
+/// The report pages on a phone: the committee reaches 兑换报表 from the home card and reads the month's funding report
+/// (the demo's donors are on it); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
+/// </summary>
+public sealed class ReportPagesTests : BrowserTest
+{
+    private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
+
+    private async Task<int> ScrollWidthAsync() => await Page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+
+    [Test]
+    public async Task TheCommittee_ReadsTheFundingReport_FromTheHomeCard_OnAPhone()
+    {
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("committee", "committee" + Suffix);
+        await WaitForPathAsync("/");
+        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=committee] a", new() { HasText = "兑换报表" }));
+
+        await Assertions.Expect(Page.Locator("[data-testid=funding] h2")).ToContainTextAsync("积分资金报告");
+        await Assertions.Expect(Page.Locator("[data-testid=donors]")).ToContainTextAsync("县供销社");
+        Assert.That(await ScrollWidthAsync(), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("reports-funding-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheShopkeeper_OpensTheirStatement_FromTheHomeCard()
+    {
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=shopkeeper] a", new() { HasText = "对账单" }));
+
+        long shop;
+        await using (var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync())
+        {
+            shop = await connection.ExecuteScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+        }
+        Assert.That(CurrentPath, Does.EndWith($"/shops/{shop}"));
+        await Assertions.Expect(Page.Locator("[data-testid=statement] h2")).ToContainTextAsync("月度对账单");
+        await Assertions.Expect(Page.Locator("[data-testid=statement-csv]")).ToBeVisibleAsync();
+        Assert.That(await ScrollWidthAsync(), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("reports-shop-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+}

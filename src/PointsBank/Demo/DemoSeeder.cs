@@ -6,6 +6,7 @@ using PointsBank.Features.Accounts;
 using PointsBank.Features.Cards;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Points;
+using PointsBank.Features.Redemption;
 using PointsBank.Features.Shops;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
@@ -23,7 +24,7 @@ public sealed record DemoSummary(long CommunityId, string CommunityName, long Sa
 /// few months of awards, deductions, redemptions and a correction, and a points card for every household (the first
 /// household's with PIN <see cref="SampleCardPin"/>) — so a newcomer has something to look at.
 /// </summary>
-public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger ledger, TimeProvider clock)
+public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider clock)
 {
     private const string CountCommunities = "SELECT COUNT(*) FROM communities";
 
@@ -106,24 +107,30 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger
                 posted += Count(await mediator.Send(new DeductPoints(community, target, 5, "乱扔垃圾，经网格员检查扣分", Categories.Deduction,
                     targetMembers[0], $"demo-deduct-{day}", date), ct));
             }
-            if (day % 20 == 10)
-            {
-                // Redemptions are today's: a voucher is a hold captured at the counter (the redemption feature's path).
-                var (buyer, _, code) = accounts[random.Next(accounts.Count)];
-                var hold = await ledger.PlaceHoldAsync(community, buyer, 5, $"demo-voucher-{day}", "demo:shop", $"demo-hold-{day}", null, ct);
-                if (hold.Succeeded)
-                {
-                    var redeemed = await ledger.CaptureHoldAsync(community, hold.Hold!.Id, $"demo-redeem-{day}", $"积分超市兑换 肥皂 1 块（{code}）",
-                        "demo:shop", ct);
-                    posted += redeemed.Succeeded ? 1 : 0;
-                }
-            }
         }
         // One correction, as a committee would make it: reverse a mistaken award with a reason.
         posted += Count(await mediator.Send(new ReverseTransaction(community, 1, "录入错误：该户当日未参加活动", "demo-reverse-1"), ct));
 
         var shop = Must(await mediator.Send(new AddShop(community, "示范村积分超市"), ct)).ShopId;
-        await SeedCatalogueAsync(community, shop, ct);
+        var shelf = await SeedCatalogueAsync(community, shop, ct);
+        // A few of today's redemptions at the counter, through the same requests the counter page sends: a voucher for the
+        // household's order, then the shopkeeper's scan confirms it (points captured, stock out, a receipt).
+        var balances = new Dictionary<long, long>();
+        foreach (var (account, _, _) in accounts)
+        {
+            balances[account] = Must(await mediator.Send(new GetBalance(community, account), ct)).Available;
+        }
+        foreach (var (product, quantity, price) in new[] { ("肥皂", 1, 10L), ("牙膏", 2, 15L), ("洗衣粉", 1, 30L) })
+        {
+            // The household with the most points left buys: the demo's redemptions never overdraw.
+            var buyer = balances.MaxBy(b => b.Value).Key;
+            balances[buyer] -= quantity * price;
+            var voucher = await mediator.Send(new IssueVoucher(community, shop, buyer, [new OrderItem(shelf[product], quantity)]), ct);
+            if (voucher.Succeeded)
+            {
+                posted += Count(await mediator.Send(new ConfirmRedemption(community, shop, voucher.Value!.Code), ct));
+            }
+        }
         Must(await mediator.Send(new AddShop(community, "村口小卖部", Kind: ShopKinds.Partner), ct));
         var users = await SeedUsersAsync(community, grids[0], shop, ct);
 
@@ -155,17 +162,20 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, PointsLedger
 
     // The points supermarket's shelf: everyday goods bought in (进货) and given by named donors (捐赠入库) with their
     // estimated value, through the same requests the shop page sends. 鸡蛋 runs low, so the page has something to flag.
-    private async Task SeedCatalogueAsync(long community, long shop, CancellationToken ct)
+    private async Task<Dictionary<string, long>> SeedCatalogueAsync(long community, long shop, CancellationToken ct)
     {
+        var products = new Dictionary<string, long>();
         foreach (var goods in Shelf)
         {
             var product = Must(await mediator.Send(new AddProduct(community, shop, goods.Name, goods.Price, goods.Unit), ct)).Id;
+            products[goods.Name] = product;
             Must(await mediator.Send(new RecordStockMovement(community, shop, product, StockKinds.Restock, goods.Restocked, Note: "村委会统一采购"), ct));
             if (goods.Donated is var (donor, quantity, value))
             {
                 Must(await mediator.Send(new RecordStockMovement(community, shop, product, StockKinds.Donation, quantity, donor, value), ct));
             }
         }
+        return products;
     }
 
     // One demo user per role, with a password that says it is a demo. Development only.

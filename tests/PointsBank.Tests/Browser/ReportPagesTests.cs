@@ -7,7 +7,7 @@ namespace PointsBank.Tests.Browser;
 
 /// <summary>
 /// The report pages on a phone: the committee reaches 兑换报表 from the home card and reads the month's funding report
-/// (the demo's donors are on it); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
+/// (the demo's donors and its counter redemptions are on it); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
 /// </summary>
 public sealed class ReportPagesTests : BrowserTest
 {
@@ -26,6 +26,7 @@ public sealed class ReportPagesTests : BrowserTest
 
         await Assertions.Expect(Page.Locator("[data-testid=funding] h2")).ToContainTextAsync("积分资金报告");
         await Assertions.Expect(Page.Locator("[data-testid=donors]")).ToContainTextAsync("县供销社");
+        await Assertions.Expect(Page.Locator("[data-testid=goods-redeemed]")).ToContainTextAsync("肥皂");
         Assert.That(await ScrollWidthAsync(), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("reports-funding-phone");
         Assert.That(ConsoleErrors, Is.Empty);

@@ -207,4 +207,38 @@ public sealed class CounterPagesTests : BrowserTest
         await Assertions.Expect(Page.Locator("p.notice")).ToContainTextAsync("已取消");
         Assert.That(ConsoleErrors, Is.Empty);
     }
+
+    [Test]
+    public async Task ACommitteeMemberOfTwoCommunities_PicksTheCommunityAtTheCounter_AndItsShopsFollow()
+    {
+        var demo = await CommunityAsync();
+        var code = $"t{Guid.NewGuid():N}"[..10];
+        var other = (await AsOperatorAsync(new CreateCommunity(code, "东湾村"))).Value!.CommunityId;
+        var shop = await AsOperatorAsync(new AddShop(other, "东湾村积分超市"));
+        Assert.That(shop.Failure, Is.Null, shop.Failure?.Detail);
+        var username = $"two-{code}";
+        const string password = "two villages, one counter";
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.CreateUser(username, "两村委员", password))).Failure, Is.Null);
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.GrantRole(demo, username, "committee"))).Failure, Is.Null);
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.GrantRole(other, username, "committee"))).Failure, Is.Null);
+
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync(username, password);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+        var picker = Page.Locator("[data-testid=community-pick] select");
+        Assert.That(await picker.InputValueAsync(), Is.EqualTo(demo.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(await Page.Locator("[data-testid=shop-name]").InnerTextAsync(), Is.EqualTo("示范村积分超市"));
+
+        await picker.SelectOptionAsync(other.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Page.WaitForURLAsync(url => url.Contains($"communityId={other}", StringComparison.Ordinal));
+        await Assertions.Expect(Page.Locator("[data-testid=shop-name]")).ToHaveTextAsync("东湾村积分超市");
+        await ScreenshotAsync("counter-community-pick");
+
+        // A link that carries only the shop keeps the community it belongs to.
+        await Page.GotoAsync($"/counter?shopId={shop.Value!.ShopId}");
+        await Assertions.Expect(Page.Locator("[data-testid=shop-name]")).ToHaveTextAsync("东湾村积分超市");
+        Assert.That(await picker.InputValueAsync(), Is.EqualTo(other.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
 }

@@ -95,6 +95,7 @@ public sealed class CounterPagesTests : BrowserTest
         await Assertions.Expect(Page.Locator("[data-testid=already-redeemed]")).ToHaveTextAsync("已兑换");
         Assert.That(await Page.Locator("[data-testid=receipt-link]").InnerTextAsync(), Is.EqualTo(receiptNo));
         Assert.That(await Page.Locator("[data-testid=confirm]").CountAsync(), Is.EqualTo(0));
+        Assert.That(await Page.Locator("[data-testid=do-not-hand-out]").InnerTextAsync(), Does.Contain("请不要再给"));
         await ScreenshotAsync("counter-already-redeemed");
 
         await ScanAsync("https://example.cn/not-a-voucher");

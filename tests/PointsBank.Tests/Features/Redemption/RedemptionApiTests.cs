@@ -83,6 +83,7 @@ public sealed class RedemptionApiTests
         {
             Assert.That(voucher.TryGetProperty(field, out _), field);
         }
+        Assert.That(voucher.GetProperty("expiresAt").GetString(), Does.EndWith("Z"), "times are UTC and say so");
         var code = voucher.GetProperty("code").GetString()!;
         var txBefore = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c", new { c = _community });
 
@@ -102,6 +103,7 @@ public sealed class RedemptionApiTests
             "an already-redeemed answer says Idempotent-Replayed: true (nothing written this time), as docs/redemption.md says");
         var first = answers.Single(a => a.StatusCode == HttpStatusCode.Created).Body;
         Assert.That(first.GetProperty("alreadyRedeemed").GetBoolean(), Is.False);
+        Assert.That(first.GetProperty("confirmedAt").GetString(), Does.EndWith("Z"));
         Assert.That((first.GetProperty("points").GetInt64(), first.GetProperty("balanceAfter").GetInt64()), Is.EqualTo((16L, 34L)));
         Assert.That(first.GetProperty("maskedName").GetString(), Does.Contain("王*英").And.Not.Contain("王秀英"));
         Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c", new { c = _community }), Is.EqualTo(txBefore + 1));

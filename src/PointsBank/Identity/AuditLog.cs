@@ -22,7 +22,7 @@ public sealed class AuditLog(DbDataSource db, TimeProvider clock)
     private static readonly JsonSerializerOptions TargetJson = new()
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { DropSecrets } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KeepRouteValues, DropSecrets } },
     };
 
     /// <summary>Records in a transaction of its own: denials, refusals and failures, whose request's unit was rolled back.</summary>
@@ -49,6 +49,37 @@ public sealed class AuditLog(DbDataSource db, TimeProvider clock)
     };
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
+
+    // Members the route fills (CardId, VoucherId, ReceiptNo, ShopId, AccountId…) are [JsonIgnore] so a body cannot set
+    // them, which would also keep them out of the target: the row would not say which card or voucher it was about.
+    // They are put back first (so the 400-character cut never drops them). The Idempotency-Key is left out (it is in
+    // request_keys, and long); [Secret] members stay out whatever their attributes (DropSecrets runs after this).
+    private static void KeepRouteValues(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+        var position = 0;
+        foreach (var member in info.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (member.GetCustomAttribute<System.Text.Json.Serialization.JsonIgnoreAttribute>() is null
+                || member.GetIndexParameters().Length > 0
+                || member.Name == "IdempotencyKey")
+            {
+                continue;
+            }
+            var existing = info.Properties.FirstOrDefault(p => p.Name == member.Name);
+            if (existing is not null)
+            {
+                info.Properties.Remove(existing);
+            }
+            var property = info.CreateJsonPropertyInfo(member.PropertyType, member.Name);
+            property.Get = member.GetValue;
+            property.AttributeProvider = member;
+            info.Properties.Insert(position++, property);
+        }
+    }
 
     // Record parameters carry [Secret] on the constructor parameter; look there as well as on the property.
     private static void DropSecrets(JsonTypeInfo info)

@@ -235,11 +235,19 @@ internal sealed class RequestBinder<TRequest>(Func<TRequest, TRequest>? defaults
             options.PropertyNamingPolicy?.ConvertName(p.Name) ?? p.Name,
             options.PropertyNameCaseInsensitive ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
 
+    // A POST with no body at all (Content-Length: 0, or neither a length nor chunks) reads as `{}`: a command whose body
+    // members are all optional (cancelling a voucher as staff) needs none, and one with required members gets their
+    // validation errors rather than a 415 about a Content-Type nobody sent.
+    private static bool HasNoBody(HttpRequest request) =>
+        request.ContentLength == 0
+        || (request.ContentLength is null && request.ContentType is null
+            && request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false);
+
     public async Task<TRequest> BindAsync(HttpContext http, CancellationToken ct)
     {
         var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         TRequest request;
-        if (_readsBody)
+        if (_readsBody && !HasNoBody(http.Request))
         {
             if (!http.Request.HasJsonContentType())
             {

@@ -8,6 +8,11 @@ public static class PageText
     public static string Problem(ShellPage page, Failure failure)
     {
         var problem = ProblemCatalog.Get(failure.Code);
+        // A wrong PIN says how many tries are left, so the resident knows before the card locks.
+        if (Features.Cards.CardPins.TriesLeft(failure) is { } left)
+        {
+            return page.T($"{problem.Zh}，还可以再试 {left} 次", $"{problem.En}; {left} more {(left == 1 ? "try" : "tries")} before the card locks");
+        }
         return page.T(problem.Zh, problem.En);
     }
 

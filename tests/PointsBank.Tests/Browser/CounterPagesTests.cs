@@ -32,25 +32,20 @@ public sealed class CounterPagesTests : BrowserTest
     /// <summary>A household with 50 points, a product of the demo shop in stock, and a voucher for two of it.</summary>
     private async Task<(long Shop, VoucherView Voucher)> VoucherAsync()
     {
-        long community, shop, product;
+        long community, shop;
         await using (var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync())
         {
             community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
             shop = await connection.ExecuteScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
-            product = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO products (community_id, shop_id, name, unit, points_price, is_active, on_hand, created_at)
-                VALUES (@community, @shop, @name, '袋', 6, 1, 0, '2026-01-01T00:00:00.000Z') RETURNING id
-                """, new { community, shop, name = $"洗衣粉{Guid.NewGuid():N}"[..7] });
         }
-        await using (var scope = App.Services.CreateAsyncScope())
-        {
-            var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
-            await work.BeginAsync(community, default);
-            Assert.That(await Stock.MoveAsync(work, new StockMove(community, shop, product, StockKinds.Restock, 20, "cli:browser-test"), default), Is.Null);
-            await work.CommitAsync(default);
-        }
+        // The shelf is stocked through the shops slice, as the shop's own pages do.
+        var added = await AsOperatorAsync(new AddProduct(community, shop, $"洗衣粉{Guid.NewGuid():N}"[..7], 6, "袋"));
+        Assert.That(added.Failure, Is.Null, added.Failure?.Detail);
+        var product = added.Value!.Id;
+        var restocked = await AsOperatorAsync(new RecordStockMovement(community, shop, product, StockKinds.Restock, 20));
+        Assert.That(restocked.Failure, Is.Null, restocked.Failure?.Detail);
         var household = (await AsOperatorAsync(new AddHousehold(community, null, $"柜台-{Guid.NewGuid():N}"[..8]))).Value!.HouseholdId;
-        await AsOperatorAsync(new AddResident(community, household, "李桂兰"));
+        await AsOperatorAsync(new AddResident(community, household, "李桂兰", "13912345678"));
         var account = (await AsOperatorAsync(new OpenAccount(community, "household", household))).Value!.AccountId;
         var ledger = App.Services.GetRequiredService<PointsLedger>();
         var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance))!.Value;
@@ -100,6 +95,7 @@ public sealed class CounterPagesTests : BrowserTest
         await Assertions.Expect(Page.Locator("[data-testid=already-redeemed]")).ToHaveTextAsync("已兑换");
         Assert.That(await Page.Locator("[data-testid=receipt-link]").InnerTextAsync(), Is.EqualTo(receiptNo));
         Assert.That(await Page.Locator("[data-testid=confirm]").CountAsync(), Is.EqualTo(0));
+        Assert.That(await Page.Locator("[data-testid=do-not-hand-out]").InnerTextAsync(), Does.Contain("请不要再给"));
         await ScreenshotAsync("counter-already-redeemed");
 
         await ScanAsync("https://example.cn/not-a-voucher");
@@ -131,15 +127,14 @@ public sealed class CounterPagesTests : BrowserTest
         await ScreenshotAsync("counter-staff-order-voucher");
         Assert.That(ConsoleErrors, Is.Empty);
     }
+    /// <summary>A card issued and its PIN set (1234) through the cards slice's requests; returns its token.</summary>
     private async Task<string> CardAsync(long community, long account)
     {
-        var token = PointsBank.Features.Cards.CardSecrets.NewToken();
-        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        await connection.ExecuteAsync("""
-            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_hash, pin_failures, issued_by, issued_at)
-            VALUES (@community, @account, @hash, 'sealed-in-tests', 'active', @pin, 0, 'test', '2026-01-01T00:00:00.000Z')
-            """, new { community, account, hash = PointsBank.Features.Cards.CardSecrets.HashToken(token), pin = PointsBank.Features.Cards.CardSecrets.HashPin("1234") });
-        return token;
+        var issued = await AsOperatorAsync(new PointsBank.Features.Cards.IssueCard(community, account));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        var pin = await AsOperatorAsync(new PointsBank.Features.Cards.SetCardPin(community, issued.Value!.CardId, "1234"));
+        Assert.That(pin.Failure, Is.Null, pin.Failure?.Detail);
+        return issued.Value.Url[(issued.Value.Url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
     }
 
     private async Task<long> CommunityAsync()
@@ -163,10 +158,11 @@ public sealed class CounterPagesTests : BrowserTest
         await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
         await Page.Locator("#pin").FillAsync("9999");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
-        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("密码不对");
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("密码不对，还可以再试 4 次");
+        Assert.That(await Page.Locator($"#qty-{voucher.Items[0].ProductId}").InputValueAsync(), Is.EqualTo("1"), "the picked quantity survives a wrong PIN");
+        Assert.That(await Page.Locator("#pin").InputValueAsync(), Is.Empty);
         await ScreenshotAsync("counter-card-wrong-pin");
 
-        await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
         await Page.Locator("#pin").FillAsync("1234");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
         Assert.That(CurrentPath, Does.StartWith("/counter/receipts/"));
@@ -181,8 +177,25 @@ public sealed class CounterPagesTests : BrowserTest
         var (_, voucher) = await VoucherAsync();
         var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
         await Page.SetViewportSizeAsync(390, 844);
-        await Page.GotoAsync($"/c/{token}/order");
+
+        // The card page: balance, held, available and the history, the name masked, no full name or phone in the HTML.
+        await Page.GotoAsync($"/c/{token}");
+        Assert.That(await Page.Locator("[data-testid=masked-name]").InnerTextAsync(), Does.StartWith("李*兰"));
+        Assert.That((await Page.Locator("[data-testid=balance]").InnerTextAsync(), await Page.Locator("[data-testid=held]").InnerTextAsync(),
+            await Page.Locator("[data-testid=available]").InnerTextAsync()), Is.EqualTo(("50", "12", "38")));
+        Assert.That(await Page.Locator("[data-testid=entries]").InnerTextAsync(), Does.Contain("柜台测试").And.Contain("50"));
+        Assert.That(await Page.ContentAsync(), Does.Not.Contain("李桂兰").And.Not.Contain("13912345678").And.Not.Contain("5678"));
+        await ScreenshotAsync("resident-card-page");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order-link]"));
+        Assert.That(CurrentPath, Is.EqualTo($"/c/{token}/order"));
+
         await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("2");
+        await Page.Locator("#pin").FillAsync("4321");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order]"));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("密码不对，还可以再试 4 次");
+        Assert.That(await Page.Locator($"#qty-{voucher.Items[0].ProductId}").InputValueAsync(), Is.EqualTo("2"), "the picked quantity survives a wrong PIN");
+        await ScreenshotAsync("resident-order-wrong-pin");
+
         await Page.Locator("#pin").FillAsync("1234");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order]"));
 
@@ -193,6 +206,40 @@ public sealed class CounterPagesTests : BrowserTest
 
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=cancel]"));
         await Assertions.Expect(Page.Locator("p.notice")).ToContainTextAsync("已取消");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task ACommitteeMemberOfTwoCommunities_PicksTheCommunityAtTheCounter_AndItsShopsFollow()
+    {
+        var demo = await CommunityAsync();
+        var code = $"t{Guid.NewGuid():N}"[..10];
+        var other = (await AsOperatorAsync(new CreateCommunity(code, "东湾村"))).Value!.CommunityId;
+        var shop = await AsOperatorAsync(new AddShop(other, "东湾村积分超市"));
+        Assert.That(shop.Failure, Is.Null, shop.Failure?.Detail);
+        var username = $"two-{code}";
+        const string password = "two villages, one counter";
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.CreateUser(username, "两村委员", password))).Failure, Is.Null);
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.GrantRole(demo, username, "committee"))).Failure, Is.Null);
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Users.GrantRole(other, username, "committee"))).Failure, Is.Null);
+
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync(username, password);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+        var picker = Page.Locator("[data-testid=community-pick] select");
+        Assert.That(await picker.InputValueAsync(), Is.EqualTo(demo.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(await Page.Locator("[data-testid=shop-name]").InnerTextAsync(), Is.EqualTo("示范村积分超市"));
+
+        await picker.SelectOptionAsync(other.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Page.WaitForURLAsync(url => url.Contains($"communityId={other}", StringComparison.Ordinal));
+        await Assertions.Expect(Page.Locator("[data-testid=shop-name]")).ToHaveTextAsync("东湾村积分超市");
+        await ScreenshotAsync("counter-community-pick");
+
+        // A link that carries only the shop keeps the community it belongs to.
+        await Page.GotoAsync($"/counter?shopId={shop.Value!.ShopId}");
+        await Assertions.Expect(Page.Locator("[data-testid=shop-name]")).ToHaveTextAsync("东湾村积分超市");
+        Assert.That(await picker.InputValueAsync(), Is.EqualTo(other.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }

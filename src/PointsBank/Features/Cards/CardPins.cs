@@ -81,6 +81,19 @@ public static class CardPins
         var left = CardSecrets.MaxPinFailures - card.PinFailures - 1;
         return left <= 0
             ? new Failure("card_locked", "wrong PIN; the card is now locked until the committee unlocks it")
-            : new Failure("pin_wrong", $"wrong PIN; {left} tries left before the card is locked");
+            : new Failure("pin_wrong", $"wrong PIN; {left} {TriesLeftText}");
+    }
+
+    private const string TriesLeftText = "tries left before the card is locked";
+
+    /// <summary>How many PINs a <c>pin_wrong</c> refusal leaves before the card locks (read from its detail, written above); null for other refusals.</summary>
+    public static int? TriesLeft(Failure failure)
+    {
+        if (failure.Code != "pin_wrong" || !failure.Detail.EndsWith(TriesLeftText, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var words = failure.Detail.Split(' ');
+        return words.Length > 2 && int.TryParse(words[^(TriesLeftText.Split(' ').Length + 1)], out var left) ? left : null;
     }
 }

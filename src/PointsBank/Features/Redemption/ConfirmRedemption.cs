@@ -149,9 +149,9 @@ internal static class Redemptions
         public long Seq { get; init; }
         public long BalanceAfter { get; init; }
         public string ConfirmedBy { get; init; } = "";
-        public DateTime ConfirmedAt { get; init; }
+        public DateTime ConfirmedAt { get; init => field = Clock.AsUtc(value); }
         public long? ReturnedSeq { get; init; }
-        public DateTime? ReturnedAt { get; init; }
+        public DateTime? ReturnedAt { get; init => field = value is { } at ? Clock.AsUtc(at) : null; }
         public string? ReturnReason { get; init; }
         public string? HouseholdCode { get; init; }
         public string? HolderName { get; init; }

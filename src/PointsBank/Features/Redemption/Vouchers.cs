@@ -49,8 +49,9 @@ internal sealed record VoucherRow
     public long Points { get; init; }
     public string Status { get; init; } = "";
     public string IssuedVia { get; init; } = "";
-    public DateTime CreatedAt { get; init; }
-    public DateTime ExpiresAt { get; init; }
+    // Stored without a kind; they are UTC, and the API writes them with their Z.
+    public DateTime CreatedAt { get; init => field = Clock.AsUtc(value); }
+    public DateTime ExpiresAt { get; init => field = Clock.AsUtc(value); }
     public string? ReceiptNo { get; init; }
     public long? RedeemedSeq { get; init; }
     public string? HouseholdCode { get; init; }

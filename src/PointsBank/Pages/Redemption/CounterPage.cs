@@ -27,17 +27,31 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
 
     public string? Error { get; protected set; }
 
-    /// <summary>False when the caller keeps no counter (no shopkeeper or committee role, or no shop yet).</summary>
+    /// <summary>The communities the caller keeps a counter in, with their names, when there are several (the picker); else empty.</summary>
+    public IReadOnlyList<(long Id, string Name)> Communities { get; private set; } = [];
+
+    /// <summary>
+    /// False when the caller keeps no counter (no shopkeeper or committee role, or no shop yet). Someone with a counter
+    /// in several communities (a committee member of two villages) works in the one picked (<c>?communityId=</c>), else
+    /// the one the shop of <c>?shopId=</c> belongs to (so every link that carries a shop keeps its community), else the first.
+    /// </summary>
     protected async Task<bool> ResolveAsync(long? shopId, CancellationToken ct)
     {
         var caller = HttpContext.RequestServices.GetRequiredService<CallerContext>().Current;
-        var shopkeeper = caller.Grants.FirstOrDefault(g => g is { Role: Role.Shopkeeper, CommunityId: not null, ShopId: not null });
-        var committee = caller.Grants.FirstOrDefault(g => g is { Role: Role.Committee, CommunityId: not null });
-        if (committee is null && shopkeeper is null)
+        var counters = caller.Grants
+            .Where(g => g.CommunityId is not null && (g.Role == Role.Committee || g is { Role: Role.Shopkeeper, ShopId: not null }))
+            .Select(g => g.CommunityId!.Value).Distinct().ToList();
+        if (counters.Count == 0)
         {
             return false;
         }
-        CommunityId = (committee ?? shopkeeper)!.CommunityId!.Value;
+        var asked = Request.Query["communityId"].FirstOrDefault() ?? (Request.HasFormContentType ? Request.Form["communityId"].FirstOrDefault() : null);
+        var community = long.TryParse(asked, out var picked) && counters.Contains(picked) ? picked
+            : shopId is { } wanted && counters.Count > 1 ? await CommunityOfShopAsync(caller, counters, wanted, ct) ?? counters[0]
+            : counters[0];
+        var committee = caller.Grants.FirstOrDefault(g => g.Role == Role.Committee && g.CommunityId == community);
+        var shopkeeper = caller.Grants.FirstOrDefault(g => g is { Role: Role.Shopkeeper, ShopId: not null } && g.CommunityId == community);
+        CommunityId = community;
         var catalog = await mediator.Send(new GetOrderCatalog(CommunityId, committee is null ? shopkeeper!.ShopId : shopId), ct);
         if (catalog.Value is not { ShopId: { } shop } found)
         {
@@ -47,7 +61,33 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
         ShopName = found.Shops.First(s => s.ShopId == shop).Name;
         Shops = committee is null ? [] : found.Shops;
         Products = found.Products;
+        if (counters.Count > 1)
+        {
+            var names = new List<(long, string)>();
+            foreach (var id in counters)
+            {
+                var view = await mediator.Send(new Features.Communities.GetCommunity(id), ct);
+                names.Add((id, view.Value?.Name ?? $"#{id}"));
+            }
+            Communities = names;
+        }
         return true;
+    }
+
+    private async Task<long?> CommunityOfShopAsync(Caller caller, IReadOnlyList<long> counters, long shopId, CancellationToken ct)
+    {
+        if (caller.Grants.FirstOrDefault(g => g.Role == Role.Shopkeeper && g.ShopId == shopId) is { CommunityId: { } own })
+        {
+            return own;
+        }
+        foreach (var id in counters.Where(c => caller.Grants.Any(g => g.Role == Role.Committee && g.CommunityId == c)))
+        {
+            if ((await mediator.Send(new GetOrderCatalog(id, shopId), ct)).Value?.ShopId == shopId)
+            {
+                return id;
+            }
+        }
+        return null;
     }
 
     /// <summary>Sends a request of the slice; a refusal becomes <see cref="Error"/> in the reader's language.</summary>

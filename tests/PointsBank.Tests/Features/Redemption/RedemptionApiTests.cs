@@ -1,11 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using PointsBank.Data;
 using PointsBank.Features.Cards;
-using PointsBank.Features.Shops;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Redemption;
@@ -38,26 +34,21 @@ public sealed class RedemptionApiTests
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
+    /// <summary>A product of the shop, added and restocked through the shops slice's API (as the committee).</summary>
     internal static async Task<long> NewProductAsync(AppFactory app, long community, long shop, long price, long stock, string name)
     {
-        var db = app.Services.GetRequiredService<System.Data.Common.DbDataSource>();
-        long product;
-        await using (var connection = await db.OpenConnectionAsync())
-        {
-            product = await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO products (community_id, shop_id, name, unit, points_price, is_active, on_hand, created_at)
-                VALUES (@community, @shop, @name, '个', @price, 1, 0, '2026-01-01T00:00:00.000Z') RETURNING id
-                """, new { community, shop, name = name + Guid.NewGuid().ToString("N")[..4], price });
-        }
-        await using var scope = app.Services.CreateAsyncScope();
-        var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
-        await work.BeginAsync(community, default);
-        Assert.That(await Stock.MoveAsync(work, new StockMove(community, shop, product, StockKinds.Restock, stock, "test:shop"), default), Is.Null);
-        await work.CommitAsync(default);
-        return product;
+        using var committee = await app.ClientAsAsync("committee");
+        var api = $"/api/v1/communities/{community}/shops/{shop}/products";
+        var added = await committee.PostAsJsonAsync(api, new { name = name + Guid.NewGuid().ToString("N")[..4], pointsPrice = price, unit = "个" });
+        var product = await Json(added);
+        Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Created), product.ToString());
+        var id = product.GetProperty("id").GetInt64();
+        var restocked = await committee.PostAsJsonAsync($"{api}/{id}/movements", new { kind = "restock", quantity = stock });
+        Assert.That(restocked.StatusCode, Is.EqualTo(HttpStatusCode.Created), await restocked.Content.ReadAsStringAsync());
+        return id;
     }
 
-    /// <summary>A fresh household account with points, and an active card with PIN 1234.</summary>
+    /// <summary>A fresh household account with points, and a card issued by the committee with PIN 1234 (the cards slice's API).</summary>
     internal static async Task<(long Account, string Token)> NewResidentAsync(AppFactory app, long community, long points)
     {
         using var committee = await app.ClientAsAsync("committee");
@@ -68,13 +59,12 @@ public sealed class RedemptionApiTests
         using var award = new HttpRequestMessage(HttpMethod.Post, api + "/awards") { Content = JsonContent.Create(new { accountId = account, points, reason = "柜台测试" }) };
         award.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         Assert.That((await committee.SendAsync(award)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
-        var token = CardSecrets.NewToken();
-        var db = app.Services.GetRequiredService<System.Data.Common.DbDataSource>();
-        await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync("""
-            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_hash, pin_failures, issued_by, issued_at)
-            VALUES (@community, @account, @hash, 'sealed-in-tests', 'active', @pin, 0, 'test', '2026-01-01T00:00:00.000Z')
-            """, new { community, account, hash = CardSecrets.HashToken(token), pin = CardSecrets.HashPin("1234") });
+        var card = await committee.PostAsync(api + $"/accounts/{account}/card", null);
+        var issued = await Json(card);
+        Assert.That(card.StatusCode, Is.EqualTo(HttpStatusCode.Created), issued.ToString());
+        var pin = await committee.PutAsJsonAsync(api + $"/cards/{issued.GetProperty("cardId").GetInt64()}/pin", new { pin = "1234" });
+        Assert.That(pin.StatusCode, Is.EqualTo(HttpStatusCode.OK), await pin.Content.ReadAsStringAsync());
+        var token = RedemptionSetup.TokenOf(issued.GetProperty("url").GetString()!);
         return (account, token);
     }
 
@@ -93,6 +83,7 @@ public sealed class RedemptionApiTests
         {
             Assert.That(voucher.TryGetProperty(field, out _), field);
         }
+        Assert.That(voucher.GetProperty("expiresAt").GetString(), Does.EndWith("Z"), "times are UTC and say so");
         var code = voucher.GetProperty("code").GetString()!;
         var txBefore = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c", new { c = _community });
 
@@ -100,15 +91,19 @@ public sealed class RedemptionApiTests
         {
             using var client = await _app.ClientAsAsync("shopkeeper");
             var response = await client.PostAsJsonAsync(Api("/redemptions"), new { shopId = _shop, code });
-            return (response.StatusCode, Body: await Json(response));
+            return (response.StatusCode, Body: await Json(response),
+                Replayed: response.Headers.TryGetValues("Idempotent-Replayed", out var values) ? string.Join(",", values) : null);
         }));
 
         Assert.That(answers.Count(a => a.StatusCode == HttpStatusCode.Created), Is.EqualTo(1));
         Assert.That(answers.Count(a => a.StatusCode == HttpStatusCode.OK), Is.EqualTo(19));
         Assert.That(answers.Select(a => a.Body.GetProperty("receiptNo").GetString()).Distinct().Count(), Is.EqualTo(1));
         Assert.That(answers.Where(a => a.StatusCode == HttpStatusCode.OK).Select(a => a.Body.GetProperty("alreadyRedeemed").GetBoolean()), Has.All.True);
+        Assert.That(answers.Select(a => (a.StatusCode, a.Replayed)).Distinct(), Is.EquivalentTo(new[] { (HttpStatusCode.Created, (string?)null), (HttpStatusCode.OK, "true") }),
+            "an already-redeemed answer says Idempotent-Replayed: true (nothing written this time), as docs/redemption.md says");
         var first = answers.Single(a => a.StatusCode == HttpStatusCode.Created).Body;
         Assert.That(first.GetProperty("alreadyRedeemed").GetBoolean(), Is.False);
+        Assert.That(first.GetProperty("confirmedAt").GetString(), Does.EndWith("Z"));
         Assert.That((first.GetProperty("points").GetInt64(), first.GetProperty("balanceAfter").GetInt64()), Is.EqualTo((16L, 34L)));
         Assert.That(first.GetProperty("maskedName").GetString(), Does.Contain("王*英").And.Not.Contain("王秀英"));
         Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c", new { c = _community }), Is.EqualTo(txBefore + 1));
@@ -165,7 +160,7 @@ public sealed class RedemptionApiTests
         Assert.That(noCard.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         var unknownCard = await anonymous.PostAsJsonAsync(Api("/vouchers"), new { shopId = _shop, cardToken = CardSecrets.NewToken(), pin = "1234", items = new[] { new { productId = product, quantity = 1 } } });
         Assert.That(unknownCard.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-        var staffCancelWithoutSignIn = await anonymous.PostAsJsonAsync(Api($"/vouchers/{voucher.GetProperty("voucherId").GetInt64()}/cancel"), new { });
+        var staffCancelWithoutSignIn = await anonymous.PostAsync(Api($"/vouchers/{voucher.GetProperty("voucherId").GetInt64()}/cancel"), null);
         Assert.That(staffCancelWithoutSignIn.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
 
         var cancelled = await anonymous.PostAsJsonAsync(Api($"/vouchers/{voucher.GetProperty("voucherId").GetInt64()}/cancel"), new { cardToken = token });
@@ -186,5 +181,34 @@ public sealed class RedemptionApiTests
         Assert.That(body.GetProperty("title").GetString(), Is.EqualTo("这不是兑换券的码，请重新扫描"));
         var otherShop = await shopkeeper.PostAsJsonAsync(Api("/redemptions"), new { shopId = _shop + 1000, code = "V0000000000" + "00" });
         Assert.That(otherShop.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), "a shopkeeper confirms at their own shop only");
+    }
+
+    [Test]
+    public async Task Staff_CancelWithNoBodyAtAll_OrWithAnEmptyObject_AndTheHoldIsReleased()
+    {
+        var product = await NewProductAsync(_app, _community, _shop, price: 5, stock: 10, "盐");
+        var (account, _) = await NewResidentAsync(_app, _community, 20);
+        using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
+        async Task<long> IssueAsync()
+        {
+            var issued = await shopkeeper.PostAsJsonAsync(Api("/vouchers"), new { shopId = _shop, accountId = account, items = new[] { new { productId = product, quantity = 1 } } });
+            Assert.That(issued.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            return (await Json(issued)).GetProperty("voucherId").GetInt64();
+        }
+        var first = await IssueAsync();
+        var second = await IssueAsync();
+
+        using var bare = new HttpRequestMessage(HttpMethod.Post, Api($"/vouchers/{first}/cancel"));
+        var noBody = await shopkeeper.SendAsync(bare);
+        var emptyObject = await shopkeeper.PostAsJsonAsync(Api($"/vouchers/{second}/cancel"), new { });
+
+        Assert.That(noBody.StatusCode, Is.EqualTo(HttpStatusCode.OK), await noBody.Content.ReadAsStringAsync());
+        Assert.That((await Json(noBody)).GetProperty("status").GetString(), Is.EqualTo("cancelled"));
+        Assert.That((await Json(emptyObject)).GetProperty("status").GetString(), Is.EqualTo("cancelled"));
+        using var committee = await _app.ClientAsAsync("committee");
+        var balance = await committee.GetFromJsonAsync<JsonElement>(Api($"/accounts/{account}/balance"));
+        Assert.That((balance.GetProperty("held").GetInt64(), balance.GetProperty("available").GetInt64()), Is.EqualTo((0L, 20L)));
+        var again = await shopkeeper.SendAsync(new HttpRequestMessage(HttpMethod.Post, Api($"/vouchers/{first}/cancel")));
+        Assert.That((await Json(again)).GetProperty("code").GetString(), Is.EqualTo("voucher_not_open"));
     }
 }

@@ -1,73 +1,64 @@
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using PointsBank.Data;
 using PointsBank.Features.Cards;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Shops;
 using PointsBank.Identity;
+using PointsBank.Tests.Features.Communities;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Redemption;
 
 /// <summary>
-/// Shops, products, stock and cards for redemption tests. Shops come from AddShop; products and cards are plain rows
-/// (their APIs live on other branches) and stock moves through Stock.MoveAsync in a unit, as the shops slice will.
+/// Shops, products, stock and cards for redemption tests, all through the real requests of their slices (as the
+/// committee): AddShop, AddProduct, RecordStockMovement (restock, correction), UpdateProduct, IssueCard, SetCardPin.
 /// </summary>
 internal static class RedemptionSetup
 {
     public static async Task<long> NewShopAsync(TestDatabase db, long communityId, string kind = "supermarket")
     {
-        var added = await db.Mediator.Send(new AddShop(communityId, $"超市-{Guid.NewGuid():N}"[..12]));
+        var added = await db.SendAs(Committee(communityId), new AddShop(communityId, $"超市-{Guid.NewGuid():N}"[..12], Kind: kind));
         Assert.That(added.Failure, Is.Null, added.Failure?.Detail);
-        if (kind != "supermarket")
-        {
-            await using var connection = await db.Db.OpenConnectionAsync();
-            await connection.ExecuteAsync("UPDATE shops SET kind = @kind WHERE id = @id", new { kind, id = added.Value!.ShopId });
-        }
         return added.Value!.ShopId;
     }
 
     public static async Task<long> NewProductAsync(TestDatabase db, long communityId, long shopId, long price, long stock, string? name = null,
         bool active = true)
     {
-        long id;
-        await using (var connection = await db.Db.OpenConnectionAsync())
-        {
-            await connection.ExecuteAsync("""
-                INSERT INTO products (community_id, shop_id, name, unit, points_price, is_active, on_hand, created_at)
-                VALUES (@communityId, @shopId, @name, '个', @price, @active, 0, @now)
-                """, new { communityId, shopId, name = name ?? $"商品-{Guid.NewGuid():N}"[..10], price, active = active ? 1 : 0, now = db.Clock.GetUtcNow().UtcDateTime });
-            id = await connection.ExecuteScalarAsync<long>("SELECT MAX(id) FROM products WHERE shop_id = @shopId", new { shopId });
-        }
+        var committee = Committee(communityId);
+        var added = await db.SendAs(committee, new AddProduct(communityId, shopId, name ?? $"商品-{Guid.NewGuid():N}"[..10], price, "个"));
+        Assert.That(added.Failure, Is.Null, added.Failure?.Detail);
+        var id = added.Value!.Id;
         if (stock > 0)
         {
             await MoveStockAsync(db, communityId, shopId, id, StockKinds.Restock, stock);
         }
+        if (!active)
+        {
+            var off = await db.SendAs(committee, new UpdateProduct(communityId, shopId, id, IsActive: false));
+            Assert.That(off.Failure, Is.Null, off.Failure?.Detail);
+        }
         return id;
     }
 
+    /// <summary>A restock (positive) or a stock-take correction (either way) through the shops slice's request.</summary>
     public static async Task MoveStockAsync(TestDatabase db, long communityId, long shopId, long productId, string kind, long quantity)
     {
-        await using var scope = db.Services.CreateAsyncScope();
-        var work = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
-        await work.BeginAsync(communityId, default);
-        var failed = await Stock.MoveAsync(work, new StockMove(communityId, shopId, productId, kind, quantity, "test:shop"), default);
-        Assert.That(failed, Is.Null, failed?.Detail);
-        await work.CommitAsync(default);
-        await work.DisposeAsync();
+        var moved = await db.SendAs(Committee(communityId), new RecordStockMovement(communityId, shopId, productId, kind, quantity,
+            Note: kind == StockKinds.Correction ? "盘点" : null));
+        Assert.That(moved.Failure, Is.Null, moved.Failure?.Detail);
     }
 
-    /// <summary>An active card for the account with PIN 1234; returns its token.</summary>
+    /// <summary>A card issued to the account by the committee, with its PIN set (1234 unless told); returns its token.</summary>
     public static async Task<string> NewCardAsync(TestDatabase db, long communityId, long accountId, string pin = "1234")
     {
-        var token = CardSecrets.NewToken();
-        await using var connection = await db.Db.OpenConnectionAsync();
-        await connection.ExecuteAsync("""
-            INSERT INTO cards (community_id, account_id, token_hash, token_sealed, status, pin_hash, pin_failures, issued_by, issued_at)
-            VALUES (@communityId, @accountId, @hash, 'sealed-in-tests', 'active', @pin, 0, 'test', @now)
-            """, new { communityId, accountId, hash = CardSecrets.HashToken(token), pin = CardSecrets.HashPin(pin), now = db.Clock.GetUtcNow().UtcDateTime });
-        return token;
+        var issued = await db.SendAs(Committee(communityId), new IssueCard(communityId, accountId));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        var set = await db.SendAs(Committee(communityId), new SetCardPin(communityId, issued.Value!.CardId, pin));
+        Assert.That(set.Failure, Is.Null, set.Failure?.Detail);
+        return TokenOf(issued.Value.Url);
     }
+
+    /// <summary>The token at the end of a card URL (…/c/&lt;token&gt;).</summary>
+    public static string TokenOf(string url) => url[(url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
 
     public static Caller Shopkeeper(long communityId, long shopId) => Caller.User(301, "shopkeeper", [new RoleGrant(communityId, Role.Shopkeeper, null, shopId)]);
 

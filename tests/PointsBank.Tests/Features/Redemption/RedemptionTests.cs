@@ -379,6 +379,36 @@ public abstract class RedemptionTests(DatabaseProvider provider)
         Assert.That(await StateAsync(), Is.EqualTo(before));
     }
 
+    [Test]
+    public async Task AuditRows_OfCardAndCounterRequests_NameTheCardVoucherAndReceipt_FromTheRoute_ButNeverThePinOrToken()
+    {
+        var item = await NewProductAsync(_db, _c, _shop, price: 10, stock: 5);
+        var token = await NewCardAsync(_db, _c, _account, pin: "8642");
+        var cardId = await CountAsync("SELECT id FROM cards WHERE account_id = @a AND status = 'active'", new { a = _account });
+        var voucher = (await _db.SendAs(Caller.Anonymous, new IssueVoucher(_c, _shop, Items: [new OrderItem(item, 1)], CardToken: token, Pin: "8642"))).Value!;
+        Assert.That((await _db.SendAs(Caller.Anonymous, new CancelVoucher(_c, voucher.VoucherId, token))).Failure, Is.Null);
+        var receipt = (await ConfirmAsync((await IssueAsync(_account, (item, 1))).Code)).Value!;
+        Assert.That((await _db.SendAs(Counter, new ReturnRedemption(_c, receipt.ReceiptNo, "不要了"))).Failure, Is.Null);
+        Assert.That((await _db.SendAs(Committee(_c), new UnlockCard(_c, cardId, "测试"))).Failure, Is.Null);
+
+        async Task<string> TargetAsync(string action)
+        {
+            await using var connection = await _db.Db.OpenConnectionAsync();
+            return await connection.ExecuteScalarAsync<string>("SELECT target FROM audit_log WHERE community_id = @c AND action = @action ORDER BY id DESC",
+                new { c = _c, action }) ?? "";
+        }
+
+        Assert.That(await TargetAsync(nameof(SetCardPin)), Does.Contain($"\"CardId\":{cardId}").And.Not.Contain("8642"));
+        Assert.That(await TargetAsync(nameof(UnlockCard)), Does.Contain($"\"CardId\":{cardId}").And.Contain("测试"));
+        Assert.That(await TargetAsync(nameof(IssueCard)), Does.Contain($"\"AccountId\":{_account}"));
+        Assert.That(await TargetAsync(nameof(CancelVoucher)), Does.Contain($"\"VoucherId\":{voucher.VoucherId}").And.Not.Contain(token));
+        Assert.That(await TargetAsync(nameof(IssueVoucher)), Does.Not.Contain(token).And.Not.Contain("8642"));
+        Assert.That(await TargetAsync(nameof(ReturnRedemption)), Does.Contain($"\"ReceiptNo\":\"{receipt.ReceiptNo}\""));
+        await using var all = await _db.Db.OpenConnectionAsync();
+        var everything = string.Join("\n", await all.QueryAsync<string?>("SELECT target FROM audit_log UNION ALL SELECT detail FROM audit_log"));
+        Assert.That(everything, Does.Not.Contain(token).And.Not.Contain("8642"));
+    }
+
     private IJob ExpireJob => _db.Services.GetServices<IJob>().Single(j => j.Name == "expire-vouchers");
 
     [Test]

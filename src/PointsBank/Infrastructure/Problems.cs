@@ -95,6 +95,7 @@ public static class ProblemCatalog
         ["card_not_valid"] = new(404, "积分卡无效（已挂失、已换新卡或不存在）", "The card is not valid (revoked, replaced or unknown)"),
         ["card_locked"] = new(423, "密码错误次数过多，这张卡已锁定，请找村（居）委会解锁", "Too many wrong PINs: the card is locked until the committee unlocks it"),
         ["pin_wrong"] = new(403, "密码不对", "Wrong PIN"),
+        ["card_pin_required"] = new(403, "请用积分卡并输入卡密码", "Send the card's token and its PIN"),
         ["card_account_kind"] = new(409, "只有户或居民的积分账户才能办积分卡", "Only a household or person account gets a card"),
         ["card_not_active"] = new(409, "这张卡已挂失或已换新卡，不能再设置", "The card was revoked or replaced; it cannot be changed"),
         ["pin_not_set"] = new(409, "这张卡还没有设置密码，请找村（居）委会设置", "The card has no PIN yet; the committee sets one"),

@@ -7,17 +7,25 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Features.Claims;
 
 /// <summary>
-/// 异议: anyone in the community may object to a claim during its 公示 window, with a reason. For now that is any
-/// staff user of the community (<c>[AnyStaff]</c>); residents will object through their card page later. A pending
-/// objection holds the claim's posting until the committee decides it.
+/// 异议: anyone in the community may object to a claim during its 公示 window, with a reason: any staff user of the
+/// community (<c>[AnyStaff]</c>), or a resident with their card (<c>cardToken</c> + <c>pin</c>; any active card of the
+/// community, since an objection is about someone else's claim; the PIN checked and counted as for an order; the
+/// objector recorded as <c>card:&lt;id&gt;</c>). A pending objection holds the claim's posting until the committee
+/// decides it.
 /// </summary>
+[CardHolder]
 [AnyStaff]
 public sealed record ObjectToClaim([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ClaimId, string Reason,
-    [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<ObjectionView>>, IValidated, ICommunityWide, IIdempotent
+    [property: JsonIgnore] string? IdempotencyKey = null, [property: Secret] string? CardToken = null, [property: Secret] string? Pin = null)
+    : IRequest<Outcome<ObjectionView>>, IValidated, ICommunityWide, ICardPresented, IIdempotent
 {
     bool IIdempotent.KeyRequired => false;
 
-    public IEnumerable<FieldError> Validate() => Check.Text("reason", Reason, 500);
+    /// <summary>Which card asked (its hash), so one Idempotency-Key cannot replay another card's objection.</summary>
+    [JsonIgnore]
+    public string? CardHash => CardToken is null ? null : Features.Cards.CardSecrets.HashToken(CardToken);
+
+    public IEnumerable<FieldError> Validate() => Check.Text("reason", Reason, 500).Concat(ClaimCards.Validate(CardToken, Pin));
 }
 
 /// <summary>
@@ -79,9 +87,23 @@ sealed class ObjectionsHandler(UnitOfWork work, CallerContext callers)
                 : ClaimStore.NotFound(request.CommunityId, request.ClaimId);
         }
         var caller = callers.Current;
+        var (userId, actor) = (caller.UserId, caller.Actor);
+        if (ClaimCards.RequireProof(caller, request.CardToken) is { } unproven)
+        {
+            return unproven;
+        }
+        if (request.CardToken is not null)
+        {
+            var proven = await ClaimCards.ProveAsync(work, request.CommunityId, request.CardToken, request.Pin, ct);
+            if (!proven.Succeeded)
+            {
+                return proven.Failure!;
+            }
+            (userId, actor) = (null, ClaimCards.Actor(proven.Value!));
+        }
         var id = await work.ScalarAsync<long>(work.Dialect.Pick(Insert), new
         {
-            communityId = request.CommunityId, claimId = request.ClaimId, userId = caller.UserId, actor = caller.Actor,
+            communityId = request.CommunityId, claimId = request.ClaimId, userId, actor,
             reason = request.Reason.Trim(), now = work.Now,
         }, ct);
         return await FindAsync(request.CommunityId, id, ct);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MediatR;
 using PointsBank.Data;
+using PointsBank.Features.Cards;
 using PointsBank.Features.Rules;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -13,10 +14,16 @@ namespace PointsBank.Features.Claims;
 /// <summary>
 /// 申报: a claim that a member did something a rule of the catalogue rewards (or penalises): the rule (its current
 /// version is kept with the claim), the facts, the day it happened, an evidence note and the member who did it. It
-/// waits in <c>submitted</c> for a reviewer who is not the submitter. Staff submit for now (the committee, reviewers,
-/// grid workers within their grids, organizers); residents have no sign-in yet and will submit through their card
-/// later. The Idempotency-Key is optional: a client that may retry sends one so a retry creates nothing twice.
+/// waits in <c>submitted</c> for a reviewer who is not the submitter. Two ways in:
+/// <list type="bullet">
+/// <item>staff (the committee, reviewers, grid workers within their grids, organizers) for any member account;</item>
+/// <item>the resident with their card (<c>cardToken</c> + <c>pin</c>), for the card's own account only
+/// (<c>accountId</c> must be the card's), under a rule whose <c>recordedBy</c> names <c>resident</c>; the PIN is
+/// checked here like an order's (wrong PINs counted, five lock the card) and the submitter is <c>card:&lt;id&gt;</c>.</item>
+/// </list>
+/// The Idempotency-Key is optional: a client that may retry sends one so a retry creates nothing twice.
 /// </summary>
+[CardHolder]
 [Allow(Role.Committee, Role.Reviewer, Role.Inspector, Role.Organizer)]
 public sealed record SubmitClaim(
     [property: JsonIgnore] long CommunityId,
@@ -26,16 +33,23 @@ public sealed record SubmitClaim(
     RuleFacts? Facts,
     DateOnly? OccurredOn,
     string? EvidenceNote,
-    [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<ClaimView>>, IValidated, IAccountScoped, IIdempotent
+    [property: JsonIgnore] string? IdempotencyKey = null,
+    [property: Secret] string? CardToken = null,
+    [property: Secret] string? Pin = null) : IRequest<Outcome<ClaimView>>, IValidated, IAccountScoped, ICardPresented, IIdempotent
 {
     bool IIdempotent.KeyRequired => false;
+
+    /// <summary>Which card asked (its hash), so one Idempotency-Key cannot replay another card's claim.</summary>
+    [JsonIgnore]
+    public string? CardHash => CardToken is null ? null : CardSecrets.HashToken(CardToken);
 
     public IEnumerable<FieldError> Validate() =>
         Check.Positive("accountId", AccountId)
             .Concat(MemberId is { } member ? Check.Positive("memberId", member) : [])
             .Concat(Check.Code("ruleCode", RuleCode, 64))
             .Concat(OccurredOn is null ? [new FieldError("occurredOn", "请填写发生日期（yyyy-MM-dd）", "is required (yyyy-MM-dd)")] : [])
-            .Concat(Check.Text("evidenceNote", EvidenceNote, 500));
+            .Concat(Check.Text("evidenceNote", EvidenceNote, 500))
+            .Concat(ClaimCards.Validate(CardToken, Pin));
 }
 
 sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IRequestHandler<SubmitClaim, Outcome<ClaimView>>
@@ -90,6 +104,29 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
             return new Failure("effective_date_in_future", $"{request.OccurredOn:yyyy-MM-dd} is after today ({today:yyyy-MM-dd})");
         }
         var caller = callers.Current;
+        var actor = caller.Actor;
+        if (ClaimCards.RequireProof(caller, request.CardToken) is { } unproven)
+        {
+            return unproven;
+        }
+        if (request.CardToken is not null)
+        {
+            // The resident's own claim: the card's account only, a rule residents may claim, then the PIN.
+            if (await CardPins.FindActiveAsync(work, request.CommunityId, request.CardToken, ct) is { } presented && presented.AccountId != request.AccountId)
+            {
+                return new Failure("forbidden", $"card:{presented.Id} may only submit claims for its own account");
+            }
+            if (!(rule.Rule.RecordedBy ?? []).Contains(Recorders.Resident))
+            {
+                return new Failure("rule_not_recordable", $"residents may not claim '{rule.Code}' (recorded by: {string.Join(", ", rule.Rule.RecordedBy ?? [])})");
+            }
+            var proven = await ClaimCards.ProveAsync(work, request.CommunityId, request.CardToken, request.Pin, ct);
+            if (!proven.Succeeded)
+            {
+                return proven.Failure!;
+            }
+            actor = ClaimCards.Actor(proven.Value!);
+        }
         var id = await work.ScalarAsync<long>(work.Dialect.Pick(Insert), new
         {
             communityId = request.CommunityId,
@@ -100,8 +137,8 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
             factsJson = JsonSerializer.Serialize(request.Facts ?? RuleFacts.None, RuleJson.Options),
             occurredOn = request.OccurredOn!.Value,
             evidenceNote = request.EvidenceNote!.Trim(),
-            userId = caller.UserId,
-            actor = caller.Actor,
+            userId = request.CardToken is null ? caller.UserId : null,
+            actor,
             now = work.Now,
         }, ct);
         var row = await ClaimStore.FindAsync(work, request.CommunityId, id, ct);

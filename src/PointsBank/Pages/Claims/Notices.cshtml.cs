@@ -7,7 +7,8 @@ namespace PointsBank.Pages.Claims;
 
 /// <summary>
 /// 公示: the public list of a community's approved claims in their objection window, names masked, for a notice board
-/// screen or a resident's phone. No sign-in; objections are raised by staff for now (residents through their card later).
+/// screen or a resident's phone. No sign-in; it takes no objections itself (it does not know who
+/// objects): residents object from their card's page <c>/c/{token}/notices</c>, staff from the review page.
 /// </summary>
 [AllowAnonymous]
 public sealed class NoticesModel(IMediator mediator) : ShellPage

@@ -1,0 +1,127 @@
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Cards;
+using PointsBank.Features.Communities;
+using PointsBank.Identity;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Browser;
+
+/// <summary>
+/// A resident's claim through their card, in a real browser at an old phone's width: the card page's 申报 link, the
+/// claim with the PIN (待审核), the reviewer approving it on the review page (公示中 on the resident's page), and a
+/// neighbour objecting from their own card's 公示与异议 page; no full names of other households, no phone numbers.
+/// </summary>
+public sealed class CardClaimPagesTests : BrowserTest
+{
+    private const string Suffix = AppFactory.DemoPasswordSuffix;
+
+    private async Task<T> Cli<T>(IRequest<T> request)
+    {
+        using var scope = App.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("claims-browser-test");
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    private async Task<long> CommunityAsync()
+    {
+        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM communities WHERE code = 'demo'");
+    }
+
+    /// <summary>A household with a member and a phone number, its account, and a card with a PIN; the card's path.</summary>
+    private async Task<string> ResidentWithCardAsync(long community, string code, string name, string pin)
+    {
+        var household = (await Cli(new AddHousehold(community, null, code))).Value!.HouseholdId;
+        Assert.That((await Cli(new AddResident(community, household, name, "13912345678"))).Failure, Is.Null);
+        var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
+        var card = (await Cli(new IssueCard(community, account))).Value!;
+        Assert.That((await Cli(new SetCardPin(community, card.CardId, pin))).Failure, Is.Null);
+        return new Uri(card.Url).AbsolutePath;
+    }
+
+    private async Task AssertPhoneWidthAsync()
+    {
+        var width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), $"nothing scrolls sideways at phone width on {CurrentPath}");
+    }
+
+    [Test]
+    public async Task AResidentClaimsWithTheCard_TheReviewerApproves_AndANeighbourObjectsFromTheirOwnCard()
+    {
+        var community = await CommunityAsync();
+        var mine = await ResidentWithCardAsync(community, "申报-01", "欧阳春花", "2580");
+        var neighbour = await ResidentWithCardAsync(community, "申报-02", "司徒建国", "1357");
+        await Page.SetViewportSizeAsync(360, 740);
+
+        // The resident: card page → 申报 → the form with the PIN → 待审核.
+        await Page.GotoAsync(mine);
+        await AssertPhoneWidthAsync();
+        await ScreenshotAsync("claims-card-page-links");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=claims-link]"));
+        Assert.That(CurrentPath, Is.EqualTo(mine + "/claims"));
+        Assert.That(await Page.Locator("#ruleCode option").AllInnerTextsAsync(), Has.Some.Contains("调解邻里矛盾纠纷"));
+        Assert.That(await Page.Locator("#ruleCode option").AllInnerTextsAsync(), Has.None.Contains("参加治安巡防"), "only rules residents may claim");
+        Assert.That(await Page.Locator("#memberId option").AllInnerTextsAsync(), Is.EqualTo(new[] { "欧*花" }));
+        await Page.Locator("#ruleCode").SelectOptionAsync("mediation");
+        await Page.Locator("#evidenceNote").FillAsync("帮东西两邻调解了宅基地纠纷，村民组长可作证");
+        await Page.Locator("#pin").FillAsync("0000");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=submit-claim]"));
+        Assert.That(await Page.Locator("[data-testid=refusal]").InnerTextAsync(), Is.EqualTo("密码不对"));
+        Assert.That(await Page.Locator("#evidenceNote").InputValueAsync(), Does.StartWith("帮东西两邻"), "what was typed stays");
+        await Page.Locator("#pin").FillAsync("2580");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=submit-claim]"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已提交申报 #"));
+        var claim = await Page.Locator("[data-testid^=my-claim-]").First.GetAttributeAsync("data-testid");
+        var id = claim!["my-claim-".Length..];
+        Assert.That(await Page.Locator($"[data-testid=status-{id}]").InnerTextAsync(), Is.EqualTo("待审核"));
+        Assert.That(await Page.ContentAsync(), Does.Not.Contain("欧阳春花").And.Not.Contain("13912345678").And.Not.Contain("2580"));
+        await AssertPhoneWidthAsync();
+        await ScreenshotAsync("claims-resident-submitted");
+
+        // The reviewer approves it on the review page.
+        await Page.SetViewportSizeAsync(1280, 900);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("reviewer", "reviewer" + Suffix);
+        await Page.GotoAsync($"/claims/{community}");
+        var queued = Page.Locator($"[data-testid=claim-{id}]");
+        Assert.That(await queued.InnerTextAsync(), Does.Contain("card:"));
+        await queued.Locator($"#note-{id}").FillAsync("经村民组长核实");
+        await ClickAndWaitForPageAsync(queued.Locator("form[action*=Approve] button[type=submit]"));
+        Assert.That(await Page.Locator($"[data-testid=noticed-{id}]").CountAsync(), Is.EqualTo(1));
+        await Page.Context.ClearCookiesAsync();
+
+        // The resident sees 公示中 until the window closes.
+        await Page.SetViewportSizeAsync(360, 740);
+        await Page.GotoAsync(mine + "/claims");
+        Assert.That(await Page.Locator($"[data-testid=status-{id}]").InnerTextAsync(), Does.StartWith("公示中，至 20"));
+        Assert.That(await Page.Locator($"[data-testid=withdraw-open-{id}]").CountAsync(), Is.EqualTo(1), "it can still be withdrawn");
+        await AssertPhoneWidthAsync();
+        await ScreenshotAsync("claims-resident-noticed");
+
+        // A neighbour objects from their own card's page.
+        await Page.GotoAsync(neighbour);
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=notices-link]"));
+        var notice = Page.Locator($"[data-testid=notice-{id}]");
+        Assert.That(await notice.InnerTextAsync(), Does.Contain("欧*花").And.Contain("申报-01").And.Contain("调解邻里矛盾纠纷"));
+        await notice.Locator($"[data-testid=object-open-{id}]").ClickAsync();
+        await notice.Locator($"#reason-{id}").FillAsync("那天两家并没有和解，还在吵");
+        await notice.Locator($"#pin-{id}").FillAsync("1357");
+        await AssertPhoneWidthAsync();
+        await ScreenshotAsync("claims-neighbour-objecting");
+        await ClickAndWaitForPageAsync(notice.Locator($"[data-testid=object-{id}]"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.Contain($"#{id}"));
+        Assert.That(await Page.Locator($"[data-testid=notice-{id}]").InnerTextAsync(), Does.Contain("已有异议，待处理"));
+        Assert.That(await Page.ContentAsync(), Does.Not.Contain("欧阳春花").And.Not.Contain("司徒建国").And.Not.Contain("13912345678"));
+        await ScreenshotAsync("claims-neighbour-objected");
+        Assert.That(ConsoleErrors, Is.Empty);
+
+        var objector = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        await using (objector)
+        {
+            var by = await Dapper.SqlMapper.ExecuteScalarAsync<string>(objector, "SELECT by_actor FROM claim_objections WHERE claim_id = @id", new { id = long.Parse(id, System.Globalization.CultureInfo.InvariantCulture) });
+            Assert.That(by, Does.StartWith("card:"));
+        }
+    }
+}

@@ -95,6 +95,7 @@ public static class JobRegistry
         services.Configure<JobOptions>(configuration.GetSection("Jobs"));
         services.Configure<BackupOptions>(configuration.GetSection("Backup"));
         services.AddSingleton<IJob, BackupJob>();
+        services.AddSingleton<IJob, PointsBank.Features.Policy.YearEndJob>();
         services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Claims.PostDueClaimsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Redemption.ExpireVouchersJob>();

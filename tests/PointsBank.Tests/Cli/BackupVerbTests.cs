@@ -226,3 +226,45 @@ public sealed class BackupVerbTests
         Assert.That(community, Is.Positive);
     }
 }
+
+/// <summary>`year-end` as an operator runs it for a year the job missed.</summary>
+[NonParallelizable]
+public sealed class YearEndVerbTests
+{
+    [Test]
+    public async Task YearEnd_PostsTheExpiriesOnce_AndRefusesAYearThatIsNotOver()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        var community = await db.NewCommunityAsync();
+        var policy = (await db.Mediator.Send(new PointsBank.Features.Policy.GetPolicy(community.Id))).Value!;
+        await db.Mediator.Send(new PointsBank.Features.Policy.UpdatePolicy(community.Id, policy.AccountMode, policy.NoticeDays,
+            policy.PenaltyPolicy, "zero", null, policy.YuanPerPoint, policy.BackdateDays, policy.TransfersAllowed, policy.TransferScope));
+        var (account, _) = await community.NewHouseholdAccountAsync();
+        await community.PostAsync(community.Award(account, 9));
+        db.Clock.Set(new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero));
+
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(output);
+        int early, first, second, usage;
+        try
+        {
+            early = await Verbs.RunAsync(db.Services, ["year-end", "--community", $"{community.Id}", "--year", "2027"]);
+            first = await Verbs.RunAsync(db.Services, ["year-end", "--community", $"{community.Id}", "--year", "2026"]);
+            second = await Verbs.RunAsync(db.Services, ["year-end", "--community", $"{community.Id}", "--year", "2026"]);
+            usage = await Verbs.RunAsync(db.Services, ["year-end", "--year", "2026"]);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+
+        Assert.That((early, first, second, usage), Is.EqualTo((1, 0, 0, 2)), output.ToString());
+        Assert.That(output.ToString(), Does.Contain("year_not_over")
+            .And.Contain($"year-end 2026, community {community.Id} (zero): 1 expire transaction(s) posted now, 9 points")
+            .And.Contain($"year-end 2026, community {community.Id} (zero): 0 expire transaction(s) posted now, 0 points"));
+        Assert.That((await community.BalanceAsync(account)).Balance, Is.Zero);
+    }
+}

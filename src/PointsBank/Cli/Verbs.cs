@@ -12,6 +12,9 @@ internal static class Verbs
     [
         ("migrate", "migrate", "应用待执行的数据库结构脚本 / apply pending schema scripts (refused if an applied one changed)"),
         ("verify", "verify", "核对账本并打印各社区链头 / recompute every chain and projection, print each head; exit 0 only when intact"),
+        ("backup", "backup [--to DIR]", "在线备份 SQLite 数据库、核对备份、只保留最近 Backup:Keep 份 / online copy of the SQLite database, verified, named with the UTC time; keeps the newest Backup:Keep (14)"),
+        ("restore", "restore --from FILE", "先停止服务；核对备份后替换数据库并再次核对 / stop the service first; verifies FILE, replaces the database (the old one is kept), verifies again"),
+        ("year-end", "year-end --community ID --year YYYY", "按社区年终政策结算这一年（年底清零：每户一笔过期交易，重复运行不会重复） / apply the year-end policy to a year that is over; twice posts nothing more"),
         ("admin", "admin COMMAND …", "用户、角色和 API 令牌 / users, roles and API tokens; `admin` alone prints its commands"),
         ("jobs", "jobs run NAME", "运行一次后台任务 / one run of a background job, e.g. release-expired-holds"),
         ("help", "help, --help, -h", "本说明 / this list"),
@@ -72,6 +75,9 @@ internal static class Verbs
             {
                 "migrate" => await MigrateAsync(services),
                 "verify" => await VerifyAsync(services),
+                "backup" => await BackupAsync(services, args[1..]),
+                "restore" => await RestoreAsync(services, args[1..]),
+                "year-end" => await MigrateQuietlyThen(services, () => YearEndAsync(services, args[1..])),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,
@@ -82,6 +88,93 @@ internal static class Verbs
             await Console.Error.WriteLineAsync($"migration refused: {e.Message}");
             return 2;
         }
+        catch (BackupException e)
+        {
+            await Console.Error.WriteLineAsync($"{args[0]} refused: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    // backup [--to DIR]: what the daily job does, by hand (before an upgrade, onto a USB stick).
+    private static async Task<int> BackupAsync(IServiceProvider services, string[] args)
+    {
+        var database = services.GetRequiredService<DatabaseOptions>();
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BackupOptions>>().Value;
+        string folder;
+        switch (args)
+        {
+            case []:
+                folder = Backups.Folder(options, database);
+                break;
+            case ["--to", var to]:
+                folder = Path.GetFullPath(to);
+                break;
+            default:
+                await Console.Error.WriteLineAsync("usage: backup [--to DIR]");
+                return 2;
+        }
+        var now = Clock.Now(services.GetRequiredService<TimeProvider>());
+        var result = await Backups.BackupAsync(database, folder, options.Keep, now);
+        Console.WriteLine($"backup: {result.Path} verifies ({string.Join("; ", result.Report.Communities.Select(c => $"community {c.CommunityId}: head seq {c.LastSeq}"))})");
+        foreach (var pruned in result.Pruned)
+        {
+            Console.WriteLine($"backup: deleted {pruned} (keeping the newest {options.Keep})");
+        }
+        return 0;
+    }
+
+    // year-end --community ID --year YYYY: what the year-end job does in January, by hand (a year it missed).
+    private static async Task<int> YearEndAsync(IServiceProvider services, string[] args)
+    {
+        if (args is not ["--community", var id, "--year", var y] || !long.TryParse(id, out var communityId) || !int.TryParse(y, out var year))
+        {
+            await Console.Error.WriteLineAsync("usage: year-end --community ID --year YYYY");
+            return 2;
+        }
+        await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Identity.CallerContext>().Current = Identity.Caller.Cli("year-end");
+        Infrastructure.Outcome<Features.Policy.YearClosed> outcome;
+        try
+        {
+            outcome = await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(new Features.Policy.CloseYear(communityId, year));
+        }
+        catch (Infrastructure.RequestValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"year-end refused: {string.Join("; ", e.Errors.Select(f => $"{f.Field} {f.En}"))}");
+            return 2;
+        }
+        if (outcome.Failure is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"year-end refused: {failure.Code}: {failure.Detail}");
+            return 1;
+        }
+        var closed = outcome.Value!;
+        Console.WriteLine(closed.Policy == Features.Policy.CommunityPolicy.ZeroAtYearEnd
+            ? $"year-end {closed.Year}, community {closed.CommunityId} (zero): {closed.Accounts} expire transaction(s) posted now, {closed.Points} points"
+            : $"year-end {closed.Year}, community {closed.CommunityId} ({closed.Policy}): nothing to post");
+        return 0;
+    }
+
+    // restore --from FILE: refused while a service holds the database (DatabaseFileLock).
+    private static async Task<int> RestoreAsync(IServiceProvider services, string[] args)
+    {
+        if (args is not ["--from", var from])
+        {
+            await Console.Error.WriteLineAsync("usage: restore --from FILE");
+            return 2;
+        }
+        var now = Clock.Now(services.GetRequiredService<TimeProvider>());
+        var (report, kept) = await Backups.RestoreAsync(services.GetRequiredService<DatabaseOptions>(), from, now);
+        if (kept is not null)
+        {
+            Console.WriteLine($"restore: the database it replaced is kept as {kept}");
+        }
+        foreach (var community in report.Communities)
+        {
+            Console.WriteLine($"community {community.CommunityId}: {community.Transactions} transactions; head: seq {community.LastSeq}, hash {community.LastHash}");
+        }
+        Console.WriteLine($"restore: restored {Path.GetFullPath(from)}; verify: intact ({report.Communities.Count} communities)");
+        return 0;
     }
 
     // Admin verbs work on a fresh installation too: the schema must exist before the first user.

@@ -29,15 +29,15 @@ public sealed class SqlDialect
     public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
         await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
 
-    /// <summary>Locks the community's chain head and reads it with the community's time zone, penalty policy, back-dating limit and state.</summary>
+    /// <summary>Locks the community's chain head and reads it with the community's time zone, penalty policy, back-dating limit, state and year-end policy.</summary>
     public static readonly DialectSql LockChainHead = new(
         Sqlite: """
-            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy, c.backdate_days, c.is_active
+            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy, c.backdate_days, c.is_active, c.year_end, c.year_end_base
               FROM chain_heads h JOIN communities c ON c.id = h.community_id
              WHERE h.community_id = @communityId
             """,
         SqlServer: """
-            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy, c.backdate_days, c.is_active
+            SELECT h.last_seq, h.last_hash, c.time_zone, c.penalty_policy, c.backdate_days, c.is_active, c.year_end, c.year_end_base
               FROM chain_heads h WITH (UPDLOCK, HOLDLOCK) JOIN communities c ON c.id = h.community_id
              WHERE h.community_id = @communityId
             """);

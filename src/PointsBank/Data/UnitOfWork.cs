@@ -6,7 +6,7 @@ namespace PointsBank.Data;
 
 /// <summary>The community a unit of work locked, as the lock read it (its chain head and the policy the ledger needs).</summary>
 public sealed record LockedCommunity(long Id, long LastSeq, string LastHash, string TimeZone, string PenaltyPolicy, int BackdateDays,
-    bool IsActive);
+    bool IsActive, string YearEnd = "carry_forward", long YearEndBase = 0);
 
 /// <summary>
 /// One database transaction for one write request. The pipeline opens it (one per request, scoped), the handler
@@ -164,7 +164,8 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         }
         return new LockedCommunity(communityId, reader.GetInt64(0), reader.GetString(1).Trim(), reader.GetString(2), reader.GetString(3),
             Convert.ToInt32(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture),
-            Convert.ToBoolean(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture));
+            Convert.ToBoolean(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
+            reader.GetString(6), Convert.ToInt64(reader.GetValue(7), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private async Task EndAsync()

@@ -9,6 +9,11 @@ internal static class Startup
     public static async Task PrepareDatabaseAsync(WebApplication app)
     {
         var options = app.Services.GetRequiredService<DatabaseOptions>();
+        // Held while the service runs, so `restore` refuses to replace this database under it (DatabaseFileLock).
+        if (DatabaseFileLock.ForService(options) is { } held)
+        {
+            app.Lifetime.ApplicationStopped.Register(held.Dispose);
+        }
         var report = await app.Services.GetRequiredService<Migrator>().MigrateAsync(apply: options.MigrateOnStartup);
         if (report.Applied.Count > 0)
         {

@@ -93,6 +93,9 @@ public static class JobRegistry
     public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<JobOptions>(configuration.GetSection("Jobs"));
+        services.Configure<BackupOptions>(configuration.GetSection("Backup"));
+        services.AddSingleton<IJob, BackupJob>();
+        services.AddSingleton<IJob, PointsBank.Features.Policy.YearEndJob>();
         services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Claims.PostDueClaimsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Redemption.ExpireVouchersJob>();

@@ -68,6 +68,9 @@ public static class Categories
     public const string Redemption = "redemption";
     public const string Correction = "correction";
 
+    /// <summary>年底清零: the year-end expiry (kind <c>expire</c>) of a community whose policy is <c>zero</c>.</summary>
+    public const string YearEnd = "year_end";
+
     /// <summary>
     /// 赠送: points a resident gives to family or a neighbour, posted as kind <c>adjust</c> between two member
     /// accounts. Moved, not earned: it counts nowhere in the monthly aggregates, and the ledger checks it for overdraft.

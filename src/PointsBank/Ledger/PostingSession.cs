@@ -56,7 +56,10 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
             return replay;
         }
         var effective = entry.EffectiveDate ?? Today;
-        if (EffectiveDateProblem(effective) is { } dateProblem)
+        // A year-end expiry belongs to the 31 December it closes, however late the job gets to it (a PC off over New
+        // Year, a back-dating limit of a few days): only "not in the future" applies to it.
+        var yearEnd = entry.Kind == TransactionKind.Expire && entry.Category == Categories.YearEnd;
+        if (EffectiveDateProblem(effective, checkAge: !yearEnd) is { } dateProblem)
         {
             return dateProblem;
         }
@@ -90,6 +93,11 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
                 }
                 break;
             case TransactionKind.Redeem:
+                if ((Overdraft(postings) ?? RedeemableProblem(postings)) is { } refused)
+                {
+                    return refused;
+                }
+                break;
             case TransactionKind.Expire:
                 if (Overdraft(postings) is { } overdraft)
                 {
@@ -182,6 +190,10 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
         if (state.Available < amount)
         {
             return HoldResult.Fail(LedgerError.InsufficientPoints, $"available {state.Available}, needed {amount}");
+        }
+        if (RedeemableProblem(state, amount) is { } baseProblem)
+        {
+            return HoldResult.Fail(baseProblem.Error!.Value, baseProblem.Detail!);
         }
         var id = Convert.ToInt64(await Prepared(dialect.Pick(LedgerSql.InsertHold), ("@communityId", communityId), ("@accountId", accountId),
             ("@amount", amount), ("@reference", reference), ("@actor", actor), ("@now", now), ("@expiresAt", expiresAt)).ExecuteScalarAsync(ct),
@@ -349,6 +361,27 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
         }
         return null;
     }
+
+    // 保留基础分 (year-end policy non_redeemable_base): spending may not take a member account's available points below
+    // the community's base. Checked where points are reserved for a voucher (PlaceHoldAsync: every counter redemption
+    // goes through a hold, and its capture spends exactly what the hold reserved) and for a direct redeem posting.
+    private LedgerResult? RedeemableProblem(IReadOnlyList<PostingLine> postings)
+    {
+        foreach (var line in postings)
+        {
+            if (line.Amount < 0 && RedeemableProblem(_accounts[line.AccountId]!, -line.Amount) is { } problem)
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private LedgerResult? RedeemableProblem(AccountState state, long amount) =>
+        community.YearEnd == "non_redeemable_base" && !state.IsSystem && state.Available - amount < community.YearEndBase
+            ? LedgerResult.Fail(LedgerError.InsufficientPoints,
+                $"{community.YearEndBase} 分基础分不可兑换 / a base of {community.YearEndBase} points is not redeemable: {Math.Max(0, state.Available - community.YearEndBase)} points redeemable, {amount} needed")
+            : null;
 
     // The default penalty policy: a deduction takes at most what the account has available. Only the plain shape
     // (one account debited, one credited) can be capped; anything else must fit as it is.
@@ -525,7 +558,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
     }
 
     // Never in the future, never older than the community's back-dating limit (both in the community's time zone).
-    private LedgerResult? EffectiveDateProblem(DateOnly effective)
+    private LedgerResult? EffectiveDateProblem(DateOnly effective, bool checkAge = true)
     {
         if (effective > Today)
         {
@@ -533,7 +566,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
                 $"the effective date {effective.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)} is after today ({Today.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)})");
         }
         var earliest = Today.AddDays(-community.BackdateDays);
-        return effective < earliest
+        return checkAge && effective < earliest
             ? LedgerResult.Fail(LedgerError.EffectiveDateTooOld,
                 $"the effective date {effective.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)} is more than {community.BackdateDays} days ago (earliest {earliest.ToString(Projections.DateFormat, CultureInfo.InvariantCulture)})")
             : null;

@@ -22,6 +22,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
+        builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(TimeProvider.System));
     }

@@ -20,6 +20,7 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
+        builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(TimeProvider.System));
     }

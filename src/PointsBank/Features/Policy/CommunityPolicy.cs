@@ -7,7 +7,7 @@ namespace PointsBank.Features.Policy;
 
 /// <summary>
 /// A community's policy (积分政策), as the API shows it and as other code reads it: account mode, 公示 window, penalty
-/// policy, year-end policy (stored now, applied by a later issue), points-to-yuan rate, back-dating limit and who
+/// policy, year-end policy (applied by <see cref="CloseYear"/> and, for the base, by the ledger at every redemption), points-to-yuan rate, back-dating limit and who
 /// may give points to whom (赠送). Read it inside a unit of work with <see cref="ReadAsync(UnitOfWork, long, CancellationToken)"/>;
 /// the unit holds the community's lock, so nothing changes it until the unit commits.
 /// </summary>

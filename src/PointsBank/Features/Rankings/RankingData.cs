@@ -19,7 +19,7 @@ public sealed record SnapshotHeader(long Id, long CommunityId, string Month, int
     long ChainHeadSeq, string ChainHeadHash, string PublishedBy, DateTime PublishedAt);
 
 /// <summary>The reads of the rankings slice: the month's aggregates, the roster, the journal up to a chain head, published snapshots.</summary>
-internal static class RankingData
+public static class RankingData
 {
     private const string SelectCommunity = "SELECT id AS Id, name AS Name, time_zone AS TimeZone, account_mode AS AccountMode FROM communities WHERE id = @communityId";
 

@@ -56,7 +56,16 @@ public static class RankingVerifier
             if ((communityId is null || header.CommunityId == communityId) && (month is null || header.Month == month)
                 && (revision is null || header.Revision == revision))
             {
-                results.Add(await VerifyAsync(connection, header, ct));
+                try
+                {
+                    results.Add(await VerifyAsync(connection, header, ct));
+                }
+                catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or OverflowException or InvalidOperationException)
+                {
+                    // A damaged journal or snapshot (which verify reports on its own) makes this revision a mismatch, not a crash.
+                    results.Add(new RankingVerification(header.CommunityId, header.Month, header.Revision, false, header.SnapshotHash, "", "", false,
+                        header.ChainHeadSeq, header.ChainHeadHash, false, false, [$"cannot be recomputed: {e.Message}"]));
+                }
             }
         }
         return results;

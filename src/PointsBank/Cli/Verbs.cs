@@ -15,6 +15,8 @@ internal static class Verbs
         ("backup", "backup [--to DIR]", "在线备份 SQLite 数据库、核对备份、只保留最近 Backup:Keep 份 / online copy of the SQLite database, verified, named with the UTC time; keeps the newest Backup:Keep (14)"),
         ("restore", "restore --from FILE", "先停止服务；核对备份后替换数据库并再次核对 / stop the service first; verifies FILE, replaces the database (the old one is kept), verifies again"),
         ("year-end", "year-end --community ID --year YYYY", "按社区年终政策结算这一年（年底清零：每户一笔过期交易，重复运行不会重复） / apply the year-end policy to a year that is over; twice posts nothing more"),
+        ("rankings", "rankings verify [--community ID] [--month yyyy-MM] [--revision N]",
+            "核对已公布的积分榜 / recompute published ranking revisions from the ledger up to their chain heads; exit 0 only when all match"),
         ("admin", "admin COMMAND …", "用户、角色和 API 令牌 / users, roles and API tokens; `admin` alone prints its commands"),
         ("jobs", "jobs run NAME", "运行一次后台任务 / one run of a background job, e.g. release-expired-holds"),
         ("help", "help, --help, -h", "本说明 / this list"),
@@ -78,6 +80,7 @@ internal static class Verbs
                 "backup" => await BackupAsync(services, args[1..]),
                 "restore" => await RestoreAsync(services, args[1..]),
                 "year-end" => await MigrateQuietlyThen(services, () => YearEndAsync(services, args[1..])),
+                "rankings" => await RankingsAsync(services, args[1..]),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,
@@ -231,10 +234,72 @@ internal static class Verbs
                 ? $"community {community.CommunityId}: {community.Transactions} transactions, chain, balances and aggregates intact; head: seq {community.LastSeq}, hash {community.LastHash}"
                 : $"community {community.CommunityId}: BROKEN at {community.Break}");
         }
-        Console.WriteLine(report.Intact
-            ? $"verify: intact ({report.Communities.Count} communities)"
-            : $"verify: FAILED — first break: {report.FirstBreak}");
-        return report.Intact ? 0 : 1;
+        // Every published ranking revision too: its rows against its root, its chain head and the ledger up to that head.
+        var rankings = await Features.Rankings.RankingVerifier.VerifyAllAsync(services.GetRequiredService<System.Data.Common.DbDataSource>(),
+            null, null, null, CancellationToken.None);
+        PrintRankings(rankings);
+        var rankingsMatch = rankings.All(r => r.Matches);
+        Console.WriteLine(report.Intact && rankingsMatch
+            ? $"verify: intact ({report.Communities.Count} communities, {rankings.Count} published ranking revisions)"
+            : report.Intact
+                ? $"verify: FAILED — {rankings.Count(r => !r.Matches)} published ranking revision(s) do not match"
+                : $"verify: FAILED — first break: {report.FirstBreak}");
+        return report.Intact && rankingsMatch ? 0 : 1;
+    }
+
+    // rankings verify [--community ID] [--month yyyy-MM] [--revision N]: the published revisions that match the filters.
+    private static async Task<int> RankingsAsync(IServiceProvider services, string[] args)
+    {
+        const string Usage = "usage: rankings verify [--community ID] [--month yyyy-MM] [--revision N]";
+        if (args is not ["verify", .. var options] || options.Length % 2 != 0)
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
+        }
+        (long? community, string? month, int? revision) = (null, null, null);
+        for (var i = 0; i < options.Length; i += 2)
+        {
+            var value = options[i + 1];
+            switch (options[i])
+            {
+                case "--community" when long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var c):
+                    community = c;
+                    break;
+                case "--month" when !Features.Rankings.RankingData.CheckMonth(value).Any():
+                    month = value;
+                    break;
+                case "--revision" when int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n):
+                    revision = n;
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync(Usage);
+                    return 2;
+            }
+        }
+        if (MissingDatabaseFile(services.GetRequiredService<DatabaseOptions>()) is { } missing)
+        {
+            await Console.Error.WriteLineAsync($"rankings verify: database file {missing} does not exist; nothing was created");
+            return 2;
+        }
+        await services.GetRequiredService<Migrator>().MigrateAsync(apply: false);
+        var results = await Features.Rankings.RankingVerifier.VerifyAllAsync(services.GetRequiredService<System.Data.Common.DbDataSource>(),
+            community, month, revision, CancellationToken.None);
+        PrintRankings(results);
+        var matched = results.Count(r => r.Matches);
+        Console.WriteLine(matched == results.Count
+            ? $"rankings verify: {results.Count} revision(s) match the ledger"
+            : $"rankings verify: FAILED — {results.Count - matched} of {results.Count} revision(s) do not match");
+        return matched == results.Count ? 0 : 1;
+    }
+
+    private static void PrintRankings(IReadOnlyList<Features.Rankings.RankingVerification> results)
+    {
+        foreach (var r in results)
+        {
+            Console.WriteLine(r.Matches
+                ? $"community {r.CommunityId} ranking {r.Month} revision {r.Revision}: matches; root {r.SnapshotHash}, chain head seq {r.ChainHeadSeq}"
+                : $"community {r.CommunityId} ranking {r.Month} revision {r.Revision}: DOES NOT MATCH — {string.Join("; ", r.Differences)}");
+        }
     }
 
     // A read-only verb must not create what it reads: resolving the SQLite data source creates the folder and an

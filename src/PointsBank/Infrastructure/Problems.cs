@@ -42,6 +42,8 @@ public static class ProblemCatalog
         ["owner_not_found"] = new(404, "户或居民不存在", "The household, resident or shop does not exist"),
         ["transaction_not_found"] = new(404, "该笔记录不存在", "The transaction does not exist"),
         ["hold_not_found"] = new(404, "冻结记录不存在", "The hold does not exist"),
+        ["ranking_revision_not_found"] = new(404, "该月积分榜尚未公布这一版", "This revision of the month's ranking has not been published"),
+        ["ranking_row_not_found"] = new(404, "该账户不在这一版积分榜上", "The account has no row in this revision of the ranking"),
         ["method_not_allowed"] = new(405, "该地址不支持这种请求方法", "The address does not support this method"),
         ["payload_too_large"] = new(413, "请求内容过大", "The request is too large"),
         ["unsupported_media_type"] = new(415, "请求内容须为 JSON（Content-Type: application/json）", "The request body must be JSON (Content-Type: application/json)"),

@@ -497,6 +497,15 @@ public sealed partial class AuthorizationMatrixTests
         ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}/redemptions"] = async s =>
             new SampleRequest($"{s.C}/shops/{await s.Test.ShopForAsync(s)}/redemptions?date=2026-11-30"),
         ["GET /api/v1/communities/{communityId:long}/reports/funding"] = s => Task.FromResult(new SampleRequest($"{s.C}/reports/funding?month=2026-11")),
+        ["GET /api/v1/communities/{communityId:long}/rankings/{month}"] = s => Task.FromResult(new SampleRequest($"{s.C}/rankings/2026-11?by=household")),
+        ["POST /api/v1/communities/{communityId:long}/rankings/{month}/publish"] = s => Task.FromResult(new SampleRequest($"{s.C}/rankings/2026-10/publish")),
+        ["GET /api/v1/communities/{communityId:long}/rankings/revisions"] = s => Task.FromResult(new SampleRequest($"{s.C}/rankings/revisions")),
+        ["GET /api/v1/communities/{communityId:long}/rankings/{month}/revisions/{revision:int}"] = async s =>
+            new SampleRequest($"{s.C}/rankings/{await s.Test.PublishedRankingAsync(s.Community)}"),
+        ["GET /api/v1/communities/{communityId:long}/rankings/{month}/revisions/{revision:int}/proof"] = async s =>
+            new SampleRequest($"{s.C}/rankings/{await s.Test.PublishedRankingAsync(s.Community)}/proof?accountId={s.Community.AccountId}"),
+        ["GET /api/v1/communities/{communityId:long}/rankings/{month}/revisions/{revision:int}/verify"] = async s =>
+            new SampleRequest($"{s.C}/rankings/{await s.Test.PublishedRankingAsync(s.Community)}/verify"),
         ["GET /api/v1/communities/{communityId:long}/shops/{shopId:long}"] = async s =>
             new SampleRequest($"{s.C}/shops/{await s.Test.NewShopAsync(s.Community.Id)}"),
         ["POST /api/v1/communities/{communityId:long}/shops"] = s => Task.FromResult(new SampleRequest($"{s.C}/shops", new { name = SampleContext.Unique("s") })),

@@ -1,0 +1,106 @@
+using System.Text.Json.Serialization;
+using Dapper;
+using MediatR;
+using PointsBank.Data;
+using PointsBank.Identity;
+using PointsBank.Infrastructure;
+using PointsBank.Ledger;
+
+namespace PointsBank.Features.Rankings;
+
+/// <summary>A revision just published: its Merkle root and the chain head it was taken at.</summary>
+public sealed record RankingPublished(long CommunityId, string Month, int Revision, string RankedBy, int Rows, string SnapshotHash,
+    long ChainHeadSeq, string ChainHeadHash, string PublishedBy, DateTime PublishedAt);
+
+/// <summary>
+/// 公布积分榜: the committee freezes the month's board as it stands — the community-wide ranking by the community's
+/// account mode, every category — into an immutable snapshot (rows and header; the database refuses to change either)
+/// that records the ledger's chain head (seq and hash) it was read at, who published it and when, and the Merkle root
+/// of its rows (docs/rankings.md). Publishing the month again, after corrections, adds revision 2, 3…; earlier revisions
+/// stay as they were. Inside the unit of work: the community's lock is held, so no posting slips between the head and
+/// the aggregates read.
+/// </summary>
+[Allow(Role.Committee)]
+public sealed record PublishRanking([property: JsonIgnore] long CommunityId, [property: JsonIgnore] string Month,
+    [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<RankingPublished>>, IValidated, ICommunityScoped, IIdempotent
+{
+    /// <summary>Optional: a retry with the same key answers the revision it made instead of making another.</summary>
+    bool IIdempotent.KeyRequired => false;
+
+    public IEnumerable<FieldError> Validate() => RankingData.CheckMonth(Month);
+}
+
+sealed class PublishRankingHandler(UnitOfWork work, CallerContext callers) : IRequestHandler<PublishRanking, Outcome<RankingPublished>>
+{
+    private const string SelectHead = "SELECT last_seq AS Seq, last_hash AS Hash FROM chain_heads WHERE community_id = @communityId";
+
+    private const string NextRevision = "SELECT COALESCE(MAX(revision), 0) + 1 FROM ranking_snapshots WHERE community_id = @communityId AND month = @month";
+
+    private static readonly DialectSql InsertSnapshot = new(
+        Sqlite: """
+            INSERT INTO ranking_snapshots (community_id, month, revision, ranked_by, row_count, snapshot_hash, chain_head_seq, chain_head_hash, published_by, published_at)
+            VALUES (@communityId, @month, @revision, @rankedBy, @rowCount, @snapshotHash, @headSeq, @headHash, @publishedBy, @now) RETURNING id
+            """,
+        SqlServer: """
+            INSERT INTO ranking_snapshots (community_id, month, revision, ranked_by, row_count, snapshot_hash, chain_head_seq, chain_head_hash, published_by, published_at)
+            VALUES (@communityId, @month, @revision, @rankedBy, @rowCount, @snapshotHash, @headSeq, @headHash, @publishedBy, @now);
+            SELECT CAST(SCOPE_IDENTITY() AS bigint);
+            """);
+
+    private const string InsertRow = """
+        INSERT INTO ranking_snapshot_rows (snapshot_id, position, rank, subject_kind, subject_id, account_id, household_code, masked_name, grid_id, points, volunteer_minutes)
+        VALUES (@snapshotId, @position, @rank, @subjectKind, @subjectId, @accountId, @householdCode, @maskedName, @gridId, @points, @volunteerMinutes)
+        """;
+
+    private sealed record Head
+    {
+        public long Seq { get; init; }
+        public string Hash { get; init; } = "";
+    }
+
+    public async Task<Outcome<RankingPublished>> Handle(PublishRanking request, CancellationToken ct)
+    {
+        if (await RankingData.CommunityAsync(work.Connection, work.Transaction, request.CommunityId, ct) is not { } community)
+        {
+            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        }
+        var head = (await work.QueryAsync<Head>(SelectHead, new { communityId = community.Id }, ct)).SingleOrDefault()
+            ?? new Head { Seq = 0, Hash = CanonicalForm.GenesisHash };
+        var by = community.AccountMode;
+        var aggregates = await RankingData.AggregatesAsync(work.Connection, work.Transaction, community.Id, request.Month, null, ct);
+        var roster = await RankingData.RosterAsync(work.Connection, work.Transaction, community.Id, ct);
+        var rows = Ranking.Rank(aggregates, by, roster);
+        var snapshotHash = Snapshots.Root(community.Id, request.Month, by, rows);
+        var revision = await work.ScalarAsync<long>(NextRevision, new { communityId = community.Id, month = request.Month }, ct);
+        var publishedBy = callers.Current.Actor;
+        var snapshotId = await work.ScalarAsync<long>(work.Dialect.Pick(InsertSnapshot), new
+        {
+            communityId = community.Id, month = request.Month, revision, rankedBy = by, rowCount = rows.Count, snapshotHash,
+            headSeq = head.Seq, headHash = head.Hash.Trim(), publishedBy, now = work.Now,
+        }, ct);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            await work.ExecuteAsync(InsertRow, new
+            {
+                snapshotId, position = i, rank = r.Rank, subjectKind = r.SubjectKind, subjectId = r.SubjectId, accountId = r.AccountId!.Value,
+                householdCode = r.HouseholdCode, maskedName = r.MaskedName, gridId = r.GridId, points = r.Points, volunteerMinutes = r.VolunteerMinutes,
+            }, ct);
+        }
+        return new RankingPublished(community.Id, request.Month, checked((int)revision), by, rows.Count, snapshotHash, head.Seq, head.Hash.Trim(),
+            publishedBy, work.Now);
+    }
+}
+
+/// <summary>The Merkle root of a board's rows in their canonical form: what publishing stores and verification recomputes.</summary>
+public static class Snapshots
+{
+    public static string Root(long communityId, string month, string rankedBy, IReadOnlyList<RankingRow> rows) =>
+        Convert.ToHexStringLower(MerkleTree.Root([.. rows.Select(r => MerkleTree.LeafHash(CanonicalRow.Bytes(Canonical(communityId, month, rankedBy, r))))]));
+
+    public static string Root(IReadOnlyList<PublishedRow> rows) =>
+        Convert.ToHexStringLower(MerkleTree.Root([.. rows.Select(r => Convert.FromHexString(r.LeafHash))]));
+
+    public static string Canonical(long communityId, string month, string rankedBy, RankingRow r) =>
+        CanonicalRow.Text(communityId, month, rankedBy, r.Rank, r.SubjectKind, r.SubjectId, r.HouseholdCode, r.MaskedName, r.GridId, r.Points, r.VolunteerMinutes);
+}

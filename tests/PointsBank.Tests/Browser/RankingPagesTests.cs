@@ -1,0 +1,127 @@
+using Dapper;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Cards;
+using PointsBank.Features.Communities;
+using PointsBank.Features.Rankings;
+using PointsBank.Identity;
+using PointsBank.Ledger;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Browser;
+
+/// <summary>
+/// The 积分光荣榜 in a real browser: the committee publishes from its page; the poster renders Chinese text with real
+/// glyphs (not boxes) and its QR decodes (zbarimg) to the public page's URL; the public page and the card's proofs page
+/// fit a phone.
+/// </summary>
+public sealed class RankingPagesTests : BrowserTest
+{
+    private async Task<T> Cli<T>(IRequest<T> request)
+    {
+        using var scope = App.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("rankings-browser-test");
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    private async Task<long> CommunityAsync()
+    {
+        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
+    }
+
+    /// <summary>A new household with a member and account, awarded <paramref name="points"/> now; returns the account and the award's month.</summary>
+    private async Task<(long Account, string Month)> AwardedHouseholdAsync(long community, string code, long points)
+    {
+        var household = (await Cli(new AddHousehold(community, null, code))).Value!.HouseholdId;
+        Assert.That((await Cli(new AddResident(community, household, "光荣榜居民"))).Failure, Is.Null);
+        var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
+        var ledger = App.Services.GetRequiredService<PointsLedger>();
+        var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance))!.Value;
+        var posted = await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, Categories.GoodDeed, $"rk-{Guid.NewGuid():N}",
+            "光荣榜测试", "cli:test", [new PostingLine(issuance, -points), new PostingLine(account, points)]));
+        Assert.That(posted.Error, Is.Null, posted.Detail);
+        return (account, Projections.Month(posted.Transaction!.EffectiveDate!.Value));
+    }
+
+    [Test]
+    public async Task ThePoster_RendersChineseGlyphs_AndItsQrDecodesToThePublicPage()
+    {
+        var community = await CommunityAsync();
+        var (_, month) = await AwardedHouseholdAsync(community, $"榜-{Guid.NewGuid():N}"[..8], 88);
+        var published = await Cli(new PublishRanking(community, month));
+        Assert.That(published.Failure, Is.Null, published.Failure?.Detail);
+
+        await Page.GotoAsync($"/p/{community}/rankings/{month}/poster?revision={published.Value!.Revision}");
+        var shot = await ScreenshotAsync("ranking-poster");
+        var qr = Path.Combine(ScreenshotDirectory, "ranking-poster-qr.png");
+        await Page.Locator("[data-testid=qr]").ScreenshotAsync(new() { Path = qr });
+
+        var publicUrl = $"{BaseUrl.ToString().TrimEnd('/')}/p/{community}/rankings/{month}";
+        Assert.That(File.Exists(shot));
+        Assert.That(await Zbar.DecodeAsync(qr), Is.EqualTo(new[] { publicUrl }));
+        Assert.That(await Page.Locator("[data-testid=title]").InnerTextAsync(), Does.Contain("积分光荣榜"));
+        Assert.That(await Page.Locator("[data-testid=root]").InnerTextAsync(), Is.EqualTo(published.Value.SnapshotHash));
+        Assert.That(await Page.Locator("[data-testid=rows] tbody tr").CountAsync(), Is.GreaterThan(0));
+        // Real glyphs, not the "missing glyph" box: drawn in the title's own font, two different Chinese characters
+        // leave different ink, and each differs from a character no font has (which is drawn as that box).
+        var glyphs = await Page.EvaluateAsync<bool[]>("""
+            () => {
+              const font = getComputedStyle(document.querySelector('[data-testid=title]')).font;
+              const ink = ch => { const c = document.createElement('canvas'); c.width = 80; c.height = 80;
+                const g = c.getContext('2d'); g.font = font.replace(/\d+(\.\d+)?px/, '60px'); g.fillText(ch, 5, 65);
+                return Array.from(g.getImageData(0, 0, 80, 80).data).join(','); };
+              const box = ink('\uE000'), a = ink('积'), b = ink('榜');
+              return [a !== b, a !== box, b !== box, document.fonts.check('16px "Noto Sans CJK SC"', '积分光荣榜')];
+            }
+            """);
+        Assert.That(glyphs, Is.EqualTo(new[] { true, true, true, true }), "distinct glyphs, none the missing-glyph box, and the CJK font present");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheCommittee_PublishesFromItsPage_ThePublicPageShowsIt_AndTheCardPageLinksTheProof()
+    {
+        var community = await CommunityAsync();
+        var (account, month) = await AwardedHouseholdAsync(community, $"证-{Guid.NewGuid():N}"[..8], 77);
+        var card = await Cli(new IssueCard(community, account));
+        Assert.That(card.Failure, Is.Null, card.Failure?.Detail);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("committee", "committee" + AppFactory.DemoPasswordSuffix);
+        await WaitForPathAsync("/");
+
+        await ClickAndWaitForPageAsync(Page.Locator("a", new() { HasText = "积分排行榜" }).First);
+        Assert.That(CurrentPath, Is.EqualTo($"/rankings/{community}"));
+        Assert.That(await Page.Locator("[data-testid=live]").InnerTextAsync(), Does.Contain("77"));
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=publish]"));
+        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.Contain("已公布"));
+        var revision = (await Cli(new ListRankingRevisions(community, month))).Value!.First();
+        await ClickAndWaitForPageAsync(Page.Locator($"[data-testid=verify-{revision.Revision}]"));
+        Assert.That(await Page.Locator("[data-testid=verified]").InnerTextAsync(), Does.Contain("与账本一致"));
+        await ScreenshotAsync("ranking-committee");
+
+        await Page.SetViewportSizeAsync(360, 740);
+        await Page.GotoAsync($"/p/{community}/rankings/{month}");
+        Assert.That(await Page.Locator("[data-testid=root]").InnerTextAsync(), Is.EqualTo(revision.SnapshotHash));
+        var width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "the public page does not scroll sideways on a phone");
+        await ScreenshotAsync("ranking-public-phone");
+
+        var token = App.Services.GetRequiredService<CardLinks>().Unseal(await SealedTokenAsync(account));
+        await Page.GotoAsync($"/c/{token}");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=rankings-link]"));
+        Assert.That(await Page.Locator("[data-testid=proof]").First.Locator("[data-testid=checks]").InnerTextAsync(), Is.EqualTo("核对通过"));
+        Assert.That(await Page.Locator("[data-testid=proof]").First.Locator("[data-testid=root]").InnerTextAsync(), Is.EqualTo(revision.SnapshotHash));
+        width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "the proofs page does not scroll sideways on a phone");
+        await ScreenshotAsync("ranking-card-proofs-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    private async Task<string> SealedTokenAsync(long account)
+    {
+        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>("SELECT token_sealed FROM cards WHERE account_id = @account AND status = 'active'", new { account }) ?? "";
+    }
+}

@@ -51,6 +51,27 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>The seeded demo community.</summary>
+    /// <summary>The antiforgery token of a page's form, to post it back as the browser would.</summary>
+    public static string Antiforgery(string html) =>
+        System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+
+    /// <summary>A client signed in to the pages (cookie) as a demo user, following no redirects so tests see them.</summary>
+    public async Task<HttpClient> PageClientAsync(string username)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var login = await client.GetStringAsync("/login");
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Username"] = username, ["Password"] = username + DemoPasswordSuffix, ["__RequestVerificationToken"] = Antiforgery(login),
+        });
+        var signedIn = await client.PostAsync("/login", form);
+        if (signedIn.StatusCode != System.Net.HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"sign-in as {username} failed: {(int)signedIn.StatusCode}");
+        }
+        return client;
+    }
+
     public Task<long> DemoCommunityAsync() => ScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
 
     public override async ValueTask DisposeAsync()

@@ -70,21 +70,7 @@ public sealed class ClaimsApiTests
         Assert.That(page, Does.Contain("积分公示").And.Contain("欧*娜").And.Contain(code).And.Not.Contain("欧阳娜娜"));
     }
 
-    private static string Antiforgery(string html) =>
-        System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
 
-    private async Task<HttpClient> SignedInPageClientAsync(string username)
-    {
-        var client = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var login = await client.GetStringAsync("/login");
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Username"] = username, ["Password"] = username + AppFactory.DemoPasswordSuffix, ["__RequestVerificationToken"] = Antiforgery(login),
-        });
-        var signedIn = await client.PostAsync("/login", form);
-        Assert.That(signedIn.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await signedIn.Content.ReadAsStringAsync());
-        return client;
-    }
 
     [Test]
     public async Task TheReviewerQueuePage_ListsASubmittedClaim_AndApprovesIt()
@@ -94,13 +80,13 @@ public sealed class ClaimsApiTests
         var account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
         var id = (await Json(await committee.PostAsJsonAsync(Api("/claims"),
             new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "页面审核测试" }))).GetProperty("id").GetInt64();
-        using var reviewer = await SignedInPageClientAsync("reviewer");
+        using var reviewer = await _app.PageClientAsync("reviewer");
 
         var queue = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
         Assert.That(queue, Does.Contain("审核申报").And.Contain($"data-testid=\"claim-{id}\"").And.Contain("页面审核测试"));
         using var approve = new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["claimId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "属实", ["__RequestVerificationToken"] = Antiforgery(queue),
+            ["claimId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "属实", ["__RequestVerificationToken"] = AppFactory.Antiforgery(queue),
         });
         var approved = await reviewer.PostAsync($"/claims/{_community}?handler=Approve", approve);
 
@@ -120,7 +106,7 @@ public sealed class ClaimsApiTests
             new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "评议员自己的申报" }))).GetProperty("id").GetInt64();
         var theirs = (await Json(await committee.PostAsJsonAsync(Api("/claims"),
             new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "两委的申报" }))).GetProperty("id").GetInt64();
-        using var reviewer = await SignedInPageClientAsync("reviewer");
+        using var reviewer = await _app.PageClientAsync("reviewer");
 
         var queue = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
         Assert.That(queue, Does.Contain($"id=\"withdraw-{mine}\"").And.Not.Contain($"id=\"withdraw-{theirs}\""),
@@ -128,7 +114,7 @@ public sealed class ClaimsApiTests
         using var withdraw = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["claimId"] = mine.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reason"] = "材料不全，先撤回",
-            ["__RequestVerificationToken"] = Antiforgery(queue),
+            ["__RequestVerificationToken"] = AppFactory.Antiforgery(queue),
         });
         var withdrawn = await reviewer.PostAsync($"/claims/{_community}?handler=Withdraw", withdraw);
 

@@ -29,23 +29,10 @@ public sealed class TransferPageTests
 
     private string Api(string path) => $"/api/v1/communities/{_community}{path}";
 
-    private static string Antiforgery(string html) =>
-        System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
 
     private static string FormKey(string html) =>
         System.Text.RegularExpressions.Regex.Match(html, "name=\"key\" value=\"([^\"]+)\"").Groups[1].Value;
 
-    private async Task<HttpClient> SignedInPageClientAsync(string username)
-    {
-        var client = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var login = await client.GetStringAsync("/login");
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Username"] = username, ["Password"] = username + AppFactory.DemoPasswordSuffix, ["__RequestVerificationToken"] = Antiforgery(login),
-        });
-        Assert.That((await client.PostAsync("/login", form)).StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
-        return client;
-    }
 
     private async Task SetTransfersAsync(HttpClient committee, bool allowed)
     {
@@ -85,7 +72,7 @@ public sealed class TransferPageTests
         var (giver, _) = await HouseholdWithPointsAsync(committee, 10);
         var (receiver, receiverCode) = await HouseholdWithPointsAsync(committee, 0);
         var given = await AvailableAsync(committee, giver);
-        using var page = await SignedInPageClientAsync("committee");
+        using var page = await _app.PageClientAsync("committee");
 
         var account = WebUtility.HtmlDecode(await page.GetStringAsync($"/points/{_community}/accounts/{giver}"));
         Assert.That(account, Does.Contain($"/points/{_community}/accounts/{giver}/transfer"));
@@ -97,7 +84,7 @@ public sealed class TransferPageTests
             await page.PostAsync($"/points/{_community}/accounts/{giver}/transfer?to={receiver}", new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["points"] = points.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "户主本人书面申请，已签字",
-                ["key"] = key, ["__RequestVerificationToken"] = Antiforgery(form),
+                ["key"] = key, ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
             }));
 
         var tooMuch = await GiveAsync(given + 1, FormKey(form) + "x");
@@ -124,12 +111,12 @@ public sealed class TransferPageTests
         await SetTransfersAsync(committee, false);
         try
         {
-            using var page = await SignedInPageClientAsync("committee");
+            using var page = await _app.PageClientAsync("committee");
             var form = WebUtility.HtmlDecode(await page.GetStringAsync($"/points/{_community}/accounts/{giver}/transfer?to={receiver}"));
             Assert.That(form, Does.Contain("未开放赠送"));
             var refused = await page.PostAsync($"/points/{_community}/accounts/{giver}/transfer?to={receiver}", new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["points"] = "1", ["note"] = "试一下", ["key"] = FormKey(form), ["__RequestVerificationToken"] = Antiforgery(form),
+                ["points"] = "1", ["note"] = "试一下", ["key"] = FormKey(form), ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
             }));
             Assert.That(WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()), Does.Contain("本社区未开放积分赠送"));
             Assert.That(await AvailableAsync(committee, receiver), Is.EqualTo(0));

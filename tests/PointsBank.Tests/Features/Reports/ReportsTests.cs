@@ -172,23 +172,11 @@ public sealed class ReportsTests
         Assert.That((badMonth.StatusCode, badFormat.StatusCode), Is.EqualTo((HttpStatusCode.BadRequest, HttpStatusCode.BadRequest)));
     }
 
-    private async Task<HttpClient> SignedInPageClientAsync(string username)
-    {
-        var client = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var login = await client.GetStringAsync("/login");
-        var token = System.Text.RegularExpressions.Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Username"] = username, ["Password"] = username + AppFactory.DemoPasswordSuffix, ["__RequestVerificationToken"] = token,
-        });
-        Assert.That((await client.PostAsync("/login", form)).StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
-        return client;
-    }
 
     [Test]
     public async Task ThePages_ShowTheFundingReportAndTheShopsDayAndMonth_WithTheirCsvLinks()
     {
-        using var committee = await SignedInPageClientAsync("committee");
+        using var committee = await _app.PageClientAsync("committee");
 
         var funding = WebUtility.HtmlDecode(await committee.GetStringAsync($"/reports/{_community}?month={Month}"));
         var shop = WebUtility.HtmlDecode(await committee.GetStringAsync($"/reports/{_community}/shops/{_shop}?month={Month}"));

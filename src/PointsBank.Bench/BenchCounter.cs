@@ -35,9 +35,10 @@ internal sealed class BenchCounter(BenchHttp http)
             .GetProperty("id").GetInt64();
         await PostAsync($"{Api}/shops/{_shopId}/products/{_productId}/movements", new { kind = "restock", quantity = vouchers + 100 }, ct);
         var each = vouchers / http.Accounts.Length + 2;
+        var rule = await http.FixedRuleAsync(each, ct);
         foreach (var account in http.Accounts)
         {
-            await PostAsync($"{Api}/awards", new { accountId = account, points = each, reason = "基准：兑换前的积分", category = "good_deed" }, ct);
+            await PostAsync($"{Api}/awards", new { accountId = account, ruleCode = rule, evidenceNote = "基准：兑换前的积分" }, ct);
         }
     }
 

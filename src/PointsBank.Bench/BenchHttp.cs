@@ -10,9 +10,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
+using PointsBank.Features.Rules;
 using PointsBank.Features.Users;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
+using PointsBank.Rules;
 
 namespace PointsBank.Bench;
 
@@ -88,10 +90,40 @@ internal sealed class BenchHttp : IAsyncDisposable
             var household = Succeeded(await mediator.Send(new AddHousehold(community, null, $"{1 + i / 100}组-{i % 100 + 1:D2}"), ct));
             ids[i] = Succeeded(await mediator.Send(new OpenAccount(community, "household", household.HouseholdId), ct)).AccountId;
         }
+        // Awards are by rule: one rule per typical deed of the workload, a fixed 5 points without caps (a village's own
+        // rules have caps, which would stop thousands of awards to a few hundred households), adopted as a committee would.
+        foreach (var deed in BenchWorkload.Deeds)
+        {
+            await AdoptRuleAsync(mediator, community, RuleCode(deed), deed.Reason, deed.Category, 5, ct);
+        }
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Succeeded(await mediator.Send(new AddCommunityUser(community, Username, "基准两委", password, "committee"), ct));
         var token = Succeeded(await mediator.Send(new IssueTokenFor(Username, "bench", 1), ct)).Token;
         return (community, ids, token);
+    }
+
+    /// <summary>The bench community's rule for one deed of the workload.</summary>
+    public static string RuleCode(BenchWorkload.Deed deed) => "bench-" + deed.RuleCode.ToLowerInvariant();
+
+    /// <summary>Adds a fixed rule of <paramref name="points"/> without limits to the bench community's catalogue; <paramref name="name"/> is "中文 / English".</summary>
+    private static async Task AdoptRuleAsync(IMediator mediator, long community, string code, string name, string category, long points,
+        CancellationToken ct)
+    {
+        var names = name.Split(" / ");
+        var rule = new RuleDefinition(code, names[0], names.Length > 1 ? names[1] : names[0], category, RuleFormula.Fixed(points), null,
+            ["committee"]);
+        Succeeded(await mediator.Send(new CreateRule(community, rule, new RuleAdoption("基准村村民代表大会", new DateOnly(2026, 1, 1))), ct));
+    }
+
+    /// <summary>A fixed award rule of <paramref name="points"/> (no limits) in the bench community, for points set up before a measurement.</summary>
+    public async Task<string> FixedRuleAsync(long points, CancellationToken ct)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("bench");
+        var code = $"bench-fixed-{points.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        await AdoptRuleAsync(scope.ServiceProvider.GetRequiredService<IMediator>(), CommunityId, code, $"基准：{points} 分 / Bench: {points} points",
+            PointsBank.Ledger.Categories.GoodDeed, points, ct);
+        return code;
     }
 
     private static T Succeeded<T>(Outcome<T> outcome) => outcome.Succeeded
@@ -105,7 +137,7 @@ internal sealed class BenchHttp : IAsyncDisposable
         for (var i = 0; i < items.Length; i++)
         {
             var deed = BenchWorkload.Deeds[items[i].Deed];
-            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], points = items[i].Points, reason = deed.Reason, category = deed.Category });
+            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], ruleCode = RuleCode(deed), evidenceNote = deed.Reason });
         }
         return bodies;
     }

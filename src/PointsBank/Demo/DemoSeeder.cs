@@ -11,6 +11,7 @@ using PointsBank.Features.Shops;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
+using PointsBank.Rules;
 
 namespace PointsBank.Demo;
 
@@ -45,18 +46,23 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
         ["朱国庆", "何翠花"],
     ];
 
-    private sealed record Deed(string Category, string Reason, long Points, int? Minutes = null);
+    // Deeds by rules of the default catalogue (Rules/DefaultRules.cs), each with the facts its formula asks for and an
+    // evidence note, as the committee would record them on the points page.
+    private sealed record Deed(string RuleCode, string Note, RuleFacts? Facts = null);
 
     private static readonly Deed[] Deeds =
     [
-        new(Categories.GoodDeed, "拾金不昧，归还村民钱包", 10),
-        new(Categories.Volunteer, "参加村组织的义务劳动（环境整治）", 5, 120),
-        new(Categories.Hygiene, "垃圾分类月度检查达标", 10),
-        new(Categories.Hygiene, "门前三包，宅前屋后无乱堆乱放", 15),
-        new(Categories.FilialPiety, "孝老爱亲，照顾卧病老人", 10),
-        new(Categories.Neighbourliness, "调解邻里矛盾", 8),
-        new(Categories.Volunteer, "治安巡防志愿服务 3 小时", 6, 180),
+        new("public_labour", "参加村组织的义务劳动（环境整治）"),
+        new("waste_sorting", "垃圾分类月度检查", new RuleFacts(Grade: "优")),
+        new("frontage_tidy", "门前三包检查，宅前屋后无乱堆乱放", new RuleFacts(Grade: "无问题")),
+        new("security_patrol", "参加夜间治安巡防"),
+        new("volunteer_service", "为独居老人打扫卫生、代购生活用品", new RuleFacts(Minutes: 120)),
+        new("waste_sorting", "垃圾分类月度检查", new RuleFacts(Grade: "良")),
+        new("public_labour", "参加村道两旁清理杂草"),
     ];
+
+    // When a deed's rule refuses (a monthly check already recorded for that household), the day's deed is this one instead.
+    private static readonly Deed Fallback = new("public_labour", "参加村组织的义务劳动（环境整治）");
 
     public async Task<bool> IsEmptyAsync(CancellationToken ct)
     {
@@ -99,13 +105,19 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
             var (account, members, _) = accounts[random.Next(accounts.Count)];
             var member = members[random.Next(members.Length)];
             var deed = Deeds[random.Next(Deeds.Length)];
-            posted += Count(await mediator.Send(new AwardPoints(community, account, deed.Points, deed.Reason, deed.Category, member,
-                $"demo-award-{day}", date), ct));
+            var award = await mediator.Send(new AwardPoints(community, account, null, null, null, member, $"demo-award-{day}", date,
+                deed.RuleCode, deed.Facts, deed.Note), ct);
+            if (award.Failure?.Code == "rule_refused")
+            {
+                award = await mediator.Send(new AwardPoints(community, account, null, null, null, member, $"demo-award-{day}-again", date,
+                    Fallback.RuleCode, Fallback.Facts, Fallback.Note), ct);
+            }
+            posted += Count(award);
             if (day % 12 == 6)
             {
                 var (target, targetMembers, _) = accounts[random.Next(accounts.Count)];
-                posted += Count(await mediator.Send(new DeductPoints(community, target, 5, "乱扔垃圾，经网格员检查扣分", Categories.Deduction,
-                    targetMembers[0], $"demo-deduct-{day}", date), ct));
+                posted += Count(await mediator.Send(new DeductPoints(community, target, null, null, null, targetMembers[0],
+                    $"demo-deduct-{day}", date, "littering", null, "网格员检查发现乱扔垃圾，已拍照留存"), ct));
             }
         }
         // One correction, as a committee would make it: reverse a mistaken award with a reason.

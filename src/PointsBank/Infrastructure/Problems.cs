@@ -74,6 +74,8 @@ public static class ProblemCatalog
         ["objection_decided"] = new(409, "该异议已有处理决定", "The objection was decided already"),
         ["rule_refused"] = new(422, "按积分细则不能这样记分", "The rule does not allow this entry"),
         ["rule_needs_claim"] = new(409, "这条细则须先申报、审核和公示，不能直接记分", "This rule's entries go through a claim, review and public notice"),
+        ["rule_required"] = new(400, "请选择一条积分细则：奖励和扣分的分值都由细则计算", "Pick a rule: awards and deductions take their points from a rule of the catalogue"),
+        ["points_not_allowed"] = new(400, "这条细则的分值由细则算出，不能另填分数（只有酌定分值的细则可以填写分数）", "This rule gives its own points: an explicit amount is only for a discretionary rule"),
         ["rule_not_recordable"] = new(403, "您的角色不能按这条细则记分", "Your role may not record entries under this rule"),
         ["rule_is_a_deduction"] = new(400, "这是扣分细则，请用扣分", "This rule deducts points: use a deduction"),
         ["rule_is_an_award"] = new(400, "这是加分细则，请用奖励", "This rule awards points: use an award"),

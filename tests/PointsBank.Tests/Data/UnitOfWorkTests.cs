@@ -52,8 +52,8 @@ public sealed class SendsARefusedAwardHandler(IMediator mediator) : IRequestHand
 {
     public async Task<Outcome<string>> Handle(SendsARefusedAward request, CancellationToken ct)
     {
-        var inner = await mediator.Send(new AwardPoints(request.CommunityId, request.AccountId, 1, "好人好事", Categories.GoodDeed, null,
-            $"nested-{Guid.NewGuid():N}"), ct);
+        var inner = await mediator.Send(new AwardPoints(request.CommunityId, request.AccountId, null, null, null, null,
+            $"nested-{Guid.NewGuid():N}", RuleCode: "public_labour"), ct);
         return inner.Failure?.Code ?? "posted";
     }
 }
@@ -167,7 +167,8 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
     public async Task ReplayAfterTheHouseholdWasDeactivated_ReturnsTheOriginal()
     {
         var (account, household) = await NewHouseholdAsync();
-        var award = new AwardPoints(_community.Id, account, 5, "拾金不昧", Categories.GoodDeed, null, "replay-after-deactivation");
+        var award = new AwardPoints(_community.Id, account, null, null, null, null, "replay-after-deactivation",
+            RuleCode: await TestRules.AwardAsync(_db.Services, _community.Id, 5));
         var first = await AsCommitteeAsync(award);
         Assert.That(first.Failure, Is.Null);
         Assert.That((await _db.Mediator.Send(new DeactivateHousehold(_community.Id, household))).Failure, Is.Null);
@@ -222,11 +223,11 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         var derived = LedgerKeys.Derived("claim", 42);
         await _community.PostAsync(_community.Award(account, 3, key: derived));
 
-        var client = await AsCommitteeAsync(new AwardPoints(_community.Id, account, 4, "好人好事", Categories.GoodDeed, null, derived));
+        var client = await AsCommitteeAsync(new AwardPoints(_community.Id, account, null, null, null, null, derived, RuleCode: "public_labour"));
 
         Assert.That(client.Failure, Is.Null, client.Failure?.Detail);
         Assert.That(client.Value!.Replayed, Is.False);
-        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(7));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(3 + 5), "the derived award and 参加义务劳动 (+5)");
         Assert.Throws<ArgumentException>(() => LedgerKeys.Derived(LedgerKeys.ClientPrefix + "claim", 42));
     }
 
@@ -277,8 +278,8 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         var today = new DateOnly(2026, 12, 2);
 
         var refused = await _db.Ledger.PostAsync(_community.Award(account, 5) with { EffectiveDate = today.AddDays(days) });
-        var http = await AsCommitteeAsync(new AwardPoints(_community.Id, account, 5, "好人好事", Categories.GoodDeed, null, $"date-{days}",
-            today.AddDays(days)));
+        var http = await AsCommitteeAsync(new AwardPoints(_community.Id, account, null, null, null, null, $"date-{days}",
+            today.AddDays(days), "public_labour"));
         var limit = await _db.Ledger.PostAsync(_community.Award(account, 5) with { EffectiveDate = today.AddDays(-60) });
 
         Assert.That(refused.Error, Is.EqualTo(error));

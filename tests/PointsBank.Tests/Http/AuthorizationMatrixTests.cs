@@ -58,6 +58,9 @@ public sealed partial class AuthorizationMatrixTests
              WHERE a.community_id = @c AND h.grid_id = (SELECT grid_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'inspector')
             """, new { c = ownId });
         _own = new Community(ownId, ownAccount, inspectorGrid);
+        // Awards and deductions are by rule: fixed 1-point test rules without caps, since every allowed role awards the same account.
+        await TestRules.AwardAsync(_app.Services, ownId, 1);
+        await TestRules.DeductAsync(_app.Services, ownId, 1);
 
         var otherId = (await Cli(new CreateCommunity("other", "邻村"))).Value!.CommunityId;
         _other = new Community(otherId, await NewAccountAsync(otherId), await NewGridAsync(otherId));
@@ -379,7 +382,7 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/communities/{communityId:long}/accounts"] = async s =>
             new SampleRequest($"{s.C}/accounts", new { kind = "household", ownerId = await s.Test.NewHouseholdAsync(s.Community.Id) }),
         ["POST /api/v1/communities/{communityId:long}/awards"] = s => Task.FromResult(new SampleRequest($"{s.C}/awards",
-            new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
+            new { accountId = s.Community.AccountId, ruleCode = TestRules.AwardCode(1), evidenceNote = "矩阵测试" }, IdempotencyKey: true)),
         ["POST /api/v1/communities/{communityId:long}/inspections"] = async s =>
         {
             // A fresh household of the sample grid, with its account, graded this month (a household is graded once a month).
@@ -393,7 +396,7 @@ public sealed partial class AuthorizationMatrixTests
             }, IdempotencyKey: true);
         },
         ["POST /api/v1/communities/{communityId:long}/deductions"] = s => Task.FromResult(new SampleRequest($"{s.C}/deductions",
-            new { accountId = s.Community.AccountId, points = 1, reason = "矩阵测试" }, IdempotencyKey: true)),
+            new { accountId = s.Community.AccountId, ruleCode = TestRules.DeductCode(1), evidenceNote = "矩阵测试" }, IdempotencyKey: true)),
         ["POST /api/v1/communities/{communityId:long}/transactions/{seq:long}/reversal"] = async s =>
             new SampleRequest($"{s.C}/transactions/{await s.Test.NewAwardSeqAsync(s.Community)}/reversal", new { reason = "矩阵测试" }, IdempotencyKey: true),
         ["POST /api/v1/communities/{communityId:long}/transfers"] = async s =>

@@ -39,7 +39,8 @@ public sealed class CardsApiTests
         var household = (await Cli(new AddHousehold(_community, null, "卡测-01", "示范村卡测1号"))).Value!.HouseholdId;
         var member = (await Cli(new AddResident(_community, household, FullName, Phone))).Value!.ResidentId;
         _account = (await Cli(new OpenAccount(_community, "household", household))).Value!.AccountId;
-        Assert.That((await Cli(new AwardPoints(_community, _account, 30, Reason, Categories.GoodDeed, member, "card-award-1"))).Failure, Is.Null);
+        Assert.That((await Cli(new AwardPoints(_community, _account, null, null, null, member, "card-award-1",
+            RuleCode: await TestRules.AwardAsync(_app.Services, _community, 30), EvidenceNote: Reason))).Failure, Is.Null);
         var hold = await _app.Services.GetRequiredService<PointsLedger>().PlaceHoldAsync(_community, _account, 5, "card-voucher", "test:shop", "card-hold-1", null, default);
         Assert.That(hold.Succeeded, Is.True);
     }

@@ -25,7 +25,16 @@ public sealed class PointsApiTests
         _account = await connection.ExecuteScalarAsync<long>(
             "SELECT MIN(a.id) FROM accounts a JOIN balances b ON b.account_id = a.id WHERE a.kind = 'household' AND a.community_id = @c AND b.balance > 20",
             new { c = _community });
+        foreach (var points in new long[] { 1, 2, 6, 7 })
+        {
+            await TestRules.AwardAsync(_app.Services, _community, points);
+        }
+        await TestRules.AwardAsync(_app.Services, _community, 3, "neighbourliness");
+        await TestRules.DeductAsync(_app.Services, _community, 10_000);
     }
+
+    /// <summary>A fixed test rule of <paramref name="points"/> without limits, added to the demo catalogue at set-up.</summary>
+    private static string R(long points) => TestRules.AwardCode(points);
 
     [OneTimeTearDown]
     public async Task StopApp() => await _app.DisposeAsync();
@@ -89,9 +98,9 @@ public sealed class PointsApiTests
         var key = Guid.NewGuid().ToString();
         var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("balance").GetInt64();
 
-        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "帮助困难居民" }, key));
-        var replay = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "帮助困难居民" }, key));
-        var conflict = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 7, reason = "帮助困难居民" }, key));
+        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(6) }, key));
+        var replay = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(6) }, key));
+        var conflict = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(7) }, key));
         var after = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("balance").GetInt64();
 
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -113,7 +122,7 @@ public sealed class PointsApiTests
         await client.GetAsync(Api($"/accounts/{_account}/balance"));
 
         var commitsBefore = sqlite.Commits;
-        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 2, reason = "义务劳动" }, key));
+        var created = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(2) }, key));
         var commits = sqlite.Commits - commitsBefore;
 
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -155,7 +164,7 @@ public sealed class PointsApiTests
         // Yesterday in Shanghai (the app runs on the real clock here).
         var yesterday = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var created = await client.SendAsync(Post(Api("/awards"),
-            new { accountId = _account, points = 3, reason = "帮邻居收麦", category = "neighbourliness", occurredOn = yesterday }, Guid.NewGuid().ToString()));
+            new { accountId = _account, ruleCode = TestRules.AwardCode(3, "neighbourliness"), evidenceNote = "帮邻居收麦", occurredOn = yesterday }, Guid.NewGuid().ToString()));
         var seq = (await Json(created)).GetProperty("seq").GetInt64();
 
         var t = await client.GetFromJsonAsync<JsonElement>(Api($"/transactions/{seq}"));
@@ -191,7 +200,7 @@ public sealed class PointsApiTests
             Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         }
         var afterReads = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
-        var write = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "x" }, "anonymous-write"));
+        var write = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(1) }, "anonymous-write"));
         var afterWrite = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log");
 
         Assert.That(afterReads, Is.EqualTo(before));
@@ -206,7 +215,7 @@ public sealed class PointsApiTests
         using var committee = await _app.ClientAsAsync("committee");
         var before = await committee.GetStringAsync(Api($"/accounts/{_account}/balance"));
 
-        var response = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, "no-token"));
+        var response = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(6) }, "no-token"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("unauthorized"));
@@ -218,7 +227,7 @@ public sealed class PointsApiTests
     {
         using var client = await _app.ClientAsAsync("committee");
 
-        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6, reason = "x" }, key: null));
+        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(6) }, key: null));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await Json(response)).GetProperty("code").GetString(), Is.EqualTo("idempotency_key_required"));
@@ -230,8 +239,8 @@ public sealed class PointsApiTests
         using var anonymous = _app.CreateClient();
         using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
 
-        var anonymousResponse = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "x" }, key: null));
-        var shopkeeperResponse = await shopkeeper.SendAsync(Post(Api("/deductions"), new { accountId = _account, points = 1, reason = "x" }, key: null));
+        var anonymousResponse = await anonymous.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(1) }, key: null));
+        var shopkeeperResponse = await shopkeeper.SendAsync(Post(Api("/deductions"), new { accountId = _account, ruleCode = R(1) }, key: null));
 
         Assert.That(anonymousResponse.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(shopkeeperResponse.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
@@ -247,7 +256,7 @@ public sealed class PointsApiTests
     {
         using var client = await _app.ClientAsAsync("committee");
 
-        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 0, reason = "" }, "v-" + Guid.NewGuid(), language));
+        var response = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = "public_labour", points = 0, reason = "" }, "v-" + Guid.NewGuid(), language));
 
         var problem = await Json(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -258,13 +267,39 @@ public sealed class PointsApiTests
         Assert.That(problem.GetProperty("errors").TryGetProperty("reason", out _), Is.True);
     }
 
+    [TestCase(null, "请选择一条积分细则：奖励和扣分的分值都由细则计算")]
+    [TestCase("en", "Pick a rule: awards and deductions take their points from a rule of the catalogue")]
+    public async Task AnAwardOrDeductionWithoutARule_IsRuleRequired_AndChangesNothing(string? language, string title)
+    {
+        using var client = await _app.ClientAsAsync("committee");
+        var before = await client.GetStringAsync(Api($"/accounts/{_account}/balance"));
+        var entries = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions");
+
+        var award = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 6 }, "nr-" + Guid.NewGuid(), language));
+        var deduction = await client.SendAsync(Post(Api("/deductions"), new { accountId = _account, points = 6 }, "nr-" + Guid.NewGuid(), language));
+        var fixedWithPoints = await client.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(6), points = 60 }, "nr-" + Guid.NewGuid()));
+
+        foreach (var response in new[] { award, deduction })
+        {
+            var problem = await Json(response);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("rule_required"), problem.ToString());
+            Assert.That(problem.GetProperty("title").GetString(), Is.EqualTo(title));
+        }
+        Assert.That(fixedWithPoints.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Json(fixedWithPoints)).GetProperty("code").GetString(), Is.EqualTo("points_not_allowed"));
+        Assert.That(await client.GetStringAsync(Api($"/accounts/{_account}/balance")), Is.EqualTo(before));
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ledger_transactions"), Is.EqualTo(entries));
+    }
+
     [Test]
     public async Task UnknownAccount_Is404_NotSomethingElse()
     {
         using var client = await _app.ClientAsAsync("committee");
 
         var read = await client.GetAsync(Api("/accounts/999999/balance"));
-        var write = await client.SendAsync(Post(Api("/awards"), new { accountId = 999999, points = 1, reason = "x" }, "u-" + Guid.NewGuid()));
+        var write = await client.SendAsync(Post(Api("/awards"), new { accountId = 999999, ruleCode = R(1) }, "u-" + Guid.NewGuid()));
         var otherCommunity = await client.GetAsync($"/api/v1/communities/999/accounts/{_account}/balance");
 
         Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
@@ -296,7 +331,7 @@ public sealed class PointsApiTests
         var before = (await client.GetFromJsonAsync<JsonElement>(Api($"/accounts/{_account}/balance"))).GetProperty("available").GetInt64();
 
         var deduction = await Json(await client.SendAsync(Post(Api("/deductions"),
-            new { accountId = _account, points = 100_000, reason = "违章搭建" }, "d-" + Guid.NewGuid())));
+            new { accountId = _account, ruleCode = TestRules.DeductCode(10_000), evidenceNote = "违章搭建" }, "d-" + Guid.NewGuid())));
         var seq = deduction.GetProperty("seq").GetInt64();
         var reversal = await client.SendAsync(Post(Api($"/transactions/{seq}/reversal"), new { reason = "复核后撤销" }, "r-" + Guid.NewGuid()));
         var second = await client.SendAsync(Post(Api($"/transactions/{seq}/reversal"), new { reason = "再次撤销" }, "r-" + Guid.NewGuid(), "en"));
@@ -342,8 +377,8 @@ public sealed class PointsApiTests
     {
         using var committee = await _app.ClientAsAsync("committee");
         using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
-        await committee.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "审计测试" }, "a-" + Guid.NewGuid()));
-        var denied = await shopkeeper.SendAsync(Post(Api("/awards"), new { accountId = _account, points = 1, reason = "越权" }, "a-" + Guid.NewGuid()));
+        await committee.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(1) }, "a-" + Guid.NewGuid()));
+        var denied = await shopkeeper.SendAsync(Post(Api("/awards"), new { accountId = _account, ruleCode = R(1) }, "a-" + Guid.NewGuid()));
 
         var awards = await committee.GetFromJsonAsync<JsonElement>(Api("/audit?actor=user:committee&action=AwardPoints"));
         var denials = await committee.GetFromJsonAsync<JsonElement>(Api("/audit?actor=user:shopkeeper"));

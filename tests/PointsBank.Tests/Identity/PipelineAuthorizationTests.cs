@@ -108,6 +108,10 @@ public sealed class PipelineAuthorizationTests
         Assert.That(error!.Message, Does.Contain("declares no access rule"));
     }
 
+    // An award by the default catalogue's 参加义务劳动 (+5, recordable by the committee and inspectors).
+    private static AwardPoints Labour(long community, long account, string key) =>
+        new(community, account, null, null, null, null, key, RuleCode: "public_labour");
+
     [Test]
     public async Task Committee_OfCommunityA_CannotReadOrWriteCommunityB()
     {
@@ -116,9 +120,9 @@ public sealed class PipelineAuthorizationTests
         var committeeOfA = User(1, _a.Id, Role.Committee);
 
         Assert.ThrowsAsync<ForbiddenException>(() => As(committeeOfA, new GetBalance(_b.Id, accountB)));
-        Assert.ThrowsAsync<ForbiddenException>(() => As(committeeOfA, new AwardPoints(_b.Id, accountB, 5, "越权", "good_deed", null, "x1")));
+        Assert.ThrowsAsync<ForbiddenException>(() => As(committeeOfA, Labour(_b.Id, accountB, "x1")));
         // Guessing B's account id under A's own community: not found, and nothing moves.
-        var guessed = await As(committeeOfA, new AwardPoints(_a.Id, accountB, 5, "越权", "good_deed", null, "x2"));
+        var guessed = await As(committeeOfA, Labour(_a.Id, accountB, "x2"));
         var read = await As(committeeOfA, new GetBalance(_a.Id, accountB));
 
         Assert.That(guessed.Failure!.Code, Is.EqualTo("account_not_found"));
@@ -135,10 +139,10 @@ public sealed class PipelineAuthorizationTests
         var outside = await HouseholdAccountIn(gridOut);
         var inspector = User(3, _a.Id, Role.Inspector, grid: gridIn);
 
-        var allowed = await As(inspector, new AwardPoints(_a.Id, inside, 5, "卫生检查优", "hygiene", null, "g1"));
+        var allowed = await As(inspector, Labour(_a.Id, inside, "g1"));
 
         Assert.That(allowed.Succeeded, Is.True);
-        Assert.ThrowsAsync<ForbiddenException>(() => As(inspector, new AwardPoints(_a.Id, outside, 5, "卫生检查优", "hygiene", null, "g2")));
+        Assert.ThrowsAsync<ForbiddenException>(() => As(inspector, Labour(_a.Id, outside, "g2")));
         Assert.That((await _a.BalanceAsync(outside)).Balance, Is.Zero);
     }
 
@@ -156,9 +160,9 @@ public sealed class PipelineAuthorizationTests
         var committee = User(11, _a.Id, Role.Committee);
         var shopkeeper = User(12, _a.Id, Role.Shopkeeper);
 
-        await As(committee, new AwardPoints(_a.Id, account, 5, "好人好事", "good_deed", null, "audit-1"));
-        Assert.ThrowsAsync<ForbiddenException>(() => As(shopkeeper, new AwardPoints(_a.Id, account, 5, "好人好事", "good_deed", null, "audit-2")));
-        Assert.ThrowsAsync<NotAuthenticatedException>(() => As(Caller.Anonymous, new DeductPoints(_a.Id, account, 5, "x", "deduction", null, "audit-3")));
+        await As(committee, Labour(_a.Id, account, "audit-1"));
+        Assert.ThrowsAsync<ForbiddenException>(() => As(shopkeeper, Labour(_a.Id, account, "audit-2")));
+        Assert.ThrowsAsync<NotAuthenticatedException>(() => As(Caller.Anonymous, new DeductPoints(_a.Id, account, null, null, null, null, "audit-3", RuleCode: "littering", EvidenceNote: "x")));
         await As(committee, new GetBalance(_a.Id, account));
 
         await using var connection = await _db.Db.OpenConnectionAsync();

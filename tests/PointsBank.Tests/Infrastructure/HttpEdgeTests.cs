@@ -26,6 +26,7 @@ public sealed class HttpEdgeTests
         _committee = await _app.ClientAsAsync("committee");
         _community = await _app.DemoCommunityAsync();
         _account = await _app.ScalarAsync<long>("SELECT MIN(id) FROM accounts WHERE kind = 'household' AND community_id = @c", new { c = _community });
+        await TestRules.AwardAsync(_app.Services, _community, 1);
     }
 
     [OneTimeTearDown]
@@ -62,8 +63,9 @@ public sealed class HttpEdgeTests
     private static async Task<JsonElement> Body(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    private string Award(string extra = "", string points = "1", string reason = "\"拾金不昧\"") =>
-        $$"""{"accountId":{{_account}},"points":{{points}},"reason":{{reason}}{{extra}}}""";
+    // An award by a fixed test rule of 1 point (no limits), with an evidence note; points only when a test sends them.
+    private string Award(string extra = "", string? points = null, string note = "\"拾金不昧\"") =>
+        $$"""{"accountId":{{_account}},"ruleCode":"{{TestRules.AwardCode(1)}}"{{(points is null ? "" : ",\"points\":" + points)}},"evidenceNote":{{note}}{{extra}}}""";
 
     [Test]
     public async Task Award_BoundFromBodyRouteAndHeader_Posts201_AndReplays200()
@@ -76,7 +78,7 @@ public sealed class HttpEdgeTests
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var seq = (await Body(first)).GetProperty("seq").GetInt64();
         Assert.That(first.Headers.Location?.ToString(), Is.EqualTo(Api($"/transactions/{seq}")));
-        Assert.That((await Body(first)).GetProperty("category").GetString(), Is.EqualTo("good_deed"), "the category defaults as before");
+        Assert.That((await Body(first)).GetProperty("category").GetString(), Is.EqualTo("good_deed"), "the rule's category");
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(again.Headers.GetValues("Idempotent-Replayed"), Is.EqualTo(new[] { "true" }));
         Assert.That((await Body(again)).GetProperty("seq").GetInt64(), Is.EqualTo(seq));
@@ -123,12 +125,12 @@ public sealed class HttpEdgeTests
     [TestCase("\"\\u202e昧不金拾\"", "不能包含文字方向控制字符")]
     [TestCase("\"\\u200b\\u200b\"", "必须包含可见的文字")]
     [TestCase("\"\\u3164\"", "必须包含可见的文字")]
-    public async Task Award_WithAReasonThatCannotBeStored_Is400_AndWritesNothing(string reason, string message)
+    public async Task Award_WithAnEvidenceNoteThatCannotBeStored_Is400_AndWritesNothing(string note, string message)
     {
-        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(reason: reason), "edge-" + Guid.NewGuid()));
+        var (status, problem) = await RefusedAsync(Json(HttpMethod.Post, Api("/awards"), Award(note: note), "edge-" + Guid.NewGuid()));
 
         Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("validation_failed"));
-        Assert.That(problem.GetProperty("errors").GetProperty("reason")[0].GetString(), Is.EqualTo(message));
+        Assert.That(problem.GetProperty("errors").GetProperty("evidenceNote")[0].GetString(), Is.EqualTo(message));
     }
 
     [Test]
@@ -261,7 +263,7 @@ public sealed class HttpEdgeTests
         var schema = award.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
         Assert.That(schema.GetProperty("$ref").GetString(), Does.EndWith("/AwardPoints"));
         var properties = document.GetProperty("components").GetProperty("schemas").GetProperty("AwardPoints").GetProperty("properties");
-        Assert.That(properties.EnumerateObject().Select(p => p.Name), Does.Contain("reason").And.Contain("occurredOn")
+        Assert.That(properties.EnumerateObject().Select(p => p.Name), Does.Contain("ruleCode").And.Contain("facts").And.Contain("occurredOn")
             .And.Not.Contain("communityId").And.Not.Contain("idempotencyKey"));
         Assert.That(award.GetProperty("responses").EnumerateObject().Select(r => r.Name), Does.Contain("201").And.Contain("200"));
         var balance = document.GetProperty("paths").GetProperty("/api/v1/communities/{communityId}/accounts/{accountId}/history").GetProperty("get");

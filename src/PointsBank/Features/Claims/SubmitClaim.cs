@@ -89,6 +89,10 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
         {
             return new Failure("rule_not_found", $"community {request.CommunityId} has no rule '{request.RuleCode}'");
         }
+        if (PointsBank.Features.Points.ByRule.AmountNotAllowed(rule, request.Facts?.Amount) is { } notAllowed)
+        {
+            return notAllowed;
+        }
         if (await work.ScalarAsync<long>(MemberAccount, new { accountId = request.AccountId, communityId = request.CommunityId }, ct) == 0)
         {
             return new Failure("account_not_found", $"community {request.CommunityId} has no member account {request.AccountId}");

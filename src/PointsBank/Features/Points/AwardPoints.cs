@@ -9,11 +9,14 @@ using PointsBank.Ledger;
 namespace PointsBank.Features.Points;
 
 /// <summary>
-/// Awards points to a household or person account. With <see cref="RuleCode"/> the points come from that rule of the
-/// community's catalogue and its evaluator (<see cref="Facts"/>: minutes, grade, or for a discretionary rule the
-/// <see cref="Points"/> within its range), and the entry is explained by the rule; without one (transitional, until
-/// every caller picks a rule) an explicit amount and <see cref="Reason"/>. <see cref="MemberId"/> names the resident who
-/// earned them, even on a household account; <see cref="OccurredOn"/> the day the deed belongs to (today when omitted).
+/// Awards points to a household or person account by a rule of the community's catalogue: <see cref="RuleCode"/> is
+/// required (<c>rule_required</c> without it), the points come from the rule's evaluator over <see cref="Facts"/>
+/// (minutes, grade) and the entry is explained by the rule. An explicit <see cref="Points"/> only names the amount of
+/// a discretionary rule (an amount within a range, <c>points_not_allowed</c> for any other formula) — and such a rule
+/// needs a second person's approval, so it goes through a claim. <see cref="Reason"/> and <see cref="Category"/> are
+/// refused (the evidence note and the rule's category take their place); they stay in the record so that old clients
+/// get a clear field error. <see cref="MemberId"/> names the resident who earned them, even on a household account;
+/// <see cref="OccurredOn"/> the day the deed belongs to (today when omitted).
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record AwardPoints(
@@ -40,27 +43,12 @@ sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerCont
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Award, request.CommunityId, request.AccountId, rule, request.Facts,
                 request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
-            : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Issuance, request.Points!.Value,
-                new LedgerEntry(request.CommunityId, TransactionKind.Award, request.Category ?? Categories.GoodDeed,
-                    LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,
-                    EffectiveDate: request.OccurredOn), ct);
+            : Task.FromResult<Outcome<Posted>>(PointsRequest.RuleRequired);
 }
 
 /// <summary>What award and deduction requests share: their checks and their one way onto the ledger.</summary>
 internal static class PointsRequest
 {
-    /// <summary>
-    /// Posts points between a member account and a system account: an award moves them from issuance to the member,
-    /// a deduction from the member to penalty. <paramref name="entry"/> carries everything but the postings; which
-    /// accounts may take part is the ledger's to check, inside the lock.
-    /// </summary>
-    public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, long accountId,
-        SystemAccount counterpart, long points, LedgerEntry entry, CancellationToken ct)
-    {
-        var complete = await WithPostingsAsync(ledger, accountId, counterpart, points, entry, ct);
-        return complete.Succeeded ? LedgerOutcomes.From(await ledger.PostAsync(work, complete.Value!, ct)) : complete.Failure!;
-    }
-
     /// <summary>
     /// <paramref name="entry"/> with its postings between the member account and the system account (see
     /// <see cref="PostAsync"/>), not yet posted.
@@ -79,18 +67,22 @@ internal static class PointsRequest
         return entry with { Postings = postings };
     }
 
-    /// <summary>By rule: a rule code, an optional evidence note, points only as a discretionary amount. Without: points, reason, category.</summary>
-    public static IEnumerable<FieldError> Validate(string? ruleCode, long? points, long max, string? reason, string? category, string? evidenceNote)
-    {
-        if (ruleCode is not null)
-        {
-            return Check.Code("ruleCode", ruleCode, 64)
-                .Concat(points is { } amount ? Check.Range("points", amount, 1, max) : [])
-                .Concat(Check.Text("evidenceNote", evidenceNote, 500, required: false))
-                .Concat(reason is null ? [] : [new FieldError("reason", "按细则记分时请写在 evidenceNote（依据说明）中", "with a rule, write it as evidenceNote")]);
-        }
-        return Check.Range("points", points ?? 0, 1, max)
-            .Concat(Check.Text("reason", reason, PointsLedger.MaxExplanationLength - 200))
-            .Concat(Check.Code("category", category, PointsLedger.MaxCategoryLength));
-    }
+    /// <summary>
+    /// The refusal of an award or deduction without a rule: every entry is explained by the rule that produced it
+    /// (API.md). Postings that legitimately name no rule (redemptions, transfers, reversals, year-end) have their own
+    /// requests and never come through here.
+    /// </summary>
+    public static Failure RuleRequired { get; } = new("rule_required",
+        "awards and deductions are made by a rule of the catalogue: send ruleCode (and facts); points only for a discretionary rule");
+
+    /// <summary>
+    /// A rule code (its absence is the handler's <see cref="RuleRequired"/>, one clear problem rather than a field
+    /// list), an optional evidence note, points only as a discretionary amount; no free reason or category.
+    /// </summary>
+    public static IEnumerable<FieldError> Validate(string? ruleCode, long? points, long max, string? reason, string? category, string? evidenceNote) =>
+        (ruleCode is null ? [] : Check.Code("ruleCode", ruleCode, 64))
+            .Concat(points is { } amount ? Check.Range("points", amount, 1, max) : [])
+            .Concat(Check.Text("evidenceNote", evidenceNote, 500, required: false))
+            .Concat(reason is null ? [] : [new FieldError("reason", "请写在 evidenceNote（依据说明）中：分值和说明由细则给出", "write it as evidenceNote: the rule gives the points and the explanation")])
+            .Concat(category is null ? [] : [new FieldError("category", "类别由所选细则决定，不能另填", "comes from the rule: leave it out")]);
 }

@@ -116,6 +116,10 @@ internal static class ByRule
         {
             return new Failure("evidence_required", $"'{ruleCode}' needs an evidence note");
         }
+        if (reviewed is null && AmountNotAllowed(rule, amount ?? facts?.Amount) is { } notAllowed)
+        {
+            return notAllowed;
+        }
         var prior = await work.QueryAsync<PriorRow>(PriorEntries, new
         {
             communityId, accountId, ruleCode,
@@ -149,6 +153,17 @@ internal static class ByRule
         return await PointsRequest.WithPostingsAsync(ledger, accountId,
             kind == TransactionKind.Award ? SystemAccount.Issuance : SystemAccount.Penalty, Math.Abs(evaluation.Points), entry, ct);
     }
+
+    /// <summary>
+    /// An explicit amount (<c>points</c>, or <c>facts.amount</c>) is the committee's to name only under a rule whose
+    /// formula asks for one — a discretionary amount within a range; any other formula gives its own points, and an
+    /// amount beside it is refused rather than silently ignored (<c>points_not_allowed</c>).
+    /// </summary>
+    public static Failure? AmountNotAllowed(RuleVersion rule, long? amount) =>
+        amount is not null && rule.Rule.Formula.Kind != FormulaKind.Discretion
+            ? new Failure("points_not_allowed",
+                $"'{rule.Code}' is a {JsonSerializer.Serialize(rule.Rule.Formula.Kind, RuleJson.Options).Trim('"')} rule: its evaluator gives the points; an explicit amount is only for a discretionary rule")
+            : null;
 
     // The rule names the roles that may record it; none named means the committee. The operator at the command line
     // (and the background jobs) may record anything.

@@ -9,8 +9,9 @@ using PointsBank.Ledger;
 namespace PointsBank.Features.Points;
 
 /// <summary>
-/// Deducts points (扣分) from a household or person account. Under the default community policy a deduction is
-/// capped at the points available, and the transaction's explanation says so.
+/// Deducts points (扣分) from a household or person account by a deduction rule of the catalogue (<see cref="RuleCode"/>
+/// required, as for <see cref="AwardPoints"/>). Under the default community policy a deduction is capped at the points
+/// available, and the transaction's explanation says so.
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record DeductPoints(
@@ -37,8 +38,5 @@ sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerCon
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Deduct, request.CommunityId, request.AccountId, rule, request.Facts,
                 request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
-            : PointsRequest.PostAsync(work, ledger, request.AccountId, SystemAccount.Penalty, request.Points!.Value,
-                new LedgerEntry(request.CommunityId, TransactionKind.Deduct, request.Category ?? Categories.Deduction,
-                    LedgerKeys.Client(request.IdempotencyKey), request.Reason!.Trim(), callers.Current.Actor, [], request.MemberId,
-                    EffectiveDate: request.OccurredOn), ct);
+            : Task.FromResult<Outcome<Posted>>(PointsRequest.RuleRequired);
 }

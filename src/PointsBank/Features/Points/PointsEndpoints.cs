@@ -27,11 +27,11 @@ internal static class PointsEndpoints
             .WithSummary("Open a household, person or shop account");
 
         // Idempotency-Key is required by the requests themselves (after authorization), not by a filter before it.
-        group.MapCommand<AwardPoints>("/awards", Posted, defaults: r => r.RuleCode is null ? r with { Category = r.Category ?? Categories.GoodDeed } : r)
-            .WithSummary("Award points with an explicit amount and reason (Idempotency-Key required)");
+        group.MapCommand<AwardPoints>("/awards", Posted)
+            .WithSummary("Award points by a rule of the catalogue: ruleCode required, points from its evaluator; points only for a discretionary rule (Idempotency-Key required)");
 
-        group.MapCommand<DeductPoints>("/deductions", Posted, defaults: r => r.RuleCode is null ? r with { Category = r.Category ?? Categories.Deduction } : r)
-            .WithSummary("Deduct points; capped at the available balance under the default policy (Idempotency-Key required)");
+        group.MapCommand<DeductPoints>("/deductions", Posted)
+            .WithSummary("Deduct points by a deduction rule (ruleCode required); capped at the available balance under the default policy (Idempotency-Key required)");
 
         group.MapCommand<TransferPoints>("/transfers", Posted)
             .WithSummary("赠送: give points to family or a neighbour, as the community's policy allows; never overdraws (Idempotency-Key required)");

@@ -1,6 +1,9 @@
 using PointsBank.Data;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Points;
+using PointsBank.Identity;
+using PointsBank.Tests.Features.Communities;
+using PointsBank.Tests.Features.Policy;
 using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Points;
@@ -20,16 +23,94 @@ public sealed class AwardPointsTests
     [TearDown]
     public async Task Drop() => await _db.DisposeAsync();
 
+    /// <summary>An award of <paramref name="points"/> by a fixed test rule without limits (<see cref="TestRules"/>).</summary>
+    private async Task<AwardPoints> AwardAsync(long account, long points, string key, long? member = null) =>
+        new(_community.Id, account, null, null, null, member, key, RuleCode: await TestRules.AwardAsync(_db.Services, _community.Id, points));
+
+    private async Task<long> EntriesAsync() =>
+        Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM ledger_transactions WHERE community_id = {_community.Id}"));
+
+    [Test]
+    public async Task AnAwardOrDeductionWithoutARule_IsRefused_RuleRequired_AndChangesNothing()
+    {
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(account, 20));
+        var entries = await EntriesAsync();
+
+        var award = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, null, null, member, "no-rule-1"));
+        var deduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, 5, null, null, member, "no-rule-2"));
+        var bare = await _db.Mediator.Send(new AwardPoints(_community.Id, account, null, null, null, null, "no-rule-3"));
+        var withReason = Assert.ThrowsAsync<PointsBank.Infrastructure.RequestValidationException>(() =>
+            _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", null, "no-rule-4")));
+
+        Assert.That((award.Failure?.Code, deduction.Failure?.Code, bare.Failure?.Code), Is.EqualTo(("rule_required", "rule_required", "rule_required")));
+        Assert.That(withReason!.Errors.Select(e => e.Field), Is.EquivalentTo(new[] { "reason", "category" }), "a free reason and category are not an entry's explanation");
+        Assert.That(await EntriesAsync(), Is.EqualTo(entries));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(20));
+    }
+
+    [Test]
+    public async Task ExplicitPoints_UnderARuleThatGivesItsOwnPoints_AreRefused_AndChangeNothing()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var entries = await EntriesAsync();
+
+        var fixedRule = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 50, null, null, null, "fixed-50", RuleCode: "public_labour"));
+        var graded = await _db.Mediator.Send(new AwardPoints(_community.Id, account, null, null, null, null, "graded-amount", RuleCode: "waste_sorting",
+            Facts: new PointsBank.Rules.RuleFacts(Grade: "优", Amount: 50)));
+        var deduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, 1, null, null, null, "deduct-1", RuleCode: "littering",
+            EvidenceNote: "照片"));
+
+        Assert.That((fixedRule.Failure?.Code, graded.Failure?.Code, deduction.Failure?.Code),
+            Is.EqualTo(("points_not_allowed", "points_not_allowed", "points_not_allowed")));
+        Assert.That(await EntriesAsync(), Is.EqualTo(entries));
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.Zero);
+    }
+
+    [Test]
+    public async Task ADiscretionaryAmountWithinTheRange_GoesThroughAClaim_AndPostsOnceASecondPersonApprovesIt()
+    {
+        // 拾金不昧: the committee names +5 to +10, and a second person approves it. An award cannot post it at once.
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        var policy = (await _db.Mediator.Send(new PointsBank.Features.Policy.GetPolicy(_community.Id))).Value!;
+        Assert.That((await _db.Mediator.Send((policy with { NoticeDays = 0 }).Replacing(_community.Id))).Failure, Is.Null);
+        var committee = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Committee, _community.Id, userId: 21);
+        var reviewer = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Reviewer, _community.Id, userId: 22);
+        var yesterday = DateOnly.FromDateTime(_db.Clock.GetUtcNow().UtcDateTime.AddHours(8)).AddDays(-1);
+
+        var direct = await _db.SendAs(committee, new AwardPoints(_community.Id, account, 8, null, null, member, "lost-1", RuleCode: "lost_property",
+            EvidenceNote: "归还村民钱包"));
+        var fixedAmount = await _db.SendAs(committee, new PointsBank.Features.Claims.SubmitClaim(_community.Id, account, member, "mediation",
+            new PointsBank.Rules.RuleFacts(Amount: 8), yesterday, "调解纠纷"));
+        var claim = await _db.SendAs(committee, new PointsBank.Features.Claims.SubmitClaim(_community.Id, account, member, "lost_property",
+            new PointsBank.Rules.RuleFacts(Amount: 8), yesterday, "归还村民钱包，内有现金 600 元"));
+        Assert.That(claim.Failure, Is.Null, claim.Failure?.Detail);
+        var self = Assert.ThrowsAsync<ForbiddenException>(() => _db.SendAs(committee, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.Value!.Id)));
+        var balanceBeforeApproval = (await _community.BalanceAsync(account)).Balance;
+        var approved = await _db.SendAs(reviewer, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.Value!.Id, "属实"));
+
+        Assert.That(direct.Failure?.Code, Is.EqualTo("rule_needs_claim"));
+        Assert.That(fixedAmount.Failure?.Code, Is.EqualTo("points_not_allowed"));
+        Assert.That(self!.Code, Is.EqualTo("self_approval"));
+        Assert.That(balanceBeforeApproval, Is.Zero);
+        Assert.That(approved.Failure, Is.Null, approved.Failure?.Detail);
+        Assert.That(approved.Value!.Status, Is.EqualTo(PointsBank.Features.Claims.ClaimStatus.Posted), "a 0-day 公示 window posts on approval");
+        Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(8));
+        var explanation = (string)(await _db.ScalarRawAsync(
+            $"SELECT explanation FROM ledger_transactions WHERE community_id = {_community.Id} AND rule_code = 'lost_property'"))!;
+        Assert.That(explanation, Does.Contain("拾金不昧").And.Contain("8"));
+    }
+
     [Test]
     public async Task AwardAndDeduction_ToADeactivatedHousehold_AreRefused_ButReversalsStillCorrectThePast()
     {
         var household = (await _db.Mediator.Send(new AddHousehold(_community.Id, null, "三组-07"))).Value!.HouseholdId;
         var account = (await _db.Mediator.Send(new PointsBank.Features.Accounts.OpenAccount(_community.Id, "household", household))).Value!.AccountId;
-        var award = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 10, "好人好事", "good_deed", null, "a1"));
+        var award = await _db.Mediator.Send(await AwardAsync(account, 10, "a1"));
         await _db.Mediator.Send(new DeactivateHousehold(_community.Id, household));
 
-        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", null, "a2"));
-        var refusedDeduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, 5, "乱扔垃圾", "deduction", null, "d1"));
+        var refused = await _db.Mediator.Send(await AwardAsync(account, 5, "a2"));
+        var refusedDeduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, null, null, null, null, "d1", RuleCode: "littering", EvidenceNote: "乱扔垃圾"));
         var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction.Seq, "录入错误", "r1"));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("account_inactive"));
@@ -44,7 +125,7 @@ public sealed class AwardPointsTests
         var (account, _) = await _community.NewHouseholdAccountAsync();
         await _db.Mediator.Send(new DeactivateCommunity(_community.Id));
 
-        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", null, "a1"));
+        var refused = await _db.Mediator.Send(await AwardAsync(account, 5, "a1"));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("community_inactive"));
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.Zero);
@@ -56,10 +137,10 @@ public sealed class AwardPointsTests
         var (account, member) = await _community.NewHouseholdAccountAsync();
         var (_, stranger) = await _community.NewHouseholdAccountAsync();
 
-        var own = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", member, "m1"));
-        var other = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", stranger, "m2"));
+        var own = await _db.Mediator.Send(await AwardAsync(account, 5, "m1", member));
+        var other = await _db.Mediator.Send(await AwardAsync(account, 5, "m2", stranger));
         await _db.Mediator.Send(new DeactivateResident(_community.Id, member));
-        var deactivated = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 5, "好人好事", "good_deed", member, "m3"));
+        var deactivated = await _db.Mediator.Send(await AwardAsync(account, 5, "m3", member));
 
         Assert.That(own.Succeeded, Is.True);
         Assert.That(other.Failure!.Code, Is.EqualTo("invalid_entry"));

@@ -168,9 +168,9 @@ public abstract class PolicyTests(DatabaseProvider provider)
         var yesterday = DateOnly.FromDateTime(TestDatabase.DefaultNow.UtcDateTime).AddDays(-1);
 
         await _db.Mediator.Send((policy with { BackdateDays = 0 }).Replacing(_community.Id));
-        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 1, "好人好事", "good_deed", null, "b1", yesterday));
+        var refused = await _db.Mediator.Send(new AwardPoints(_community.Id, account, null, null, null, null, "b1", yesterday, "public_labour"));
         await _db.Mediator.Send((policy with { BackdateDays = 1 }).Replacing(_community.Id));
-        var accepted = await _db.Mediator.Send(new AwardPoints(_community.Id, account, 1, "好人好事", "good_deed", null, "b2", yesterday));
+        var accepted = await _db.Mediator.Send(new AwardPoints(_community.Id, account, null, null, null, null, "b2", yesterday, "public_labour"));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("effective_date_too_old"));
         Assert.That(accepted.Succeeded, Is.True);

@@ -56,7 +56,7 @@ public sealed class RedemptionApiTests
         var household = (await Json(await committee.PostAsJsonAsync(api + "/households", new { code = $"柜台-{Guid.NewGuid():N}"[..10] }))).GetProperty("householdId").GetInt64();
         await committee.PostAsJsonAsync(api + "/residents", new { householdId = household, fullName = "王秀英" });
         var account = (await Json(await committee.PostAsJsonAsync(api + "/accounts", new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
-        using var award = new HttpRequestMessage(HttpMethod.Post, api + "/awards") { Content = JsonContent.Create(new { accountId = account, points, reason = "柜台测试" }) };
+        using var award = new HttpRequestMessage(HttpMethod.Post, api + "/awards") { Content = JsonContent.Create(new { accountId = account, ruleCode = await TestRules.AwardAsync(app.Services, community, points), evidenceNote = "柜台测试" }) };
         award.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         Assert.That((await committee.SendAsync(award)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var card = await committee.PostAsync(api + $"/accounts/{account}/card", null);

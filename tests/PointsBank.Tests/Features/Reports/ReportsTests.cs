@@ -56,7 +56,7 @@ public sealed class ReportsTests
         _account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
         using var award = new HttpRequestMessage(HttpMethod.Post, Api("/awards"))
         {
-            Content = JsonContent.Create(new { accountId = _account, points = 200, reason = "报表测试：先有积分", category = "good_deed" }),
+            Content = JsonContent.Create(new { accountId = _account, ruleCode = await TestRules.AwardAsync(_app.Services, _community, 200), evidenceNote = "报表测试：先有积分" }),
         };
         award.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         await Json(await committee.SendAsync(award));

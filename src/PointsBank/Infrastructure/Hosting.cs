@@ -12,7 +12,10 @@ public static class Hosting
     public const string DataFolderKey = "PointsBank:DataFolder";
 
     /// <summary>The service runs from a published single file (the package), not from a build (<c>dotnet run</c>, tests).</summary>
+    // An assembly inside a single-file bundle has no location (IL3000 warns of exactly this, which is what is asked here).
+#pragma warning disable IL3000
     public static bool IsPackaged => string.IsNullOrEmpty(typeof(Hosting).Assembly.Location);
+#pragma warning restore IL3000
 
     /// <summary>
     /// The package serves its pages' CSS and JS from <c>wwwroot</c> beside the executable, wherever it is started from

@@ -155,16 +155,16 @@ public static class Observability
         });
     }
 
-    private static readonly Action<ILogger, string, string, int, string, double, Exception?> RequestInformation =
-        LoggerMessage.Define<string, string, int, string, double>(LogLevel.Information, new EventId(1, "Request"),
-            "{Method} {Route} answered {Status} {Code} in {ElapsedMs:0.0} ms");
+    private static readonly Action<ILogger, string, string, int, double, string, Exception?> RequestInformation =
+        LoggerMessage.Define<string, string, int, double, string>(LogLevel.Information, new EventId(1, "Request"),
+            "{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms {Code}");
 
-    private static readonly Action<ILogger, string, string, int, string, double, Exception?> RequestError =
-        LoggerMessage.Define<string, string, int, string, double>(LogLevel.Error, new EventId(1, "Request"),
-            "{Method} {Route} answered {Status} {Code} in {ElapsedMs:0.0} ms");
+    private static readonly Action<ILogger, string, string, int, double, string, Exception?> RequestError =
+        LoggerMessage.Define<string, string, int, double, string>(LogLevel.Error, new EventId(1, "Request"),
+            "{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms {Code}");
 
     private static void RequestLogged(ILogger logger, LogLevel level, string method, string route, int status, string code, double ms) =>
-        (level == LogLevel.Error ? RequestError : RequestInformation)(logger, method, route, status, code, ms, null);
+        (level == LogLevel.Error ? RequestError : RequestInformation)(logger, method, route, status, ms, code, null);
 
     // A method label from a fixed set, so a client sending made-up methods cannot grow the metrics without bound.
     private static string Method(string method) => method switch

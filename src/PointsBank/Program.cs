@@ -25,7 +25,13 @@ if (Verbs.AnswerWithoutHost(args) is { } answered)
     return answered;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The package serves its wwwroot from beside the executable (Hosting.Options); a build from the working folder.
+var builder = WebApplication.CreateBuilder(Hosting.Options(args));
+
+// One data folder (PointsBank:DataFolder; the package's default is outside the program folder) holds the database,
+// the keys and the backups, unless their own settings say otherwise. Under a service manager, run as its service.
+var dataFolder = builder.Configuration.ApplyDataFolder();
+builder.Services.AddServiceManagers();
 
 // Where to listen follows the standard settings (ASPNETCORE_URLS, --urls, Kestrel:Endpoints, ASPNETCORE_HTTP_PORTS);
 // with none of them, a village office gets the documented http://localhost:5080 rather than Kestrel's 5000.
@@ -77,6 +83,8 @@ if (Verbs.IsVerb(args))
 
 await Startup.PrepareDatabaseAsync(app);
 
+// One structured log line and a duration per request (docs/operations.md); first, to see the final status.
+app.UseRequestLog();
 app.UseExceptionHandler();
 // Bare framework statuses (no route, wrong method, 401/403, 429): problem details with a code for the API, a page for people.
 app.UseWhen(http => http.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages(Problems.StatusCodeProblemAsync));
@@ -104,9 +112,11 @@ app.MapRedemption();
 app.MapCards();
 app.MapRankings();
 app.MapAudit();
+app.MapMetrics(app.Configuration);
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();
 
+app.Logger.LogInformation("PointsBank {Version}: data folder {DataFolder}", Hosting.Version, Path.GetFullPath(dataFolder));
 await app.RunAsync();
 return 0;
 

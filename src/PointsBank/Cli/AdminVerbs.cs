@@ -15,6 +15,7 @@ internal static class AdminVerbs
         usage: PointsBank admin <command> [--option value ...]
           bootstrap     --username U --name "显示名" [--password P]     first system administrator (only while there is none)
           create-user   --username U --name "显示名" [--password P]
+          create-community --code C --name "村名" [--time-zone Asia/Shanghai]   a community (村/社区), for the first sign-in
           grant         --username U --community ID --role ROLE [--grid ID] [--shop ID]
           grant-system-admin --username U
           revoke        --username U --community ID --role ROLE
@@ -58,6 +59,10 @@ internal static class AdminVerbs
                     return Report(await mediator.Send(new CreateUser(Need("username"), Need("name"), Password(options))), u => $"created user {u.Username}")
                         ?? Report(await mediator.Send(new GrantSystemAdmin(Need("username"))), r => $"{r.Username} is now a system administrator")
                         ?? 0;
+                case "create-community":
+                    return Report(await mediator.Send(new PointsBank.Features.Communities.CreateCommunity(Need("code"), Need("name"),
+                            options.GetValueOrDefault("time-zone", "Asia/Shanghai"))),
+                        c => $"created community {options["name"]} (id {c.CommunityId}); give it its committee: admin grant --username U --community {c.CommunityId} --role committee") ?? 0;
                 case "create-user":
                     return Report(await mediator.Send(new CreateUser(Need("username"), Need("name"), Password(options))), u => $"created user {u.Username} (id {u.UserId})") ?? 0;
                 case "grant":

@@ -31,7 +31,8 @@ public static class Mediation
 }
 
 /// <summary>Logs every request with its duration and outcome.</summary>
-public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> logger)
+public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> logger,
+    PointsBankMetrics? metrics = null)
     : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
@@ -48,10 +49,16 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
             }
             else
             {
+                metrics?.Refused(failure.Code);
                 // The detail can quote the request (a username, a code): escaped, so it cannot forge a log line.
                 logger.LogWarning("{Request} refused with {Code}: {Detail}", name, failure.Code, LogText.Escape(failure.Detail));
             }
             return response;
+        }
+        catch (Exception e) when (RefusalCode(e) is { } code)
+        {
+            metrics?.Refused(code);
+            throw;
         }
         catch (Exception e) when (e is not RequestValidationException and not OperationCanceledException
                                       and not Identity.NotAuthenticatedException and not Identity.ForbiddenException)
@@ -60,6 +67,16 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
             throw;
         }
     }
+
+    // The problem code a refusal thrown in the pipeline becomes (Problems.HandleExceptionAsync), for the refusal count.
+    private static string? RefusalCode(Exception e) => e switch
+    {
+        IdempotencyKeyRequiredException => "idempotency_key_required",
+        RequestValidationException => "validation_failed",
+        Identity.NotAuthenticatedException => "unauthorized",
+        Identity.ForbiddenException forbidden => forbidden.Code,
+        _ => null,
+    };
 }
 
 /// <summary>The one place validation failures come from: requests that implement <see cref="IValidated"/>.</summary>

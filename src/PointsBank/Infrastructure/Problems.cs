@@ -175,6 +175,7 @@ public static class Problems
         };
         problem.Extensions["code"] = code;
         problem.Extensions["traceId"] = context.TraceIdentifier;
+        Observability.NoteProblem(context, code);
         if (extensions is not null)
         {
             foreach (var (key, value) in extensions)

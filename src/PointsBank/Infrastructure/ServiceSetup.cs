@@ -44,6 +44,9 @@ public static class ServiceSetup
         services.AddSingleton(_ => Database.CreateDataSource(options));
         services.AddSingleton(Database.CreateDialect(options.Provider));
         services.TryAddSingleton(TimeProvider.System);
+        // Metrics (docs/operations.md): the ledger reports its postings to them.
+        services.AddSingleton<PointsBankMetrics>();
+        services.AddSingleton<ILedgerObserver>(sp => sp.GetRequiredService<PointsBankMetrics>());
         services.AddSingleton<PointsLedger>();
         services.AddScoped<UnitOfWork>();
         services.AddScoped<ReplayedAnswer>();

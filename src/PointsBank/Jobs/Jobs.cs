@@ -103,12 +103,27 @@ public static class JobRegistry
         return services;
     }
 
-    /// <summary>Runs one job once in a scope of its own, as the system (<c>job:NAME</c> in the ledger and the audit log).</summary>
+    /// <summary>
+    /// Runs one job once in a scope of its own, as the system (<c>job:NAME</c> in the ledger and the audit log), and
+    /// counts the run, its outcome, duration and items in the metrics (<c>pointsbank_job_*</c>).
+    /// </summary>
     public static async Task<int> RunOnceAsync(IServiceProvider root, IJob job, CancellationToken ct)
     {
-        await using var scope = root.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Service($"job:{job.Name}");
-        return await job.RunOnceAsync(scope.ServiceProvider, ct);
+        var metrics = root.GetService<PointsBankMetrics>();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await using var scope = root.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Service($"job:{job.Name}");
+            var done = await job.RunOnceAsync(scope.ServiceProvider, ct);
+            metrics?.JobRan(job.Name, succeeded: true, done, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return done;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            metrics?.JobRan(job.Name, succeeded: false, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            throw;
+        }
     }
 }
 
@@ -122,11 +137,18 @@ public sealed class JobRunner(IServiceProvider services, IEnumerable<IJob> jobs,
         {
             return;
         }
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.IntervalSeconds)), clock);
+        var interval = TimeSpan.FromSeconds(Math.Max(1, options.Value.IntervalSeconds));
+        using var timer = new PeriodicTimer(interval, clock);
+        // A job is due one interval after its previous start; how late it starts is its lag (pointsbank_job_lag_seconds).
+        var metrics = services.GetService<PointsBankMetrics>();
+        var due = new Dictionary<string, DateTimeOffset>();
         do
         {
             foreach (var job in jobs)
             {
+                var now = clock.GetUtcNow();
+                metrics?.JobLag(job.Name, due.TryGetValue(job.Name, out var dueAt) ? now - dueAt : TimeSpan.Zero);
+                due[job.Name] = now + interval;
                 try
                 {
                     var done = await JobRegistry.RunOnceAsync(services, job, stoppingToken);

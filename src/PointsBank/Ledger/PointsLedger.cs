@@ -17,7 +17,7 @@ namespace PointsBank.Ledger;
 /// gapless sequence number, and makes the idempotency, balance and hold checks race-free. There is no in-process
 /// lock: two app instances on one database stay correct.
 /// </remarks>
-public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvider clock) : IAsyncDisposable
+public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvider clock, ILedgerObserver? observer = null) : IAsyncDisposable
 {
     public const int MaxKeyLength = 200;
     public const int MaxExplanationLength = 1500;
@@ -386,7 +386,7 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
         {
             return null;
         }
-        return work.LedgerSession ??= new PostingSession(work.Context, work.Transaction, dialect, community, work.Now);
+        return work.LedgerSession ??= new PostingSession(work.Context, work.Transaction, dialect, community, work.Now, observer);
     }
 
     // A command outside the request pipeline (CLI, jobs, tests, benchmark) gets a unit of work of its own: the

@@ -12,7 +12,8 @@ namespace PointsBank.Ledger;
 /// statements come prepared from a pooled <see cref="PostingContext"/>, which is what keeps single awards and batches
 /// close to raw insert speed. Every posting rule is checked here, inside the lock, after the replay check.
 /// </summary>
-internal sealed class PostingSession(PostingContext context, DbTransaction tx, SqlDialect dialect, LockedCommunity community, DateTime now)
+internal sealed class PostingSession(PostingContext context, DbTransaction tx, SqlDialect dialect, LockedCommunity community, DateTime now,
+    ILedgerObserver? observer = null)
 {
     private sealed class AccountState
     {
@@ -40,6 +41,10 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
     private readonly TimeZoneInfo _zone = Projections.Zone(community.TimeZone);
     private readonly PenaltyPolicy _penaltyPolicy = community.PenaltyPolicy == "allow_negative" ? PenaltyPolicy.AllowNegative : PenaltyPolicy.Cap;
     private DateOnly? _today;
+
+    // What this unit posted, by kind, for the observer (the metrics) when the unit is written.
+    private static readonly int PostedKinds = Enum.GetValues<TransactionKind>().Length;
+    private int[]? _postedPerKind;
 
     /// <summary>Today in the community's time zone, as the unit's clock says.</summary>
     private DateOnly Today => _today ??= Projections.LocalDate(now, _zone);
@@ -305,6 +310,10 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
             await Prepared(LedgerSql.UpdateChainHead, ("@lastSeq", _lastSeq), ("@lastHash", _lastHash), ("@now", now),
                 ("@communityId", communityId)).ExecuteNonQueryAsync(ct);
         }
+        if (_postedPerKind is { } posted)
+        {
+            observer?.Posted(posted);
+        }
     }
 
     private async Task<LedgerTransaction> AppendAsync(TransactionKind kind, string category, string key, string requestHash,
@@ -312,6 +321,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
         long? reversesSeq, IReadOnlyList<PostingLine> postings, TransactionKind effectiveKind, DateOnly effectiveDate, int sign, CancellationToken ct)
     {
         var seq = checked(_lastSeq + 1);
+        (_postedPerKind ??= new int[PostedKinds])[(int)kind]++;
         var month = Projections.Month(effectiveDate);
         var draft = new LedgerTransaction(0, communityId, seq, kind, category, key, ruleCode, ruleVersion, facts, explanation, actor,
             memberId, minutes, reversesSeq, now, _lastHash, "", postings) { EffectiveDate = effectiveDate };

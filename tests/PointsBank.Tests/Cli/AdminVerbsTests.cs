@@ -53,6 +53,27 @@ public sealed class AdminVerbsTests
     }
 
     [Test]
+    public async Task CreateCommunity_MakesTheFirstVillage_AndRefusesItsCodeTwice()
+    {
+        var code = $"v{Guid.NewGuid():N}"[..10];
+
+        var first = await Run("create-community", "--code", code, "--name", "东村");
+        var again = await Run("create-community", "--code", code, "--name", "东村");
+        var nameless = await Run("create-community", "--code", code + "x");
+
+        await using var connection = await _db.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        var rows = (await Dapper.SqlMapper.QueryAsync<(long Id, string Name)>(connection, "SELECT id, name FROM communities WHERE code = @code", new { code })).ToList();
+        Assert.That(first.Exit, Is.Zero, first.Error);
+        Assert.That(rows, Has.Count.EqualTo(1));
+        Assert.That(rows[0].Name, Is.EqualTo("东村"));
+        Assert.That(first.Out, Does.Contain($"id {rows[0].Id}").And.Contain("--role committee"));
+        Assert.That(again.Exit, Is.EqualTo(1));
+        Assert.That(again.Error, Does.Contain("community_exists"));
+        Assert.That(nameless.Exit, Is.EqualTo(2));
+        Assert.That(await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM communities WHERE code = @code", new { code = code + "x" }), Is.Zero);
+    }
+
+    [Test]
     public async Task Grant_IssueToken_RevokeToken_WorkEndToEnd()
     {
         var community = await _db.NewCommunityAsync();

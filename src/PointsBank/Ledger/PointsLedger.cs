@@ -29,6 +29,9 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
     /// <summary>Open connections with the ledger's statements prepared, rented by every <see cref="UnitOfWork"/>.</summary>
     internal PostingContextPool Contexts { get; } = new(db);
 
+    /// <summary>The write queue with group commit (SQLite only; null on SQL Server, where each unit commits on its own).</summary>
+    public WriteQueue? Queue { get; } = dialect.Provider == DatabaseProvider.Sqlite ? new WriteQueue() : null;
+
     public SqlDialect Dialect => dialect;
 
     public TimeProvider Time => clock;

@@ -65,7 +65,9 @@ internal sealed class BenchHttp : IAsyncDisposable
                 BaseAddress = new Uri(address),
             };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return new BenchHttp(host, client, communityId, accountIds);
+            var http = new BenchHttp(host, client, communityId, accountIds);
+            await http.AdoptRulesAsync(ct);
+            return http;
         }
         catch
         {
@@ -98,14 +100,50 @@ internal sealed class BenchHttp : IAsyncDisposable
         ? outcome.Value!
         : throw new InvalidOperationException($"bench set-up refused: {outcome.Failure!.Code} {outcome.Failure.Detail}");
 
+    /// <summary>The service's commits (SQLite's commit hook on its own data source): one fsync of the WAL each.</summary>
+    public long Commits => ((PointsBank.Data.SqliteDataSource)_host.Services.GetRequiredService<System.Data.Common.DbDataSource>()).Commits;
+
+    /// <summary>The service's write queue (group commit).</summary>
+    public PointsBank.Data.WriteQueue Queue => _host.Services.GetRequiredService<PointsBank.Ledger.PointsLedger>().Queue!;
+
+    /// <summary>The rule of the community's catalogue that a benchmark deed is awarded by.</summary>
+    public static string RuleCode(int deed) => "bench_" + BenchWorkload.Deeds[deed].RuleCode.ToLowerInvariant().Replace('-', '_');
+
+    /// <summary>
+    /// One fixed-points rule per benchmark deed (no limits), adopted by the committee through <c>POST …/rules</c>: awards
+    /// go by rule, as API.md has them, so each pays for the rule's look-up and evaluation.
+    /// </summary>
+    private async Task AdoptRulesAsync(CancellationToken ct)
+    {
+        for (var d = 0; d < BenchWorkload.Deeds.Length; d++)
+        {
+            var deed = BenchWorkload.Deeds[d];
+            await AddRuleAsync(RuleCode(d), deed.Reason.Split(" / ")[0], deed.Category, deed.Points, ct);
+        }
+    }
+
+    /// <summary>Adds a fixed-points rule to the community's catalogue, recorded by the committee, without limits.</summary>
+    public async Task AddRuleAsync(string code, string nameZh, string category, long points, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            rule = new { code, nameZh, nameEn = "Benchmark deed", category, formula = new { kind = "fixed", points }, recordedBy = new[] { "committee" } },
+            adoption = new { meeting = "基准测试", adoptedOn = DateTime.UtcNow.AddDays(-2).ToString("yyyy-MM-dd"), note = "基准" },
+        });
+        using var response = await _client.PostAsync($"/api/v1/communities/{CommunityId}/rules", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"bench set-up refused a rule: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
     /// <summary>The request bodies, made before any timing: the client's share of the work is sending, not serializing.</summary>
     public string[] Bodies(ReadOnlySpan<BenchItem> items)
     {
         var bodies = new string[items.Length];
         for (var i = 0; i < items.Length; i++)
         {
-            var deed = BenchWorkload.Deeds[items[i].Deed];
-            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], points = items[i].Points, reason = deed.Reason, category = deed.Category });
+            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], ruleCode = RuleCode(items[i].Deed) });
         }
         return bodies;
     }

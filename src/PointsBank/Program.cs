@@ -25,7 +25,9 @@ if (Verbs.AnswerWithoutHost(args) is { } answered)
     return answered;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// No watching of the content root for configuration changes: the watcher covers every folder under it, the data folder
+// included, and woke on every database write (issue 12). An operator's own --hostBuilder:reloadConfigOnChange wins.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 
 // Where to listen follows the standard settings (ASPNETCORE_URLS, --urls, Kestrel:Endpoints, ASPNETCORE_HTTP_PORTS);
 // with none of them, a village office gets the documented http://localhost:5080 rather than Kestrel's 5000.

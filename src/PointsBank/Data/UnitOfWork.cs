@@ -166,6 +166,12 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         return kept;
     }
 
+    /// <summary>
+    /// A statement of the pipeline's own (request keys, the audit row) on this unit's transaction, prepared once per pooled
+    /// connection and re-bound on later units: arguments always in the same order for a given statement.
+    /// </summary>
+    internal DbCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> args) => Context.Command(sql, Transaction, args);
+
     /// <summary>A Dapper command on this unit's transaction.</summary>
     public CommandDefinition Sql(string sql, object? args, CancellationToken ct) => new(sql, args, Transaction, cancellationToken: ct);
 

@@ -38,20 +38,13 @@ public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
     }
 
     /// <summary>Records a successful write in its own unit of work, so the row commits with the write or not at all.</summary>
-    public Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct) =>
-        work.ExecuteAsync(Insert, Row(caller, request, outcome, detail, work.Now), ct);
-
-    private static object Row(Caller caller, object request, string outcome, string detail, DateTime now) => new
+    public async Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct)
     {
-        occurredAt = now,
-        actor = caller.Actor,
-        userId = caller.UserId,
-        communityId = (request as ICommunityScoped)?.CommunityId,
-        action = request.GetType().Name,
-        target = Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400),
-        outcome = Truncate(outcome, 64),
-        detail = Truncate(detail, 2000),
-    };
+        await work.Prepared(Insert, ("@occurredAt", work.Now), ("@actor", caller.Actor), ("@userId", caller.UserId),
+            ("@communityId", (request as ICommunityScoped)?.CommunityId), ("@action", request.GetType().Name),
+            ("@target", Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400)), ("@outcome", Truncate(outcome, 64)),
+            ("@detail", Truncate(detail, 2000))).ExecuteNonQueryAsync(ct);
+    }
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
 

@@ -98,7 +98,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
                 await ExecuteSavepointAsync($"RELEASE {WriteQueue.Savepoint}");
                 group.Released++;
                 Reset();
-                await ledger.Queue!.EndUnitAsync(ledger.Contexts);
+                await ledger.Queue!.EndUnitAsync();
                 await group.Committed.Task;
                 return;
             }
@@ -267,7 +267,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
             return;
         }
         Reset();
-        await queue.EndUnitAsync(ledger.Contexts);
+        await queue.EndUnitAsync();
     }
 
     private async Task ExecuteSavepointAsync(string sql)

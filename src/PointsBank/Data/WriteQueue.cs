@@ -22,6 +22,10 @@ namespace PointsBank.Data;
 /// </remarks>
 public sealed class WriteQueue
 {
+    private readonly PostingContextPool _pool;
+
+    internal WriteQueue(PostingContextPool pool) => _pool = pool;
+
     /// <summary>The savepoint of the unit holding the turn (units do not nest: a request sent from inside another joins its unit).</summary>
     internal const string Savepoint = "pb_unit";
 
@@ -125,7 +129,7 @@ public sealed class WriteQueue
     /// Called by the holder of the turn when its unit ended (released or rolled back to its savepoint): hands the open
     /// group to the next waiting unit while the group has room and time, otherwise commits it and answers its units.
     /// </summary>
-    internal async Task EndUnitAsync(PostingContextPool pool)
+    internal async Task EndUnitAsync()
     {
         var group = Group!;
         if (group.Units < MaxUnits && Stopwatch.GetElapsedTime(group.Started) < MaxAge && TryHandOff())
@@ -144,12 +148,23 @@ public sealed class WriteQueue
             group.Fail(e);
             return;
         }
-        await group.Transaction.DisposeAsync();
-        await pool.ReturnAsync(group.Context);
         Interlocked.Increment(ref _groups);
         Interlocked.Add(ref _units, group.Released);
-        Leave();
-        group.Committed.TrySetResult();
+        try
+        {
+            await group.Transaction.DisposeAsync();
+            await _pool.ReturnAsync(group.Context);
+        }
+        catch
+        {
+            // Committed all the same; the connection is not kept.
+            await group.Context.DisposeAsync();
+        }
+        finally
+        {
+            Leave();
+            group.Committed.TrySetResult();
+        }
     }
 
     /// <summary>The group's transaction can no longer be trusted (a rollback to a savepoint failed): undo all of it.</summary>
@@ -176,13 +191,20 @@ public sealed class WriteQueue
     {
         private int _released;
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                queue.Leave();
+                // Handed the turn in the middle of a group, the hold ends it like a unit would: on to the next, or commit.
+                if (queue.Group is null)
+                {
+                    queue.Leave();
+                }
+                else
+                {
+                    await queue.EndUnitAsync();
+                }
             }
-            return ValueTask.CompletedTask;
         }
     }
 

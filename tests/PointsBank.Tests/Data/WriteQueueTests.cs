@@ -189,6 +189,24 @@ public sealed class WriteQueueTests
         Assert.That(_queue.Waiting, Is.Zero);
     }
 
+    [Test]
+    public async Task PooledConnections_KeepTheirPragmas_ThoughTheyAreSetOncePerPhysicalConnection()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await using var connection = await _db.Db.OpenConnectionAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT synchronous FROM pragma_synchronous), (SELECT foreign_keys FROM pragma_foreign_keys), (SELECT timeout FROM pragma_busy_timeout)";
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.That(await reader.ReadAsync(), Is.True);
+            Assert.That((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), Is.EqualTo((2L, 1L, 30000L)), $"open {i + 1}: FULL, foreign keys, busy timeout");
+        }
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var before = Commits;
+        await _community.PostAsync(_community.Award(account, 1));
+        Assert.That(Commits - before, Is.EqualTo(1), "the commit hook stays on a reused connection");
+    }
+
     // Waits (by yielding, no clock) until the queue holds this many units, failing if the unit finished instead.
     private async Task UntilWaiting<T>(int count, Task<T> unit)
     {

@@ -188,6 +188,8 @@ internal sealed class BenchHttp : IAsyncDisposable
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("ConnectionStrings:PointsBank", connectionString);
             builder.UseSetting("DataProtection:KeysPath", keysPath);
+            // No background jobs (the daily backup among them) writing or copying the file in the middle of a measurement.
+            builder.UseSetting("Jobs:Enabled", "false");
             builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
             // Keys are written unencrypted to a temporary folder that the run deletes: say nothing about it.
             builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");

@@ -34,11 +34,12 @@ internal sealed class BenchCounter(BenchHttp http)
         _productId = (await PostAsync($"{Api}/shops/{_shopId}/products", new { name = "肥皂", pointsPrice = 1, unit = "块" }, ct))
             .GetProperty("id").GetInt64();
         await PostAsync($"{Api}/shops/{_shopId}/products/{_productId}/movements", new { kind = "restock", quantity = vouchers + 100 }, ct);
+        // Points for the vouchers come by rule, as every award does: a fixed rule worth what each account needs.
         var each = vouchers / http.Accounts.Length + 2;
-        var rule = await http.FixedRuleAsync(each, ct);
+        await http.AddRuleAsync("bench_counter_points", "基准：兑换前的积分", "good_deed", each, ct);
         foreach (var account in http.Accounts)
         {
-            await PostAsync($"{Api}/awards", new { accountId = account, ruleCode = rule, evidenceNote = "基准：兑换前的积分" }, ct);
+            await PostAsync($"{Api}/awards", new { accountId = account, ruleCode = "bench_counter_points" }, ct);
         }
     }
 
@@ -122,6 +123,6 @@ internal sealed class BenchCounter(BenchHttp http)
         return JsonDocument.Parse(answer).RootElement.Clone();
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

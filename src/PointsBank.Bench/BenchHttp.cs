@@ -10,11 +10,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
-using PointsBank.Features.Rules;
 using PointsBank.Features.Users;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Rules;
 
 namespace PointsBank.Bench;
 
@@ -67,7 +65,9 @@ internal sealed class BenchHttp : IAsyncDisposable
                 BaseAddress = new Uri(address),
             };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return new BenchHttp(host, client, communityId, accountIds);
+            var http = new BenchHttp(host, client, communityId, accountIds);
+            await http.AdoptRulesAsync(ct);
+            return http;
         }
         catch
         {
@@ -90,45 +90,52 @@ internal sealed class BenchHttp : IAsyncDisposable
             var household = Succeeded(await mediator.Send(new AddHousehold(community, null, $"{1 + i / 100}组-{i % 100 + 1:D2}"), ct));
             ids[i] = Succeeded(await mediator.Send(new OpenAccount(community, "household", household.HouseholdId), ct)).AccountId;
         }
-        // Awards are by rule: one rule per typical deed of the workload, a fixed 5 points without caps (a village's own
-        // rules have caps, which would stop thousands of awards to a few hundred households), adopted as a committee would.
-        foreach (var deed in BenchWorkload.Deeds)
-        {
-            await AdoptRuleAsync(mediator, community, RuleCode(deed), deed.Reason, deed.Category, 5, ct);
-        }
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Succeeded(await mediator.Send(new AddCommunityUser(community, Username, "基准两委", password, "committee"), ct));
         var token = Succeeded(await mediator.Send(new IssueTokenFor(Username, "bench", 1), ct)).Token;
         return (community, ids, token);
     }
 
-    /// <summary>The bench community's rule for one deed of the workload.</summary>
-    public static string RuleCode(BenchWorkload.Deed deed) => "bench-" + deed.RuleCode.ToLowerInvariant();
-
-    /// <summary>Adds a fixed rule of <paramref name="points"/> without limits to the bench community's catalogue; <paramref name="name"/> is "中文 / English".</summary>
-    private static async Task AdoptRuleAsync(IMediator mediator, long community, string code, string name, string category, long points,
-        CancellationToken ct)
-    {
-        var names = name.Split(" / ");
-        var rule = new RuleDefinition(code, names[0], names.Length > 1 ? names[1] : names[0], category, RuleFormula.Fixed(points), null,
-            ["committee"]);
-        Succeeded(await mediator.Send(new CreateRule(community, rule, new RuleAdoption("基准村村民代表大会", new DateOnly(2026, 1, 1))), ct));
-    }
-
-    /// <summary>A fixed award rule of <paramref name="points"/> (no limits) in the bench community, for points set up before a measurement.</summary>
-    public async Task<string> FixedRuleAsync(long points, CancellationToken ct)
-    {
-        await using var scope = _host.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("bench");
-        var code = $"bench-fixed-{points.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        await AdoptRuleAsync(scope.ServiceProvider.GetRequiredService<IMediator>(), CommunityId, code, $"基准：{points} 分 / Bench: {points} points",
-            PointsBank.Ledger.Categories.GoodDeed, points, ct);
-        return code;
-    }
-
     private static T Succeeded<T>(Outcome<T> outcome) => outcome.Succeeded
         ? outcome.Value!
         : throw new InvalidOperationException($"bench set-up refused: {outcome.Failure!.Code} {outcome.Failure.Detail}");
+
+    /// <summary>The service's commits (SQLite's commit hook on its own data source): one fsync of the WAL each.</summary>
+    public long Commits => ((PointsBank.Data.SqliteDataSource)_host.Services.GetRequiredService<System.Data.Common.DbDataSource>()).Commits;
+
+    /// <summary>The service's write queue (group commit).</summary>
+    public PointsBank.Data.WriteQueue Queue => _host.Services.GetRequiredService<PointsBank.Ledger.PointsLedger>().Queue!;
+
+    /// <summary>The rule of the community's catalogue that a benchmark deed is awarded by.</summary>
+    public static string RuleCode(int deed) => "bench_" + BenchWorkload.Deeds[deed].RuleCode.ToLowerInvariant().Replace('-', '_');
+
+    /// <summary>
+    /// One fixed-points rule per benchmark deed (no limits), adopted by the committee through <c>POST …/rules</c>: awards
+    /// go by rule, as API.md has them, so each pays for the rule's look-up and evaluation.
+    /// </summary>
+    private async Task AdoptRulesAsync(CancellationToken ct)
+    {
+        for (var d = 0; d < BenchWorkload.Deeds.Length; d++)
+        {
+            var deed = BenchWorkload.Deeds[d];
+            await AddRuleAsync(RuleCode(d), deed.Reason.Split(" / ")[0], deed.Category, deed.Points, ct);
+        }
+    }
+
+    /// <summary>Adds a fixed-points rule to the community's catalogue, recorded by the committee, without limits.</summary>
+    public async Task AddRuleAsync(string code, string nameZh, string category, long points, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            rule = new { code, nameZh, nameEn = "Benchmark deed", category, formula = new { kind = "fixed", points }, recordedBy = new[] { "committee" } },
+            adoption = new { meeting = "基准测试", adoptedOn = DateTime.UtcNow.AddDays(-2).ToString("yyyy-MM-dd"), note = "基准" },
+        });
+        using var response = await _client.PostAsync($"/api/v1/communities/{CommunityId}/rules", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"bench set-up refused a rule: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
 
     /// <summary>The request bodies, made before any timing: the client's share of the work is sending, not serializing.</summary>
     public string[] Bodies(ReadOnlySpan<BenchItem> items)
@@ -136,8 +143,7 @@ internal sealed class BenchHttp : IAsyncDisposable
         var bodies = new string[items.Length];
         for (var i = 0; i < items.Length; i++)
         {
-            var deed = BenchWorkload.Deeds[items[i].Deed];
-            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], ruleCode = RuleCode(deed), evidenceNote = deed.Reason });
+            bodies[i] = JsonSerializer.Serialize(new { accountId = Accounts[items[i].Account], ruleCode = RuleCode(items[i].Deed) });
         }
         return bodies;
     }
@@ -182,6 +188,8 @@ internal sealed class BenchHttp : IAsyncDisposable
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("ConnectionStrings:PointsBank", connectionString);
             builder.UseSetting("DataProtection:KeysPath", keysPath);
+            // No background jobs (the daily backup among them) writing or copying the file in the middle of a measurement.
+            builder.UseSetting("Jobs:Enabled", "false");
             builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
             // Keys are written unencrypted to a temporary folder that the run deletes: say nothing about it.
             builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");

@@ -20,7 +20,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     private const double HttpTarget = 0.8;
 
     /// <summary>Household accounts of the HTTP community (at most): each is two requests to set up.</summary>
-    private const int HttpAccounts = 100;
+    private const int HttpAccounts = 1_000;
 
     /// <summary>
     /// Measurements alternate raw and ledger in rounds, so drift (fsync latency on this VM varies by 2x within
@@ -40,6 +40,21 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     private Figure? _a, _b, _c, _d, _h;
     private BenchHttp _http = null!;
     private readonly List<BenchCounter.Rate> _counter = [];
+    private readonly List<Concurrent> _concurrent = [];
+
+    /// <summary>(h) at several clients, closed loop: DESIGN §12 asks 20 clients for at least twice (d), p99 under 50 ms, at most 0.3 fsyncs per award.</summary>
+    private static readonly int[] ClientCounts = [1, 4, 20];
+    private const double ConcurrentTarget = 2.0;
+    private const double ConcurrentP99TargetMs = 50;
+    private const double FsyncsPerAwardTarget = 0.3;
+
+    /// <summary>HTTP awards from several clients at once: throughput, latency and the service's commits (fsyncs) per award.</summary>
+    private sealed record Concurrent(int Clients, int Count, TimeSpan Elapsed, double P50Ms, double P99Ms, double MaxMs, long Commits, long Groups, long Units)
+    {
+        public double Rate => Count / Elapsed.TotalSeconds;
+        public double CommitsPerAward => Commits / (double)Count;
+        public double UnitsPerGroup => Groups == 0 ? 0 : Units / (double)Groups;
+    }
 
     /// <summary>(i): the open-loop rates of counter confirmations, and DESIGN §12's p99 target at the busiest.</summary>
     private static readonly int[] CounterRates = [50, 100, 200];
@@ -199,6 +214,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             (_c, _d, _h) = (figures[0], figures[1], figures[2]);
         }
 
+        // (h) at 1, 4 and 20 clients: the write queue's group commit under concurrency.
+        await MeasureConcurrentAsync(ct);
+
         // (i): counter confirmations over HTTP, open loop at 50, 100 and 200 per second, on the HTTP community.
         await MeasureCounterAsync(ct);
 
@@ -213,6 +231,51 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
 
         PrintResults(small, smallControl, smallAt, large, largeControl, largeAt);
     }
+
+    private async Task MeasureConcurrentAsync(CancellationToken ct)
+    {
+        output.WriteLine();
+        output.WriteLine("(h) HTTP awards at 1, 4 and 20 clients, closed loop (each client sends its next award when the last one answered):");
+        foreach (var clients in ClientCounts)
+        {
+            var warmup = BenchWorkload.Items(Math.Min(options.Single, 50 * clients), NextSeed(), _http.Accounts.Length);
+            var items = BenchWorkload.Items(options.Single, NextSeed(), _http.Accounts.Length);
+            var warmupBodies = _http.Bodies(warmup);
+            var bodies = _http.Bodies(items);
+            await ClientsAsync(clients, warmup, warmupBodies, null, ct);
+            await Task.Delay(200, ct);
+            var latencies = new double[items.Length];
+            var (commits, groups, units) = (_http.Commits, _http.Queue.Groups, _http.Queue.Units);
+            var elapsed = await TimeAsync(() => ClientsAsync(clients, items, bodies, latencies, ct));
+            Array.Sort(latencies);
+            var figure = new Concurrent(clients, items.Length, elapsed, BenchCounter.Percentile(latencies, 0.50), BenchCounter.Percentile(latencies, 0.99),
+                latencies[^1], _http.Commits - commits, _http.Queue.Groups - groups, _http.Queue.Units - units);
+            _concurrent.Add(figure);
+            output.WriteLine($"  {ConcurrentLine(figure)}");
+        }
+    }
+
+    private async Task ClientsAsync(int clients, BenchItem[] items, string[] bodies, double[]? latencies, CancellationToken ct)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < items.Length)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await _http.AwardAsync(bodies[i], items[i].Key, ct);
+                if (latencies is not null)
+                {
+                    latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+        }, ct)));
+    }
+
+    private static string ConcurrentLine(Concurrent c) =>
+        $"{$"(h) HTTP POST …/awards, {c.Clients} client{(c.Clients == 1 ? "" : "s")}",-44} {c.Count,9:N0} items {c.Elapsed.TotalSeconds,8:0.00} s {c.Rate,10:N0} /s   " +
+        $"p50 {c.P50Ms:0.0} ms  p99 {c.P99Ms:0.0} ms  max {c.MaxMs:0.0} ms  fsyncs/award {c.CommitsPerAward:0.00}  units/group {c.UnitsPerGroup:0.0}";
 
     private async Task MeasureCounterAsync(CancellationToken ct)
     {
@@ -593,7 +656,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         output.WriteLine($"machine: {Environment.ProcessorCount} CPUs, {CpuModel()}, {RuntimeInformation.OSDescription}; load average {LoadAverage()}");
         output.WriteLine($"runtime: {RuntimeInformation.FrameworkDescription}, SQLite {version}, journal_mode={journal}, synchronous={synchronous}");
         output.WriteLine($"file: {path} (fresh)");
-        output.WriteLine($"http: the service (Production) on {_http.Address}, one client, {_http.Accounts.Length:N0} household accounts, bearer token");
+        output.WriteLine($"http: the service (Production) on {_http.Address}, 1, 4 and 20 clients, {_http.Accounts.Length:N0} household accounts, bearer token, awards by rule");
         output.WriteLine($"counts: batched N={options.Count:N0} in batches of {options.Batch:N0}; single M={options.Single:N0}; " +
             $"{options.Accounts:N0} household accounts per community; scale {Size(options.SmallLedger)} -> {Size(options.Scale)}");
         output.WriteLine();
@@ -607,6 +670,10 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             output.WriteLine($"  {Line(figure)}");
         }
+        foreach (var figure in _concurrent)
+        {
+            output.WriteLine($"  {ConcurrentLine(figure)}");
+        }
         foreach (var figure in _counter)
         {
             output.WriteLine($"  {CounterLine(figure)}");
@@ -617,6 +684,12 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         Ratio("b/a  batched ledger / raw batched", b.Rate / a.Rate, BatchedTarget);
         Ratio("d/c  single ledger / raw single", d.Rate / c.Rate, SingleTarget);
         Ratio("h/d  HTTP award / single ledger", h.Rate / d.Rate, HttpTarget);
+        if (_concurrent.LastOrDefault() is { } most)
+        {
+            Ratio($"h{most.Clients}/d HTTP awards at {most.Clients} clients / single ledger", most.Rate / d.Rate, ConcurrentTarget);
+            Upper($"h{most.Clients}  p99 at {most.Clients} clients (ms)", most.P99Ms, ConcurrentP99TargetMs, "0.0");
+            Upper($"h{most.Clients}  fsyncs per award at {most.Clients} clients", most.CommitsPerAward, FsyncsPerAwardTarget, "0.00");
+        }
         Ratio($"e    at {Size(largeAt)} / at {Size(smallAt)} entries", large.Rate / small.Rate, ScaleTarget);
         if (_counter.LastOrDefault() is { } busiest)
         {
@@ -631,6 +704,9 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             output.WriteLine("        the e ratio then mostly measures the disk. Compare the normalised figure, or run again.");
         }
     }
+
+    private void Upper(string label, double value, double target, string format) =>
+        output.WriteLine($"  {label,-44} {value.ToString(format, CultureInfo.InvariantCulture),9}  <= {target.ToString(format, CultureInfo.InvariantCulture),5}  {(value <= target ? "PASS" : "MISS")}");
 
     private void Ratio(string label, double value, double target) =>
         output.WriteLine($"  {label,-44} {value,9:0.00}  >= {target,5:0.00}  {(value >= target ? "PASS" : "MISS")}");

@@ -18,7 +18,7 @@ internal readonly record struct BenchItem(int Account, long Points, int Deed, st
 
 internal static class BenchWorkload
 {
-    public sealed record Deed(string Category, string RuleCode, string Reason, string Facts);
+    public sealed record Deed(string Category, string RuleCode, string Reason, string Facts, int Points);
 
     public const string Actor = "grid:网格员-07";
 
@@ -36,7 +36,7 @@ internal static class BenchWorkload
     ];
 
     private static Deed MakeDeed(string category, string rule, string reason, int points) =>
-        new(category, rule, reason, JsonSerializer.Serialize(new { rule, points, evidence = "photo:" + rule.ToLowerInvariant() + ".jpg" }));
+        new(category, rule, reason, JsonSerializer.Serialize(new { rule, points, evidence = "photo:" + rule.ToLowerInvariant() + ".jpg" }), points);
 
     /// <summary>Deterministic items: the same seed gives the same rows, so raw and ledger parts write identical content.</summary>
     public static BenchItem[] Items(int count, int seed, int accounts)

@@ -26,7 +26,9 @@ if (Verbs.AnswerWithoutHost(args) is { } answered)
 }
 
 // The package serves its wwwroot from beside the executable (Hosting.Options); a build from the working folder.
-var builder = WebApplication.CreateBuilder(Hosting.Options(args));
+// No watching of the content root for configuration changes: the watcher covers every folder under it, the data folder
+// included, and woke on every database write (issue 12). An operator's own --hostBuilder:reloadConfigOnChange wins.
+var builder = WebApplication.CreateBuilder(Hosting.Options(["--hostBuilder:reloadConfigOnChange=false", .. args]));
 
 // One data folder (PointsBank:DataFolder; the package's default is outside the program folder) holds the database,
 // the keys and the backups, unless their own settings say otherwise. Under a service manager, run as its service.

@@ -87,7 +87,8 @@ public static class Database
 
 /// <summary>
 /// SQLite connections with the per-connection settings every connection needs: foreign keys on, a full fsync on
-/// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue.
+/// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue (other
+/// processes, and writes outside the write queue). Set once per physical connection.
 /// </summary>
 public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {
@@ -103,12 +104,16 @@ public sealed class SqliteDataSource(string connectionString) : DbDataSource
     /// </summary>
     public long Commits => Interlocked.Read(ref _commits);
 
+    // The physical connections (SQLite handles) already set up: the pool hands the same handle out again and again,
+    // and its pragmas and commit hook stay with it, so they are set once per handle, not on every Open.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _prepared = [];
+
     protected override DbConnection CreateDbConnection()
     {
         var connection = new SqliteConnection(connectionString);
         connection.StateChange += (sender, e) =>
         {
-            if (e.CurrentState == System.Data.ConnectionState.Open && sender is SqliteConnection opened)
+            if (e.CurrentState == System.Data.ConnectionState.Open && sender is SqliteConnection opened && _prepared.TryAdd(opened.Handle!, this))
             {
                 using var command = opened.CreateCommand();
                 command.CommandText = ConnectionPragmas;

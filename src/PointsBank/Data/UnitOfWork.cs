@@ -23,6 +23,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
 {
     private PostingContext? _context;
     private DbTransaction? _transaction;
+    private WriteGroup? _group;
     private List<(string Sql, object? Args)>? _keptOnFailure;
 
     /// <summary>True between <see cref="BeginAsync"/> and its commit or rollback.</summary>
@@ -58,10 +59,17 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         {
             throw new InvalidOperationException("this unit of work is already open");
         }
-        _context = await ledger.Contexts.RentAsync(ct);
+        if (ledger.Queue is { } queue)
+        {
+            await JoinGroupAsync(queue, ct);
+        }
+        else
+        {
+            _context = await ledger.Contexts.RentAsync(ct);
+        }
         try
         {
-            _transaction = await ledger.Dialect.BeginWriteAsync(_context.Connection, ct);
+            _transaction ??= await ledger.Dialect.BeginWriteAsync(_context!.Connection, ct);
             CommunityId = communityId;
             Community = communityId is { } id ? await LockAsync(id, ct) : null;
             Now = Clock.Now(ledger.Time);
@@ -73,7 +81,10 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         }
     }
 
-    /// <summary>Writes what the ledger accumulated (balances, aggregates, chain head) and commits.</summary>
+    /// <summary>
+    /// Writes what the ledger accumulated (balances, aggregates, chain head) and commits. On SQLite the unit's savepoint
+    /// is released into its group and this returns when the group committed (the unit is durable then, and only then).
+    /// </summary>
     public async Task CommitAsync(CancellationToken ct)
     {
         try
@@ -81,6 +92,15 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
             if (LedgerSession is { } session)
             {
                 await session.FlushAsync(ct);
+            }
+            if (_group is { } group)
+            {
+                await ExecuteSavepointAsync($"RELEASE {WriteQueue.Savepoint}");
+                group.Released++;
+                Reset();
+                await ledger.Queue!.EndUnitAsync();
+                await group.Committed.Task;
+                return;
             }
             await Transaction.CommitAsync(ct);
         }
@@ -95,6 +115,11 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
     /// <summary>Undoes everything written in this unit; the connection goes back to the pool.</summary>
     public async Task RollbackAsync()
     {
+        if (_group is not null)
+        {
+            await LeaveGroupAsync(rethrow: true);
+            return;
+        }
         try
         {
             await Transaction.RollbackAsync(CancellationToken.None);
@@ -141,6 +166,12 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         return kept;
     }
 
+    /// <summary>
+    /// A statement of the pipeline's own (request keys, the audit row) on this unit's transaction, prepared once per pooled
+    /// connection and re-bound on later units: arguments always in the same order for a given statement.
+    /// </summary>
+    internal DbCommand Prepared(string sql, params ReadOnlySpan<(string Name, object? Value)> args) => Context.Command(sql, Transaction, args);
+
     /// <summary>A Dapper command on this unit's transaction.</summary>
     public CommandDefinition Sql(string sql, object? args, CancellationToken ct) => new(sql, args, Transaction, cancellationToken: ct);
 
@@ -175,8 +206,85 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         await ledger.Contexts.ReturnAsync(context);
     }
 
+    // SQLite: wait for the turn, then open a group (BEGIN IMMEDIATE) or join the open one, in a savepoint of this unit.
+    private async Task JoinGroupAsync(WriteQueue queue, CancellationToken ct)
+    {
+        await queue.EnterAsync(ct);
+        var group = queue.Group;
+        if (group is null)
+        {
+            PostingContext? context = null;
+            try
+            {
+                context = await ledger.Contexts.RentAsync(ct);
+                group = new WriteGroup(context, await ledger.Dialect.BeginWriteAsync(context.Connection, ct));
+            }
+            catch
+            {
+                if (context is not null)
+                {
+                    await context.DisposeAsync();
+                }
+                queue.Leave();
+                throw;
+            }
+            queue.Group = group;
+        }
+        group.Units++;
+        _group = group;
+        _context = group.Context;
+        _transaction = group.Transaction;
+        try
+        {
+            await ExecuteSavepointAsync($"SAVEPOINT {WriteQueue.Savepoint}");
+        }
+        catch (Exception e)
+        {
+            Reset();
+            await queue.BreakGroupAsync(e);
+            throw;
+        }
+    }
+
+    // Undoes this unit back to its savepoint and passes the turn on (the group commits when nobody waits). When even
+    // that fails, the group's transaction is not to be trusted: it is dropped and its waiting units get the error.
+    private async Task LeaveGroupAsync(bool rethrow)
+    {
+        var queue = ledger.Queue!;
+        try
+        {
+            await ExecuteSavepointAsync($"ROLLBACK TO {WriteQueue.Savepoint}");
+            await ExecuteSavepointAsync($"RELEASE {WriteQueue.Savepoint}");
+        }
+        catch (Exception e)
+        {
+            Reset();
+            await queue.BreakGroupAsync(e);
+            if (rethrow)
+            {
+                throw;
+            }
+            return;
+        }
+        Reset();
+        await queue.EndUnitAsync();
+    }
+
+    private async Task ExecuteSavepointAsync(string sql)
+    {
+        await using var command = Connection.CreateCommand();
+        command.Transaction = Transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
     private async Task AbandonAsync()
     {
+        if (_group is not null)
+        {
+            await LeaveGroupAsync(rethrow: false);
+            return;
+        }
         var context = _context;
         var transaction = _transaction;
         Reset();
@@ -200,6 +308,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
     {
         _context = null;
         _transaction = null;
+        _group = null;
         LedgerSession = null;
         Community = null;
         CommunityId = null;

@@ -12,7 +12,7 @@ namespace PointsBank.Identity;
 public sealed class SecretAttribute : Attribute;
 
 /// <summary>Append-only record of writes and denied attempts (table <c>audit_log</c>; triggers reject UPDATE and DELETE).</summary>
-public sealed class AuditLog(DbDataSource db, TimeProvider clock)
+public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
 {
     private const string Insert = """
         INSERT INTO audit_log (occurred_at, actor, user_id, community_id, action, target, outcome, detail)
@@ -25,28 +25,26 @@ public sealed class AuditLog(DbDataSource db, TimeProvider clock)
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KeepRouteValues, DropSecrets } },
     };
 
-    /// <summary>Records in a transaction of its own: denials, refusals and failures, whose request's unit was rolled back.</summary>
+    /// <summary>
+    /// Records in a unit of its own: denials, refusals and failures, whose request's unit was rolled back. On SQLite that
+    /// unit waits in the write queue like any other and shares a group commit, instead of sleeping in the busy handler.
+    /// </summary>
     public async Task RecordAsync(Caller caller, object request, string outcome, string detail, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(Insert, Row(caller, request, outcome, detail, Clock.Now(clock)), cancellationToken: ct));
+        await using var work = new UnitOfWork(ledger);
+        await work.BeginAsync(null, ct);
+        await RecordAsync(work, caller, request, outcome, detail, ct);
+        await work.CommitAsync(ct);
     }
 
     /// <summary>Records a successful write in its own unit of work, so the row commits with the write or not at all.</summary>
-    public Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct) =>
-        work.ExecuteAsync(Insert, Row(caller, request, outcome, detail, work.Now), ct);
-
-    private static object Row(Caller caller, object request, string outcome, string detail, DateTime now) => new
+    public async Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct)
     {
-        occurredAt = now,
-        actor = caller.Actor,
-        userId = caller.UserId,
-        communityId = (request as ICommunityScoped)?.CommunityId,
-        action = request.GetType().Name,
-        target = Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400),
-        outcome = Truncate(outcome, 64),
-        detail = Truncate(detail, 2000),
-    };
+        await work.Prepared(Insert, ("@occurredAt", work.Now), ("@actor", caller.Actor), ("@userId", caller.UserId),
+            ("@communityId", (request as ICommunityScoped)?.CommunityId), ("@action", request.GetType().Name),
+            ("@target", Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400)), ("@outcome", Truncate(outcome, 64)),
+            ("@detail", Truncate(detail, 2000))).ExecuteNonQueryAsync(ct);
+    }
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
 

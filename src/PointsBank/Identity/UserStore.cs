@@ -113,11 +113,51 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
             .OfType<RoleGrant>().ToList();
     }
 
-    /// <summary>The caller for an authenticated user id, or anonymous when the user no longer exists or was deactivated.</summary>
+    /// <summary>The caller for an authenticated user id, or anonymous when the user no longer exists or was deactivated (one query).</summary>
     public async Task<Caller> CallerAsync(long userId, CancellationToken ct)
     {
-        var user = await FindAsync(userId, ct);
-        return user is { IsActive: true } ? Caller.User(user.Id, user.Username, await GrantsAsync(user.Id, ct)) : Caller.Anonymous;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<CallerRow>(new CommandDefinition(SelectCaller, new { userId }, cancellationToken: ct))).AsList();
+        return CallerOf(rows) ?? Caller.Anonymous;
+    }
+
+    // The user with its live role grants, one row per grant (or one row with no grant).
+    private const string SelectCaller = """
+        SELECT u.id AS UserId, u.username AS Username, u.is_active AS IsActive,
+               r.community_id AS CommunityId, r.role AS Role, r.grid_id AS GridId, r.shop_id AS ShopId
+          FROM users u
+          LEFT JOIN user_roles r ON r.user_id = u.id AND r.revoked_at IS NULL
+         WHERE u.id = @userId
+        """;
+
+    /// <summary>A user row joined to its live grants (<see cref="Role"/> null when it has none).</summary>
+    public class CallerRow
+    {
+        public long UserId { get; init; }
+        public string Username { get; init; } = "";
+        public bool IsActive { get; init; }
+        public long? CommunityId { get; init; }
+        public string? Role { get; init; }
+        public long? GridId { get; init; }
+        public long? ShopId { get; init; }
+    }
+
+    /// <summary>The caller the rows describe; null when there are none or the user is deactivated.</summary>
+    public static Caller? CallerOf(IReadOnlyList<CallerRow> rows)
+    {
+        if (rows.Count == 0 || !rows[0].IsActive)
+        {
+            return null;
+        }
+        var grants = new List<RoleGrant>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row.Role is { } name && Roles.TryParse(name, out var role))
+            {
+                grants.Add(new RoleGrant(row.CommunityId, role, row.GridId, row.ShopId));
+            }
+        }
+        return Caller.User(rows[0].UserId, rows[0].Username, grants);
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public static class Authentication
     public const string Bearer = "bearer";
     public const string UserIdClaim = "uid";
 
+    /// <summary>Where the bearer handler leaves the caller it read with the token, so <see cref="UseCaller"/> need not read it again.</summary>
+    internal const string ResolvedCaller = "pointsbank.caller";
+
     public static IServiceCollection AddPointsBankAuthentication(this IServiceCollection services)
     {
         services.AddAuthentication(Smart)
@@ -55,7 +58,9 @@ public static class Authentication
         var callers = context.RequestServices.GetRequiredService<CallerContext>();
         if (context.User.FindFirst(UserIdClaim)?.Value is { } value && long.TryParse(value, out var userId))
         {
-            callers.Current = await context.RequestServices.GetRequiredService<UserStore>().CallerAsync(userId, context.RequestAborted);
+            callers.Current = context.Items.TryGetValue(ResolvedCaller, out var resolved) && resolved is Caller known && known.UserId == userId
+                ? known
+                : await context.RequestServices.GetRequiredService<UserStore>().CallerAsync(userId, context.RequestAborted);
         }
         await next(context);
     });
@@ -74,7 +79,7 @@ public static class Authentication
 
 /// <summary>Validates <c>Authorization: Bearer pbk_…</c> against the stored token hashes.</summary>
 public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    Tokens tokens, UserStore users) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    Tokens tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -83,14 +88,14 @@ public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptio
         {
             return AuthenticateResult.NoResult();
         }
-        var userId = await tokens.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (userId is null)
+        // The token, its user and the user's grants in one query; the caller waits in the request's items for UseCaller.
+        var (caller, problem) = await tokens.CallerAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (caller is null)
         {
-            return AuthenticateResult.Fail("the token is unknown, revoked or expired");
+            return AuthenticateResult.Fail(problem!);
         }
-        var user = await users.FindAsync(userId.Value, Context.RequestAborted);
-        return user is { IsActive: true }
-            ? AuthenticateResult.Success(new AuthenticationTicket(Authentication.Principal(user.Id, user.Username, Scheme.Name), Scheme.Name))
-            : AuthenticateResult.Fail("the token's user is deactivated");
+        Context.Items[Authentication.ResolvedCaller] = caller;
+        return AuthenticateResult.Success(new AuthenticationTicket(
+            Authentication.Principal(caller.UserId!.Value, caller.Name, Scheme.Name), Scheme.Name));
     }
 }

@@ -158,20 +158,17 @@ public static class RequestKeys
             request.GetType().Name + "\n" + JsonSerializer.Serialize(request, request.GetType(), Requests) + "\n" + string.Join("\n", routed))));
     }
 
-    public static Task<Stored?> FindAsync(UnitOfWork work, long communityId, string key, CancellationToken ct) =>
-        work.SingleOrDefaultAsync<Stored>(Select, new { communityId, key }, ct);
+    // Both statements run on every write request that carries a key: prepared once per pooled connection.
+    public static async Task<Stored?> FindAsync(UnitOfWork work, long communityId, string key, CancellationToken ct)
+    {
+        await using var reader = await work.Prepared(Select, ("@communityId", communityId), ("@key", key)).ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new Stored(reader.GetString(0), reader.GetString(1).Trim(), reader.GetString(2)) : null;
+    }
 
-    public static Task StoreAsync(UnitOfWork work, long communityId, string key, string requestName, string requestHash, object? answer,
+    public static async Task StoreAsync(UnitOfWork work, long communityId, string key, string requestName, string requestHash, object? answer,
         CancellationToken ct) =>
-        work.ExecuteAsync(Insert, new
-        {
-            communityId,
-            key,
-            requestName,
-            requestHash,
-            responseJson = JsonSerializer.Serialize(answer, answer?.GetType() ?? typeof(object), Answers),
-            now = work.Now,
-        }, ct);
+        await work.Prepared(Insert, ("@communityId", communityId), ("@key", key), ("@requestName", requestName), ("@requestHash", requestHash),
+            ("@responseJson", JsonSerializer.Serialize(answer, answer?.GetType() ?? typeof(object), Answers)), ("@now", work.Now)).ExecuteNonQueryAsync(ct);
 
     /// <summary>The stored answer, marked as a replay where it can say so.</summary>
     public static object? Answer(Stored stored, Type valueType)

@@ -27,7 +27,18 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long, SystemAccount), long> _systemAccounts = new();
 
     /// <summary>Open connections with the ledger's statements prepared, rented by every <see cref="UnitOfWork"/>.</summary>
-    internal PostingContextPool Contexts { get; } = new(db);
+    internal PostingContextPool Contexts => _writer.Pool;
+
+    /// <summary>The write queue with group commit (SQLite only; null on SQL Server, where each unit commits on its own).</summary>
+    public WriteQueue? Queue => _writer.Queue;
+
+    private readonly (PostingContextPool Pool, WriteQueue? Queue) _writer = Writer(db, dialect);
+
+    private static (PostingContextPool, WriteQueue?) Writer(DbDataSource db, SqlDialect dialect)
+    {
+        var pool = new PostingContextPool(db);
+        return (pool, dialect.Provider == DatabaseProvider.Sqlite ? new WriteQueue(pool) : null);
+    }
 
     public SqlDialect Dialect => dialect;
 

@@ -64,6 +64,11 @@ public abstract class VolunteerPage(IMediator mediator) : ShellPage
         {
             Error = PageText.Problem(this, new Failure(e.Code, e.Message));
         }
+        catch (NotAuthenticatedException)
+        {
+            // A card code that no active card has: the card holder's request is refused before any handler runs.
+            Error = HttpContext.T("积分卡无效（可能已挂失或已换新卡），请找村（居）委会", "This points card is not valid (lost or replaced?): ask the committee");
+        }
         return null;
     }
 }

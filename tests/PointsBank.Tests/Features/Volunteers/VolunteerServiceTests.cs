@@ -422,4 +422,65 @@ public sealed class VolunteerServiceTests
             await committee.PutAsJsonAsync(Api("/volunteer-settings"), new { starHours = new[] { 100, 300, 600, 1000, 1500 } });
         }
     }
+
+    [Test]
+    public async Task TheExport_ListsTheNationalFields_AsCsvAndAPrintablePage_AndIsNeverCalledACertificate()
+    {
+        var v = await NewVolunteerAsync();
+        var activity = await NewActivityAsync(Local(11, 15, 0), Local(11, 17, 0), "垃圾分类宣传");
+        _clock.Set(Local(11, 15, 0));
+        await ScanAsync(activity, v, "checkIn");
+        _clock.Set(Local(11, 16, 30));
+        await ScanAsync(activity, v, "checkOut");
+        _clock.Set(Local(11, 18, 0));
+        await PostOkAsync(_organizer, $"/activities/{activity}/close");
+        await PostOkAsync(_organizer, $"/activities/{activity}/certify");
+
+        var csv = await _organizer.GetAsync(Api($"/volunteers/{v.Resident}/records?format=csv"));
+        var text = await csv.Content.ReadAsStringAsync();
+        Assert.That(csv.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/csv"));
+        var header = text.Split('\n')[0];
+        foreach (var field in new[] { "志愿者编号", "活动名称", "服务日期", "服务地点", "服务内容", "开始时间", "结束时间", "计入时长（小时）", "记录来源", "记录人", "证明人" })
+        {
+            Assert.That(header, Does.Contain(field));
+        }
+        Assert.That(text, Does.Contain("垃圾分类宣传").And.Contain("签到签退").And.Contain("1.5").And.Contain("user:organizer"));
+        Assert.That(text, Does.Not.Contain("证明书"));
+
+        using var page = await _app.PageClientAsync("organizer");
+        var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/volunteers/{_community}/records/{v.Resident}"));
+        Assert.That(html, Does.Contain("不是志愿服务证明").And.Contain("垃圾分类宣传"));
+
+        using var anonymous = _app.CreateClient();
+        var month = Local(11, 15, 0).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var board = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/p/{_community}/volunteer-hours/{month}"));
+        Assert.That(board, Does.Contain("志*甲").And.Not.Contain("志愿者甲"));
+    }
+
+    [Test]
+    public async Task AnAwardsMinutes_FlowIntoThePerHourRule_AndAMinutesBesideTheFacts_IsRefusedNotDropped()
+    {
+        var v = await NewVolunteerAsync();
+        var byRule = new HttpRequestMessage(HttpMethod.Post, Api("/awards"))
+        {
+            Content = JsonContent.Create(new { accountId = v.Account, memberId = v.Resident, ruleCode = "volunteer_service", facts = new { minutes = 100 } }),
+        };
+        byRule.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var posted = await _committee.SendAsync(byRule);
+        var body = await Json(posted);
+
+        Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
+        Assert.That(body.GetProperty("minutes").GetInt32(), Is.EqualTo(100));
+        Assert.That(await BalanceAsync(v.Account), Is.EqualTo(1), "100 minutes → 1.5 hours → 1 whole point");
+
+        var stray = new HttpRequestMessage(HttpMethod.Post, Api("/awards"))
+        {
+            Content = JsonContent.Create(new { accountId = v.Account, ruleCode = "volunteer_service", minutes = 100 }),
+        };
+        stray.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var refused = await _committee.SendAsync(stray);
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Json(refused)).GetProperty("code").GetString(), Is.EqualTo("unknown_member"));
+        Assert.That(await BalanceAsync(v.Account), Is.EqualTo(1));
+    }
 }

@@ -16,6 +16,7 @@ using PointsBank.Features.Reports;
 using PointsBank.Features.Rules;
 using PointsBank.Features.Shops;
 using PointsBank.Features.Users;
+using PointsBank.Features.Volunteers;
 using PointsBank.Infrastructure;
 using PointsBank.Jobs;
 
@@ -113,6 +114,7 @@ app.MapShopCatalogue();
 app.MapRedemption();
 app.MapCards();
 app.MapRankings();
+app.MapVolunteers();
 app.MapAudit();
 app.MapMetrics(app.Configuration);
 app.MapRazorPages();

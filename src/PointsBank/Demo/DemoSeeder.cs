@@ -9,6 +9,7 @@ using PointsBank.Features.Points;
 using PointsBank.Features.Redemption;
 using PointsBank.Features.Shops;
 using PointsBank.Features.Users;
+using PointsBank.Features.Volunteers;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
 using PointsBank.Rules;
@@ -151,11 +152,47 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
         {
             Must(await mediator.Send(new IssueGridCards(community, grid), ct));
         }
+        await SeedVolunteeringAsync(community, accounts, ct);
         var sample = accounts[0];
         var sampleCard = Must(await mediator.Send(new GetAccountCard(community, sample.Account), ct));
         Must(await mediator.Send(new SetCardPin(community, sampleCard.CardId, SampleCardPin), ct));
         var sampleUrl = Must(await mediator.Send(new GetCardLabel(community, sampleCard.CardId), ct)).Url;
         return new DemoSummary(community, "示范村", sample.Account, sample.Code, posted, users, sampleUrl, SampleCardPin);
+    }
+
+    // 志愿服务: three residents register with their consent; yesterday's 敬老院探访 has its records (confirmed hour claims:
+    // the seed cannot scan cards yesterday) closed and certified, so their hours and points show; today's 村道清扫 is
+    // open for check-in with two volunteers checked in, for a newcomer to check out on the scan page.
+    private async Task SeedVolunteeringAsync(long community, List<(long Account, long[] Members, string Code)> accounts, CancellationToken ct)
+    {
+        var residents = new[] { accounts[1].Members[0], accounts[2].Members[1], accounts[3].Members[0] };
+        foreach (var resident in residents)
+        {
+            Must(await mediator.Send(new EnrollVolunteer(community, resident, "本人签字同意记录志愿服务信息（示范数据）", DateOnly.FromDateTime(Clock.Now(clock).AddDays(-30))), ct));
+        }
+        var zone = Projections.Zone("Asia/Shanghai");
+        var today = Projections.LocalDate(Clock.Now(clock), zone);
+        DateTimeOffset At(DateOnly day, int hour, int minute = 0) =>
+            new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(hour, minute)), zone), TimeSpan.Zero);
+        var yesterday = today.AddDays(-1);
+        var visit = Must(await mediator.Send(new CreateActivity(community, "敬老院探访", "陪老人聊天、打扫房间", "镇敬老院",
+            At(yesterday, 9), At(yesterday, 11, 30), "volunteer_service", Open: true), ct)).Id;
+        foreach (var (resident, minutes) in residents.Zip([150, 100, 50]))
+        {
+            var claim = Must(await mediator.Send(new SubmitHourClaim(community, visit, At(yesterday, 9), At(yesterday, 9).AddMinutes(minutes),
+                "签到本（纸质）记录", resident), ct));
+            Must(await mediator.Send(new ConfirmHourClaim(community, claim.Id), ct));
+        }
+        Must(await mediator.Send(new CloseActivity(community, visit), ct));
+        Must(await mediator.Send(new CertifyActivity(community, visit), ct));
+
+        var now = Clock.Now(clock);
+        var cleanUp = Must(await mediator.Send(new CreateActivity(community, "村道清扫", "清扫主干道落叶和垃圾", "村委会门口集合",
+            new DateTimeOffset(now.AddMinutes(-30), TimeSpan.Zero), new DateTimeOffset(now.AddHours(3), TimeSpan.Zero), "volunteer_service", Open: true), ct)).Id;
+        foreach (var resident in residents.Take(2))
+        {
+            Must(await mediator.Send(new RecordAttendance(community, cleanUp, AttendanceActions.CheckIn, ResidentId: resident), ct));
+        }
     }
 
     private sealed record Goods(string Name, string Unit, long Price, long Restocked, (string Donor, long Quantity, decimal Value)? Donated = null);

@@ -57,6 +57,7 @@ public static class ServiceSetup
         services.AddSingleton<AuditLog>();
         services.AddScoped<CallerContext>();
         PointsBank.Features.Claims.ClaimRecorders.AddClaimRecorders(services);
+        PointsBank.Features.Volunteers.VolunteerRecorders.AddVolunteerRecorders(services);
         services.AddMediation(typeof(ServiceSetup).Assembly);
         return services;
     }

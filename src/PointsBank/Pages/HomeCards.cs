@@ -26,7 +26,7 @@ public static class HomeCards
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims", "/claims/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事", "Good deeds", "/points/{c}"),
             new("积分细则", "Points rules", "/rules/{c}")]),
-        [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities"), new("积分细则", "Points rules", "/rules/{c}")]),
+        [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities", "/volunteers/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions", "/counter"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}"), new("对账单", "Statements", "/reports/{c}/shops/{s}")]),
     };
 

@@ -15,7 +15,14 @@ public sealed class BrowserApp : WebApplicationFactory<Program>
 {
     private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"browser-{Guid.NewGuid():N}.db");
 
-    public BrowserApp() => UseKestrel(0);
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">A clock the test moves (<c>FakeClock</c>); the system clock when omitted.</param>
+    public BrowserApp(TimeProvider? clock = null)
+    {
+        _clock = clock ?? TimeProvider.System;
+        UseKestrel(0);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -24,7 +31,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(TimeProvider.System));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(_clock));
     }
 
     /// <summary>Starts the server and returns its address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>

@@ -17,6 +17,9 @@ public abstract class BrowserTest
     private IBrowserContext? _context;
 
     protected BrowserApp App { get; private set; } = null!;
+
+    /// <summary>The app's clock; a suite that moves time overrides it with a <c>FakeClock</c>.</summary>
+    protected virtual TimeProvider? Clock => null;
     protected Uri BaseUrl { get; private set; } = null!;
     protected IPage Page { get; private set; } = null!;
 
@@ -34,7 +37,7 @@ public abstract class BrowserTest
             Assert.Fail($"Browser tests need Chromium at {ChromiumPath}: install it with `apt-get install -y chromium fonts-noto-cjk` " +
                 "(.ci/run does this). Playwright's own browser download is not used here.");
         }
-        App = new BrowserApp();
+        App = new BrowserApp(Clock);
         BaseUrl = App.Start();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace PointsBank.Tests.Support;
 
 /// <summary>The real host (Program) over a fresh SQLite file, in Development with the demo seed.</summary>
-public sealed class AppFactory : WebApplicationFactory<Program>
+public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFactory<Program>
 {
     public const string DemoPasswordSuffix = "-demo-2026";
 
@@ -22,7 +22,7 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(TimeProvider.System));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(clock ?? TimeProvider.System));
     }
 
     private readonly Dictionary<string, string> _tokens = [];

@@ -31,6 +31,9 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
 
     public IReadOnlyList<HistoryItem> Entries { get; private set; } = [];
 
+    /// <summary>The card's volunteers with their certified hours, star level and latest records (empty when none).</summary>
+    public IReadOnlyList<Features.Volunteers.VolunteerRecordsView> Volunteering { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         Response.Headers.CacheControl = "no-store";
@@ -44,6 +47,7 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
             if (holder.Succeeded && balance.Succeeded && history.Succeeded)
             {
                 (Holder, Balance, Entries) = (holder.Value, balance.Value, history.Value!.Items);
+                Volunteering = (await mediator.Send(new Features.Volunteers.GetCardVolunteering(card.CommunityId, card.AccountId), ct)).Value?.Volunteers ?? [];
                 return Page();
             }
         }

@@ -1,0 +1,93 @@
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Cards;
+using PointsBank.Features.Volunteers;
+using PointsBank.Infrastructure;
+using PointsBank.Pages.Redemption;
+
+namespace PointsBank.Pages.Volunteers;
+
+/// <summary>
+/// 签到扫码 (<c>/volunteers/{c}/activities/{id}</c>): the organizer's phone page. One big field the scanner (or the
+/// camera, or a typing thumb) fills with the volunteer's card URL or code — read exactly as the counter reads a card
+/// (<see cref="CounterPage.CardTokenIn"/>) — and two buttons, 签到 and 签退; what happened in big letters; who is in and
+/// out; the records with their minutes; open, close and certify; and the activity's own QR, which a volunteer with a
+/// phone may scan (it names the activity only: their card and PIN say who they are).
+/// </summary>
+public sealed class ActivityModel(IMediator mediator, CardLinks links) : VolunteerPage(mediator)
+{
+    [FromRoute]
+    public long CommunityId { get; set; }
+
+    [FromRoute]
+    public long ActivityId { get; set; }
+
+    public ActivityDetail? Detail { get; private set; }
+
+    [TempData]
+    public string? Done { get; set; }
+
+    public string SelfCheckInUrl => $"{links.BaseUrl()}/v/{CommunityId}/{ActivityId}";
+
+    public string QrDataUri => QrCodes.PngDataUri(SelfCheckInUrl, 6);
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        return Detail is null ? NotFound() : Page();
+    }
+
+    public async Task<IActionResult> OnPostScanAsync(string? code, string? action, CancellationToken ct)
+    {
+        var token = CounterPage.CardTokenIn(code) ?? (CardSecrets.LooksLikeToken(code?.Trim()) ? code!.Trim() : null);
+        if (token is null)
+        {
+            Error = T("没有认出积分卡：请扫描志愿者积分卡上的二维码，或输入卡上的网址", "Not a card: scan the QR on the volunteer's points card, or type its address");
+        }
+        else if (await SendAsync(new RecordAttendance(CommunityId, ActivityId, action == AttendanceActions.CheckOut ? AttendanceActions.CheckOut : AttendanceActions.CheckIn, token), ct)
+                 is { } done)
+        {
+            Done = done.Action == AttendanceActions.CheckIn
+                ? T($"{done.Name}（{done.VolunteerNo}）签到成功 {Local(done.At, "HH:mm")}", $"{done.Name} ({done.VolunteerNo}) checked in at {Local(done.At, "HH:mm")}")
+                : T($"{done.Name}（{done.VolunteerNo}）签退成功，服务 {done.ActualMinutes} 分钟，计 {Hours.Of(done.CountedMinutes ?? 0)} 小时",
+                    $"{done.Name} ({done.VolunteerNo}) checked out: {done.ActualMinutes} min served, {Hours.Of(done.CountedMinutes ?? 0)} h counted");
+            return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostOpenAsync(CancellationToken ct) => MoveAsync(new OpenActivity(CommunityId, ActivityId), T("已开始签到", "Check-in is open"), ct);
+
+    public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) => MoveAsync(new CloseActivity(CommunityId, ActivityId), T("活动已结束", "Activity closed"), ct);
+
+    public async Task<IActionResult> OnPostCertifyAsync(CancellationToken ct)
+    {
+        if (await SendAsync(new CertifyActivity(CommunityId, ActivityId), ct) is { } certified)
+        {
+            Done = T($"已证明 {certified.Certified.Count} 条记录，积分已入账", $"{certified.Certified.Count} records certified and posted")
+                   + (certified.LeftOwnRecords.Count > 0 ? T($"；{certified.LeftOwnRecords.Count} 条是您本人的记录，须由他人证明", $"; {certified.LeftOwnRecords.Count} of your own records need someone else") : "");
+            return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task<IActionResult> MoveAsync(IRequest<Outcome<ActivityView>> request, string done, CancellationToken ct)
+    {
+        if (await SendAsync(request, ct) is not null)
+        {
+            Done = done;
+            return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
+        }
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var error = Error;
+        Detail = await SendAsync(new GetActivity(CommunityId, ActivityId), ct);
+        Error = error ?? Error;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PointsBank.Features.Accounts;
+using PointsBank.Features.Cards;
+using PointsBank.Features.Communities;
+using PointsBank.Features.Volunteers;
+using PointsBank.Identity;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Browser;
+
+/// <summary>
+/// The organizer's volunteer pages in a real browser, with a clock the test moves: publish an activity, check two
+/// volunteers in and out by typing their card codes into the scan field, close, certify; each volunteer's card page
+/// then shows the hours and the points.
+/// </summary>
+public sealed class VolunteerPagesTests : BrowserTest
+{
+    private const string Suffix = AppFactory.DemoPasswordSuffix;
+    private readonly FakeClock _clock = new(DateTimeOffset.UtcNow);
+
+    protected override TimeProvider? Clock => _clock;
+
+    private async Task<T> Cli<T>(IRequest<T> request)
+    {
+        using var scope = App.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("browser-tests");
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    /// <summary>A household with an account and a card, and its resident registered as a volunteer; the card's URL.</summary>
+    private async Task<string> VolunteerCardAsync(long community, string name)
+    {
+        var household = (await Cli(new AddHousehold(community, null, $"志愿-{Guid.NewGuid():N}"[..12]))).Value!.HouseholdId;
+        var resident = (await Cli(new AddResident(community, household, name))).Value!.ResidentId;
+        var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
+        var card = (await Cli(new IssueCard(community, account))).Value!;
+        Assert.That((await Cli(new EnrollVolunteer(community, resident, "本人签字同意记录志愿服务信息", new DateOnly(2026, 11, 1)))).Failure, Is.Null);
+        return card.Url;
+    }
+
+    private async Task ScanAsync(string code, string button)
+    {
+        var field = Page.Locator("[data-scan]");
+        await Assertions.Expect(field).ToBeFocusedAsync();
+        await Page.Keyboard.TypeAsync(code);
+        await ClickAndWaitForPageAsync(Page.Locator($"[data-testid={button}]"));
+    }
+
+    [Test]
+    public async Task TheOrganizer_ChecksTwoVolunteersInAndOutByCardCode_ClosesAndCertifies_AndEachCardShowsHoursAndPoints()
+    {
+        long community;
+        await using (var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync())
+        {
+            community = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM communities WHERE code = 'demo'");
+        }
+        var first = await VolunteerCardAsync(community, "林志愿");
+        var second = await VolunteerCardAsync(community, "高热心");
+        var china = TimeSpan.FromHours(8);
+        var start = _clock.GetUtcNow().ToOffset(china).AddMinutes(10);
+        start = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, china);
+
+        await Page.GotoAsync("/login");
+        await SubmitSignInAsync("organizer", "organizer" + Suffix);
+        await Page.GotoAsync($"/volunteers/{community}");
+        await Page.Locator("#title").FillAsync("村道清扫");
+        await Page.Locator("#content").FillAsync("清扫主干道落叶和垃圾");
+        await Page.Locator("#place").FillAsync("村委会门口集合");
+        await Page.Locator("#day").FillAsync(start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await Page.Locator("#from").FillAsync(start.ToString("HH:mm", CultureInfo.InvariantCulture));
+        await Page.Locator("#to").FillAsync(start.AddHours(3).ToString("HH:mm", CultureInfo.InvariantCulture));
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=create-activity] button[type=submit]"));
+        await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("签到中");
+
+        _clock.Set(start);
+        await ScanAsync(first, "check-in");
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("签到成功");
+        await ScanAsync(second, "check-in");
+        await ScanAsync(second, "check-in");
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync("已经签到过了，不能重复签到");
+        await Page.SetViewportSizeAsync(390, 844);
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-scan-phone");
+
+        _clock.Set(start.AddMinutes(50));
+        await ScanAsync(first, "check-out");
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("服务 50 分钟，计 1 小时");
+        _clock.Set(start.AddMinutes(120));
+        await ScanAsync(second, "check-out");
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("计 2 小时");
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=close]"));
+        await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已结束");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=certify]"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("已证明 2 条记录");
+        await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已证明");
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-certified-phone");
+
+        foreach (var (url, hours, points) in new[] { (first, "1", "+1"), (second, "2", "+2") })
+        {
+            await Page.GotoAsync("/c/" + url[(url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..]);
+            await Assertions.Expect(Page.Locator("[data-testid=volunteer-hours]")).ToHaveTextAsync(hours);
+            await Assertions.Expect(Page.Locator("[data-testid=volunteer-record]").First).ToContainTextAsync(points);
+            await Assertions.Expect(Page.Locator("[data-testid=available]")).ToHaveTextAsync(points.TrimStart('+'));
+            await Assertions.Expect(Page.Locator("[data-testid=explanation]").First).ToContainTextAsync("志愿服务");
+        }
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-card-page");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+}

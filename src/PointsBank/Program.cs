@@ -15,6 +15,7 @@ using PointsBank.Features.Policy;
 using PointsBank.Features.Reports;
 using PointsBank.Features.Rules;
 using PointsBank.Features.Shops;
+using PointsBank.Features.Township;
 using PointsBank.Features.Users;
 using PointsBank.Infrastructure;
 using PointsBank.Jobs;
@@ -105,6 +106,7 @@ app.MapRedemption();
 app.MapCards();
 app.MapRankings();
 app.MapAudit();
+app.MapTownship();
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();
 

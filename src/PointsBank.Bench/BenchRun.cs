@@ -91,6 +91,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             _dialect = services.GetRequiredService<SqlDialect>();
             _ledger = services.GetRequiredService<PointsLedger>();
             await services.GetRequiredService<Migrator>().MigrateAsync(ct: ct);
+            await PointsBank.Infrastructure.DataProtectionKeys.PrepareAsync(services, ct);
             _http = await BenchHttp.StartAsync(path, keys, Math.Min(options.Accounts, HttpAccounts), ct);
             await RunPartsAsync(path, ct);
             output.WriteLine();

@@ -15,6 +15,7 @@ using PointsBank.Features.Policy;
 using PointsBank.Features.Reports;
 using PointsBank.Features.Rules;
 using PointsBank.Features.Shops;
+using PointsBank.Features.Township;
 using PointsBank.Features.Users;
 using PointsBank.Features.Volunteers;
 using PointsBank.Infrastructure;
@@ -45,7 +46,8 @@ if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpt
 }
 
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
-// Data-protection keys (sign-in cookies, sealed card tokens) live with the data: DataProtection:KeysPath.
+// Data-protection keys (sign-in cookies, sealed card tokens) live in the database; an older installation's key folder
+// (DataProtection:KeysPath, default data/keys) is imported once at start-up.
 builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration), builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
 builder.Services.AddTransient<DemoSeeder>();
 builder.Services.Configure<RedemptionOptions>(builder.Configuration.GetSection("Redemption"));
@@ -117,6 +119,7 @@ app.MapRankings();
 app.MapVolunteers();
 app.MapAudit();
 app.MapMetrics(app.Configuration);
+app.MapTownship();
 app.MapRazorPages();
 app.MapOpenApi().PublicEndpoint();
 

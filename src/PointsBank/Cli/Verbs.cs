@@ -185,6 +185,7 @@ internal static class Verbs
     {
         var options = services.GetRequiredService<DatabaseOptions>();
         await services.GetRequiredService<Migrator>().MigrateAsync(apply: options.MigrateOnStartup);
+        await Infrastructure.DataProtectionKeys.PrepareAsync(services, CancellationToken.None);
         return await then();
     }
 

@@ -237,6 +237,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
             ("inspector", "赵网格（一组网格员）", "inspector", firstGrid, null),
             ("organizer", "陈组织（志愿活动）", "organizer", null, null),
             ("shopkeeper", "周店员（积分超市）", "shopkeeper", null, shop),
+            ("township", "刘干部（镇/街道）", "township", null, null),
         ];
         var users = new List<DemoUser>();
         Must(await mediator.Send(new CreateUser("admin", "系统管理员", "admin-demo-2026"), ct));

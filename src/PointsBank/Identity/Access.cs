@@ -18,9 +18,9 @@ public sealed class AllowAttribute(params Role[] roles) : Attribute
 public sealed class PublicAccessAttribute : Attribute;
 
 /// <summary>
-/// Any signed-in staff user, whatever their role: for a request that names a community, any role in that community
-/// (an inspector still only within their grids); otherwise just being signed in. A role added later is included
-/// without touching the request.
+/// Any signed-in staff user, whatever their role: for a request that names a community, any staff role in that community
+/// (an inspector still only within their grids; <see cref="Role.Township"/> is not staff); otherwise just being signed
+/// in. A role added later is included without touching the request.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class AnyStaffAttribute : Attribute;
@@ -74,6 +74,12 @@ public interface IShopScoped : ICommunityScoped
     long ShopId { get; }
 }
 
+/// <summary>
+/// A request over every community where the caller holds one of its allowed roles (the township summary): it names
+/// no community; the caller needs an allowed role in at least one, and the handler reads only those.
+/// </summary>
+public interface IAcrossCommunities;
+
 /// <summary>A request that only reads. Everything else is a write and is audited.</summary>
 public interface IQuery;
 
@@ -113,7 +119,7 @@ public sealed record AccessRule(bool IsPublic, IReadOnlyList<Role> Roles, bool A
         }
         if (type.GetCustomAttribute<AnyStaffAttribute>() is not null)
         {
-            return new AccessRule(false, PointsBank.Identity.Roles.All, AnyStaff: true, CardHolder: cardHolder);
+            return new AccessRule(false, PointsBank.Identity.Roles.Staff, AnyStaff: true, CardHolder: cardHolder);
         }
         return type.GetCustomAttribute<AllowAttribute>() is { } allow
             ? new AccessRule(false, allow.Roles, CardHolder: cardHolder)

@@ -76,6 +76,11 @@ public sealed class AuthorizationBehavior<TRequest, TResponse>(CallerContext cal
         {
             return true;
         }
+        if (request is IAcrossCommunities)
+        {
+            // Over the caller's own communities: an allowed role in at least one (the handler reads only those).
+            return caller.Grants.Any(g => g.CommunityId is not null && rule.Roles.Contains(g.Role));
+        }
         if (request is not ICommunityScoped scoped)
         {
             // Not tied to a community (e.g. "my tokens"): any signed-in staff user, when the request says so.

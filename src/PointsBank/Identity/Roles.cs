@@ -20,11 +20,23 @@ public enum Role
 
     /// <summary>超市/爱心商家店员: redemptions at the counter of one shop.</summary>
     Shopkeeper,
+
+    /// <summary>
+    /// 镇/街道: a township or county office, granted on each community it oversees; reads the township summary of those
+    /// communities (totals only) and nothing else — not even the staff reads (<see cref="Roles.Staff"/>), no personal data.
+    /// </summary>
+    Township,
 }
 
 public static class Roles
 {
     public static readonly IReadOnlyList<Role> All = Enum.GetValues<Role>();
+
+    /// <summary>
+    /// The roles of a community's own staff, whom <c>[AnyStaff]</c> admits: every role but <see cref="Role.Township"/>,
+    /// which reads only the township summary (least privilege: the staff reads list households and residents).
+    /// </summary>
+    public static readonly IReadOnlyList<Role> Staff = [.. All.Where(r => r != Role.Township)];
 
     /// <summary>Roles that may see residents' full names and phone numbers.</summary>
     public static readonly IReadOnlyList<Role> SeePersonalData = [Role.Committee, Role.Admin];

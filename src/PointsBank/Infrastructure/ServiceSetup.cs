@@ -25,18 +25,20 @@ public static class ServiceSetup
 
     /// <summary>
     /// Everything but the web host: storage, ledger, mediator, data protection (it seals card tokens, and the web
-    /// host's sign-in cookies use it too). Tests and CLI verbs use exactly this. <paramref name="dataProtectionKeys"/>
-    /// is the folder of the keys (<c>DataProtection:KeysPath</c>); without one, the framework's default place.
+    /// host's sign-in cookies use it too). Tests and CLI verbs use exactly this. The data-protection keys live in the
+    /// database (<see cref="DatabaseXmlRepository"/>), so every instance on one database shares them;
+    /// <paramref name="importKeysFrom"/> is an older installation's key folder (<c>DataProtection:KeysPath</c>), imported
+    /// once at start-up by <see cref="DataProtectionKeys.PrepareAsync"/>.
     /// </summary>
-    public static IServiceCollection AddPointsBank(this IServiceCollection services, DatabaseOptions options, string? dataProtectionKeys = null)
+    public static IServiceCollection AddPointsBank(this IServiceCollection services, DatabaseOptions options, string? importKeysFrom = null)
     {
-        // Cookie keys and sealed card tokens live with the data, so sign-ins survive a restart and a card can be printed
-        // again; several instances behind one load balancer must share this folder.
-        var protection = services.AddDataProtection().SetApplicationName("PointsBank");
-        if (dataProtectionKeys is not null)
-        {
-            protection.PersistKeysToFileSystem(new DirectoryInfo(dataProtectionKeys));
-        }
+        // Cookie keys and sealed card tokens live with the data, in the database: sign-ins survive a restart, a card can
+        // be printed again, and several instances behind one load balancer read the same keys.
+        services.AddDataProtection().SetApplicationName("PointsBank");
+        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>>(sp =>
+            new Microsoft.Extensions.Options.ConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
+                o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<DbDataSource>(), sp.GetRequiredService<TimeProvider>())));
+        services.Configure<DataProtectionKeyOptions>(o => o.ImportFolder = importKeysFrom);
         services.AddHttpContextAccessor();
         services.AddSingleton<PointsBank.Features.Cards.CardLinks>();
         services.AddSingleton<PointsBank.Features.Cards.CardHolders>();

@@ -19,6 +19,8 @@ internal static class Startup
         {
             app.Logger.LogInformation("Applied schema scripts {Scripts}", string.Join(", ", report.Applied));
         }
+        // The data-protection key ring in the database: an older installation's key folder imported once, a key ready.
+        await DataProtectionKeys.PrepareAsync(app.Services, CancellationToken.None);
         // Communities made before the rules engine (schema 0004) get the default catalogue, which the committee edits.
         if (options.MigrateOnStartup && await Features.Rules.DefaultCatalogues.AdoptWhereMissingAsync(app.Services, CancellationToken.None) is { Count: > 0 } adopted)
         {

@@ -9,11 +9,16 @@ namespace PointsBank.Jobs;
 /// at start), one online copy, verified, pruned to <see cref="BackupOptions.Keep"/>. The folder is its only state, so a
 /// restart or a power cut changes nothing. On SQL Server it does nothing and says so once.
 /// </summary>
-public sealed class BackupJob(IOptions<BackupOptions> options, DatabaseOptions database, ILogger<BackupJob> logger) : IJob
+public sealed class BackupJob(IOptions<BackupOptions> options, DatabaseOptions database, ILogger<BackupJob> logger, JobInstance? instance = null) : IJob
 {
     private int _saidSqlServer;
 
+    public const string LeaseName = "backup";
+
     public string Name => "backup";
+
+    private static bool Fresh(string folder, string stem, DateTime now, BackupOptions backup) =>
+        Backups.List(folder, stem) is [.., var newest] && newest.TakenUtc > now.AddHours(-Math.Max(1, backup.IntervalHours));
 
     public async Task<int> RunOnceAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -33,7 +38,18 @@ public sealed class BackupJob(IOptions<BackupOptions> options, DatabaseOptions d
         var folder = Backups.Folder(backup, database);
         var now = Clock.Now(services.GetRequiredService<TimeProvider>());
         var stem = Path.GetFileNameWithoutExtension(Backups.DatabasePath(database));
-        if (Backups.List(folder, stem) is [.., var newest] && newest.TakenUtc > now.AddHours(-Math.Max(1, backup.IntervalHours)))
+        if (Fresh(folder, stem, now, backup))
+        {
+            return 0;
+        }
+        // Several instances on one database file (one folder): the first to claim the lease backs up; the others find
+        // the fresh backup when the lease lapses. A holder that dies leaves the lease to lapse within the hour.
+        if (instance is not null && !await JobLeases.TryClaimAsync(services.GetRequiredService<System.Data.Common.DbDataSource>(),
+                LeaseName, instance.Id, now, TimeSpan.FromHours(1), ct))
+        {
+            return 0;
+        }
+        if (Fresh(folder, stem, now, backup))
         {
             return 0;
         }

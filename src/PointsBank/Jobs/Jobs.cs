@@ -94,7 +94,9 @@ public static class JobRegistry
     {
         services.Configure<JobOptions>(configuration.GetSection("Jobs"));
         services.Configure<BackupOptions>(configuration.GetSection("Backup"));
+        services.AddSingleton<JobInstance>();
         services.AddSingleton<IJob, BackupJob>();
+        services.AddSingleton<IJob, DataProtectionKeysJob>();
         services.AddSingleton<IJob, PointsBank.Features.Policy.YearEndJob>();
         services.AddSingleton<IJob, ReleaseExpiredHoldsJob>();
         services.AddSingleton<IJob, PointsBank.Features.Claims.PostDueClaimsJob>();

@@ -28,6 +28,7 @@ public static class HomeCards
             new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities", "/volunteers/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions", "/counter"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}"), new("对账单", "Statements", "/reports/{c}/shops/{s}")]),
+        [Role.Township] = ("镇/街道", "Township", [new("全镇概况", "Township overview", "/township")]),
     };
 
     private static readonly Capability[] InstallationAdmin = [new("社区管理", "Communities"), new("用户与角色", "Users and roles")];

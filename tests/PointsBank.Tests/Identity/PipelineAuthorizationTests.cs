@@ -42,8 +42,11 @@ public sealed class UndeclaredHandler : IRequestHandler<Undeclared, Outcome<stri
 }
 
 /// <summary>The authorization and audit behaviours, through the real pipeline with callers set directly.</summary>
-public sealed class PipelineAuthorizationTests
+public abstract class PipelineAuthorizationTests(DatabaseProvider provider)
 {
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     private ServiceProvider _services = null!;
     private TestDatabase _db = null!;
     private TestCommunity _a = null!;
@@ -52,7 +55,7 @@ public sealed class PipelineAuthorizationTests
     [SetUp]
     public async Task Create()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _db = await TestDatabase.CreateAsync(provider);
         _a = await _db.NewCommunityAsync();
         _b = await _db.NewCommunityAsync();
         _services = new ServiceCollection()
@@ -181,3 +184,9 @@ public sealed class PipelineAuthorizationTests
         return account.Value!.AccountId;
     }
 }
+
+[TestFixture]
+public sealed class SqlitePipelineAuthorizationTests() : PipelineAuthorizationTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerPipelineAuthorizationTests() : PipelineAuthorizationTests(DatabaseProvider.SqlServer);

@@ -7,12 +7,15 @@ using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Identity;
 
-public sealed class UserStoreTests
+public abstract class UserStoreTests(DatabaseProvider provider)
 {
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     private TestDatabase _db = null!;
 
     [SetUp]
-    public async Task Create() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task Create() => _db = await TestDatabase.CreateAsync(provider);
 
     [TearDown]
     public async Task Drop() => await _db.DisposeAsync();
@@ -20,16 +23,18 @@ public sealed class UserStoreTests
     [Test]
     public async Task ConcurrentWrongGuesses_CountEveryFailure_AndNoneClearsTheLock([Range(1, 4)] int trial)
     {
-        await _db.Mediator.Send(new CreateUser("guessed", "被猜密码的人", "the-right-password"));
+        // A username of its own: on a shared SQL Server the users of earlier runs are still there.
+        var guessed = $"guessed-{Guid.NewGuid():N}"[..20];
+        await _db.Mediator.Send(new CreateUser(guessed, "被猜密码的人", "the-right-password"));
         await using (var connection = await _db.Db.OpenConnectionAsync())
         {
-            await connection.ExecuteAsync("UPDATE users SET failed_logins = 3 WHERE username = 'guessed'");
+            await connection.ExecuteAsync("UPDATE users SET failed_logins = 3 WHERE username = @guessed", new { guessed });
         }
         var users = _db.Services.GetRequiredService<UserStore>();
 
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-            Task.Run(() => users.CheckPasswordAsync("guessed", "wrong-password", CancellationToken.None))));
-        var right = await users.CheckPasswordAsync("guessed", "the-right-password", CancellationToken.None);
+            Task.Run(() => users.CheckPasswordAsync(guessed, "wrong-password", CancellationToken.None))));
+        var right = await users.CheckPasswordAsync(guessed, "the-right-password", CancellationToken.None);
 
         Assert.That(results.Select(r => r.Result), Is.All.Not.EqualTo(SignInResult.Succeeded));
         Assert.That(results.Select(r => r.Result), Has.Some.EqualTo(SignInResult.LockedOut));
@@ -45,3 +50,9 @@ public sealed class UserStoreTests
         Assert.That(failure.Detail, Does.Not.Contain("somebody"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteUserStoreTests() : UserStoreTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerUserStoreTests() : UserStoreTests(DatabaseProvider.SqlServer);

@@ -10,7 +10,7 @@ namespace PointsBank.Tests.Ledger;
 /// Random sequences of awards, deductions, redemptions, holds, captures, releases and reversals against a plain
 /// in-memory model of the rules; after each sequence balances, holds and sequence numbers agree and verify passes.
 /// </summary>
-public sealed class LedgerPropertyTests
+public abstract class LedgerPropertyTests(DatabaseProvider provider)
 {
     private const int Accounts = 3;
 
@@ -35,10 +35,17 @@ public sealed class LedgerPropertyTests
     private TestDatabase _db = null!;
 
     [OneTimeSetUp]
-    public async Task CreateDatabase() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task CreateDatabase() => _db = await TestDatabase.CreateAsync(provider);
 
     [OneTimeTearDown]
-    public async Task DropDatabase() => await _db.DisposeAsync();
+    public async Task DropDatabase()
+    {
+        // Null when the engine is not here (the fixture was ignored before its database was made).
+        if (_db is not null)
+        {
+            await _db.DisposeAsync();
+        }
+    }
 
     [Test]
     public void RandomOperationSequences_AgreeWithTheModel_AndVerify()
@@ -185,3 +192,9 @@ public sealed class LedgerPropertyTests
         }
     }
 }
+
+[TestFixture]
+public sealed class SqliteLedgerPropertyTests() : LedgerPropertyTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerLedgerPropertyTests() : LedgerPropertyTests(DatabaseProvider.SqlServer);

@@ -14,6 +14,20 @@ public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFacto
     public const string DemoPasswordSuffix = "-demo-2026";
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"app-{Guid.NewGuid():N}.db");
+    private readonly bool _owns = true;
+
+    public AppFactory()
+    {
+    }
+
+    /// <summary>A second app instance on the same database file as <paramref name="first"/> (which owns the file).</summary>
+    public AppFactory(AppFactory first)
+    {
+        _file = first._file;
+        _owns = false;
+    }
+
+    public string DatabaseFile => _file;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -77,6 +91,10 @@ public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFacto
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_owns)
+        {
+            return;
+        }
         SqliteConnection.ClearAllPools();
         foreach (var path in new[] { _file, _file + "-wal", _file + "-shm" })
         {

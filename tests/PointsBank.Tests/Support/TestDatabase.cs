@@ -24,11 +24,15 @@ public sealed class TestDatabase : IAsyncDisposable
 
     private readonly ServiceProvider _services;
     private readonly string? _file;
+    private readonly DatabaseOptions _options;
+    private readonly bool _owns;
 
-    private TestDatabase(ServiceProvider services, string? file)
+    private TestDatabase(ServiceProvider services, string? file, DatabaseOptions options, bool owns = true)
     {
         _services = services;
         _file = file;
+        _options = options;
+        _owns = owns;
     }
 
     public IServiceProvider Services => _services;
@@ -65,17 +69,31 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             options = new DatabaseOptions { Provider = provider, ConnectionString = Environment.GetEnvironmentVariable(SqlServerVariable)! };
         }
+        return new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), file, options);
+    }
+
+    /// <summary>
+    /// A second service instance on the same database — its own service provider, ledger, posting contexts, data
+    /// protection and jobs, as a second app server behind a load balancer has — sharing this one's clock. Disposing it
+    /// leaves the database to its first instance.
+    /// </summary>
+    public async Task<TestDatabase> AnotherInstanceAsync(Action<IServiceCollection>? configure = null) =>
+        new(await StartAsync(_options, Clock, configure), _file, _options, owns: false);
+
+    private static async Task<ServiceProvider> StartAsync(DatabaseOptions options, FakeClock clock, Action<IServiceCollection>? configure)
+    {
         var collection = new ServiceCollection()
             .AddLogging()
-            .AddSingleton<TimeProvider>(new FakeClock(DefaultNow))
+            .AddSingleton<TimeProvider>(clock)
             .AddPointsBank(options)
             .AddJobs(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         configure?.Invoke(collection);
         var services = collection.BuildServiceProvider();
         await services.GetRequiredService<Migrator>().MigrateAsync();
+        await DataProtectionKeys.PrepareAsync(services, CancellationToken.None);
         // The root scope acts as an operator at the command line; tests that need a particular caller make a scope.
         services.GetRequiredService<CallerContext>().Current = Caller.Cli("test");
-        return new TestDatabase(services, file);
+        return services;
     }
 
     public async Task<TestCommunity> NewCommunityAsync(string accountMode = "household", string penaltyPolicy = "cap",
@@ -111,6 +129,10 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        if (!_owns)
+        {
+            return;
+        }
         if (_file is not null)
         {
             SqliteConnection.ClearAllPools();

@@ -101,7 +101,17 @@ sealed class FundingReportHandler(DbDataSource db) : IRequestHandler<GetFundingR
         {
             return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
         }
-        var period = ReportPeriod.Month(request.Month!, community.Zone);
+        return await ReadAsync(connection, community, request.Month!, ct);
+    }
+
+    /// <summary>
+    /// The funding report of one community and month: the one path for these figures, which the township summary reads
+    /// too (it keeps only the totals).
+    /// </summary>
+    internal static async Task<FundingReportView> ReadAsync(DbConnection connection, ReportCommunity community, string month, CancellationToken ct)
+    {
+        var request = new { CommunityId = community.Id };
+        var period = ReportPeriod.Month(month, community.Zone);
         var args = new { communityId = request.CommunityId, month = period.Label, from = period.FromUtc, to = period.ToUtc };
         var points = await connection.QuerySingleAsync<PointsRow>(new CommandDefinition(Points, args, cancellationToken: ct));
         var outstanding = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Outstanding, args, cancellationToken: ct));

@@ -53,7 +53,7 @@ internal static class UserRecords
     {
         if (!Roles.TryParse(role, out var parsed))
         {
-            yield return new FieldError("role", "未知角色", "is not a known role (admin, committee, reviewer, inspector, organizer, shopkeeper)");
+            yield return new FieldError("role", "未知角色", "is not a known role (admin, committee, reviewer, inspector, organizer, shopkeeper, township)");
             yield break;
         }
         if (parsed == Role.Shopkeeper && shopId is null)

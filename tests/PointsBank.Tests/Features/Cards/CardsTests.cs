@@ -139,7 +139,7 @@ public abstract class CardsTests(DatabaseProvider provider)
 
         Assert.That((onShop.Failure?.Code, onIssuance.Failure?.Code, onForeign.Failure?.Code),
             Is.EqualTo(("card_account_kind", "card_account_kind", "account_not_found")));
-        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM cards"), Is.Zero);
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM cards WHERE community_id = @c", new { c = _community.Id }), Is.Zero);
     }
 
     [TestCase("123")]
@@ -176,7 +176,7 @@ public abstract class CardsTests(DatabaseProvider provider)
     {
         var card = await IssueAsync();
         await _db.SendAs(Committee, new SetCardPin(_community.Id, card.CardId, "1234"));
-        const string Grids = "SELECT COUNT(*) FROM grids WHERE name LIKE 'pin-%'";
+        var grids = $"SELECT COUNT(*) FROM grids WHERE community_id = {_community.Id} AND name LIKE 'pin-%'";
         Task<Outcome<string>> Check(string pin) => _db.SendAs(Committee, new CheckPinForTest(_community.Id, card.CardId, pin));
 
         var codes = new List<string?>();
@@ -186,11 +186,11 @@ public abstract class CardsTests(DatabaseProvider provider)
         }
         Assert.That(codes, Is.EqualTo(new[] { "pin_wrong", "pin_wrong", "pin_wrong" }));
         Assert.That((await StatusAsync()).PinFailures, Is.EqualTo(3), "each wrong PIN is counted though its request rolled back");
-        Assert.That(await ScalarAsync<long>(Grids), Is.Zero, "the failed requests' own writes were rolled back");
+        Assert.That(await ScalarAsync<long>(grids), Is.Zero, "the failed requests' own writes were rolled back");
 
         Assert.That((await Check("1234")).Value, Is.EqualTo("ok"));
         Assert.That((await StatusAsync()).PinFailures, Is.Zero, "a right PIN starts the count again");
-        Assert.That(await ScalarAsync<long>(Grids), Is.EqualTo(1), "the successful request's write committed");
+        Assert.That(await ScalarAsync<long>(grids), Is.EqualTo(1), "the successful request's write committed");
 
         for (var i = 0; i < 4; i++)
         {

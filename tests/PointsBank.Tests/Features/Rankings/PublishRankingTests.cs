@@ -159,7 +159,7 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
     public void PublishingABadMonth_IsRefused_AndWritesNothing()
     {
         Assert.ThrowsAsync<RequestValidationException>(() => _db.SendAs(Committee, new PublishRanking(_c.Id, "2026-13")));
-        Assert.That(Convert.ToInt64(_db.ScalarRawAsync("SELECT COUNT(*) FROM ranking_snapshots").Result), Is.Zero);
+        Assert.That(Convert.ToInt64(_db.ScalarRawAsync($"SELECT COUNT(*) FROM ranking_snapshots WHERE community_id = {_c.Id}").Result), Is.Zero);
     }
 
     [Test]

@@ -71,9 +71,11 @@ public abstract class ShopStockTests(DatabaseProvider provider)
     private async Task<IReadOnlyList<MovementView>> MovementsAsync(long productId) =>
         Ok(await Send(new ListProductMovements(_a, _shop, productId))).Items;
 
-    // What a refused request must leave untouched: every product's stock and every movement.
+    // What a refused request must leave untouched: every product's stock and every movement of this test's communities
+    // (only theirs: on a shared SQL Server other tests have shops too).
     private async Task<string> StockSnapshotAsync() =>
-        $"{await _db.ScalarRawAsync("SELECT COUNT(*) FROM stock_movements")}|{await _db.ScalarRawAsync("SELECT SUM(on_hand) FROM products")}";
+        $"{await _db.ScalarRawAsync($"SELECT COUNT(*) FROM stock_movements WHERE community_id IN ({_a}, {_b})")}|" +
+        $"{await _db.ScalarRawAsync($"SELECT SUM(on_hand) FROM products WHERE community_id IN ({_a}, {_b})")}";
 
     [Test]
     public async Task Shops_CarryTheirKind_SupermarketByDefault_OnAddUpdateListAndGet()

@@ -9,15 +9,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace PointsBank.Tests.Support;
 
 /// <summary>The real host (Program) over a fresh SQLite file, in Development with the demo seed.</summary>
-public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFactory<Program>
+public sealed class AppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPasswordSuffix = "-demo-2026";
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"app-{Guid.NewGuid():N}.db");
     private readonly bool _owns = true;
+    private readonly TimeProvider? _clock;
 
-    public AppFactory()
+    /// <summary>A fresh database; <paramref name="clock"/> replaces the system clock when given.</summary>
+    public AppFactory(TimeProvider? clock = null)
     {
+        _clock = clock;
     }
 
     /// <summary>A second app instance on the same database file as <paramref name="first"/> (which owns the file).</summary>
@@ -25,6 +28,7 @@ public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFacto
     {
         _file = first._file;
         _owns = false;
+        _clock = first._clock;
     }
 
     public string DatabaseFile => _file;
@@ -36,7 +40,7 @@ public sealed class AppFactory(TimeProvider? clock = null) : WebApplicationFacto
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(clock ?? TimeProvider.System));
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(_clock ?? TimeProvider.System));
     }
 
     private readonly Dictionary<string, string> _tokens = [];

@@ -20,6 +20,8 @@ internal static class CommunityEndpoints
 
         community.MapQuery<GetChangeHistory>("/changes")
             .WithSummary("History of roster changes, newest first, with each row before and after (filter by entity and entityId)");
+
+        routes.MapRoster();
     }
 
     private static void MapCommunity(RouteGroupBuilder communities)

@@ -141,7 +141,10 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
                     continue;
                 }
             }
-            plans.Add(PlanFor(line, household, household is null ? [] : residents[household.Id].ToList(), grids));
+            if (!line.Faulty)
+            {
+                plans.Add(PlanFor(line, household, household is null ? [] : residents[household.Id].ToList(), grids));
+            }
         }
 
         var result = new RosterImportResult(request.DryRun, Imported: false, errors.OrderBy(e => e.Sheet == RosterWorkbook.GridSheet ? 0 : 1)

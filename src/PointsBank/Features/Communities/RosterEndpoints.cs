@@ -48,9 +48,11 @@ internal static class RosterEndpoints
                     : TypedResults.Ok(outcome.Value);
             })
             .Sends<ImportRoster>()
-            .Accepts<byte[]>(RosterWorkbook.ContentType)
             .Produces<RosterImportResult>(StatusCodes.Status200OK)
             .Produces<RosterImportResult>(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Import the roster workbook (?dryRun=true checks only): every problem by sheet, row and column; all or nothing");
+
+        routes.MapReport<GetRosterExport>("/api/v1/communities/{communityId:long}/roster").WithTags("Roster")
+            .WithSummary("The roster: households with grid, door-plate, head, phone and members (?format=csv or xlsx; the .xlsx imports again)");
     }
 }

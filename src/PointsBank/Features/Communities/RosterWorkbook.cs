@@ -13,7 +13,9 @@ public sealed record RosterGridLine(int Row, string Name);
 /// A 住户 row: the door-plate code (the household's key), its grid by name, the address, the head of household with
 /// the household's phone, and the other members by name.
 /// </summary>
-public sealed record RosterHouseholdLine(int Row, string Code, string Grid, string Address, string Head, string Phone, IReadOnlyList<string> Members);
+/// <summary>A 住户 row; <see cref="Faulty"/> when it has a problem of form (it is still checked against the database, never written).</summary>
+public sealed record RosterHouseholdLine(int Row, string Code, string Grid, string Address, string Head, string Phone, IReadOnlyList<string> Members,
+    bool Faulty = false);
 
 /// <summary>
 /// The committee's roster workbook (.xlsx, MiniExcel): a 说明 sheet, a 网格 sheet (one grid name a row) and a 住户 sheet
@@ -60,14 +62,6 @@ public static class RosterWorkbook
         };
         using var stream = new MemoryStream();
         stream.SaveAs(sheets, printHeader: false);
-        return stream.ToArray();
-    }
-
-    /// <summary>A one-sheet workbook of a table (the reports' <c>?format=xlsx</c>); every cell as text, so codes and phones keep their zeros.</summary>
-    public static byte[] WriteTable(string sheet, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
-    {
-        using var stream = new MemoryStream();
-        stream.SaveAs(Rows(header, rows), printHeader: false, sheetName: sheet);
         return stream.ToArray();
     }
 
@@ -155,10 +149,7 @@ public static class RosterWorkbook
                 errors.Add(Error(HouseholdSheet, row, 5, HouseholdColumns, $"“{twice}”在这一户中出现了两次（同一户的人要能按姓名区分）"));
                 ok = false;
             }
-            if (ok)
-            {
-                households.Add(new RosterHouseholdLine(row, c[0], c[1], c[2], c[3], c[4], members));
-            }
+            households.Add(new RosterHouseholdLine(row, c[0], c[1], c[2], c[3], c[4], members, Faulty: !ok));
         }
         return new Content(grids, households, errors);
     }

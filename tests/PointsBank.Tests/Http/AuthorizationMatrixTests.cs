@@ -561,5 +561,11 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/communities/{communityId:long}/roster/import"] = s => Task.FromResult(new SampleRequest($"{s.C}/roster/import?dryRun=true",
             Content: () => new ByteArrayContent(RosterWorkbook.Template()) { Headers = { ContentType = new MediaTypeHeaderValue(RosterWorkbook.ContentType) } })),
         ["GET /api/v1/communities/{communityId:long}/roster"] = s => Task.FromResult(new SampleRequest($"{s.C}/roster?format=xlsx")),
+        ["POST /api/v1/communities/{communityId:long}/residents/{residentId:long}/erase"] = async s =>
+        {
+            var resident = await s.Test.NewResidentAsync(s.Community);
+            await s.Test.Cli(new DeactivateResident(s.Community.Id, resident));
+            return new SampleRequest($"{s.C}/residents/{resident}/erase", new { });
+        },
     };
 }

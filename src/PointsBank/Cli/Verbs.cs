@@ -17,6 +17,8 @@ internal static class Verbs
         ("year-end", "year-end --community ID --year YYYY", "按社区年终政策结算这一年（年底清零：每户一笔过期交易，重复运行不会重复） / apply the year-end policy to a year that is over; twice posts nothing more"),
         ("rankings", "rankings verify [--community ID] [--month yyyy-MM] [--revision N]",
             "核对已公布的积分榜 / recompute published ranking revisions from the ledger up to their chain heads; exit 0 only when all match"),
+        ("import", "import --community ID FILE.xlsx [--dry-run]",
+            "从 Excel 花名册导入网格和住户（先检查，有错一行也不写） / import the roster workbook; every problem by sheet, row and column, all or nothing"),
         ("admin", "admin COMMAND …", "用户、角色和 API 令牌 / users, roles and API tokens; `admin` alone prints its commands"),
         ("jobs", "jobs run NAME", "运行一次后台任务 / one run of a background job, e.g. release-expired-holds"),
         ("help", "help, --help, -h", "本说明 / this list"),
@@ -81,6 +83,7 @@ internal static class Verbs
                 "restore" => await RestoreAsync(services, args[1..]),
                 "year-end" => await MigrateQuietlyThen(services, () => YearEndAsync(services, args[1..])),
                 "rankings" => await RankingsAsync(services, args[1..]),
+                "import" => await MigrateQuietlyThen(services, () => ImportAsync(services, args[1..])),
                 "admin" => await MigrateQuietlyThen(services, () => AdminVerbs.RunAsync(services, args[1..])),
                 "jobs" => await MigrateQuietlyThen(services, () => JobsAsync(services, args[1..])),
                 _ => 2,
@@ -156,6 +159,43 @@ internal static class Verbs
             ? $"year-end {closed.Year}, community {closed.CommunityId} (zero): {closed.Accounts} expire transaction(s) posted now, {closed.Points} points"
             : $"year-end {closed.Year}, community {closed.CommunityId} ({closed.Policy}): nothing to post");
         return 0;
+    }
+
+    // import --community ID FILE.xlsx [--dry-run]: the committee page's import, from the command line (as the system).
+    private static async Task<int> ImportAsync(IServiceProvider services, string[] args)
+    {
+        var dryRun = args.Contains("--dry-run");
+        var rest = args.Where(a => a != "--dry-run").ToArray();
+        if (rest is not ["--community", var id, var file] || !long.TryParse(id, System.Globalization.CultureInfo.InvariantCulture, out var communityId))
+        {
+            await Console.Error.WriteLineAsync("usage: import --community ID FILE.xlsx [--dry-run]");
+            return 2;
+        }
+        if (!File.Exists(file))
+        {
+            await Console.Error.WriteLineAsync($"import: no file {file} / 找不到文件");
+            return 2;
+        }
+        await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Identity.CallerContext>().Current = Identity.Caller.Cli("import");
+        var outcome = await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>()
+            .Send(new Features.Communities.ImportRoster(communityId, await File.ReadAllBytesAsync(file), dryRun));
+        if (outcome.Failure is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"import refused: {failure.Code}: {failure.Detail}");
+            return 1;
+        }
+        var result = outcome.Value!;
+        foreach (var e in result.Errors)
+        {
+            await Console.Error.WriteLineAsync($"{e.Sheet} 第 {e.Row} 行 {e.Column} 列（{e.ColumnName}）：{e.Message}");
+        }
+        var counts = $"households: {result.Created} new, {result.Updated} changed, {result.Unchanged} unchanged; grids: {result.GridsCreated} new; "
+                     + $"residents: {result.ResidentsCreated} new, {result.ResidentsUpdated} changed, {result.ResidentsDeactivated} moved out";
+        Console.WriteLine(result.Errors.Count > 0
+            ? $"import: {result.Errors.Count} problem(s), nothing written / 有 {result.Errors.Count} 个问题，未写入 ({counts} once corrected)"
+            : result.DryRun ? $"import --dry-run: no problems, nothing written / 检查通过，未写入 ({counts})" : $"import: done / 导入完成 ({counts})");
+        return result.Errors.Count > 0 ? 1 : 0;
     }
 
     // restore --from FILE: refused while a service holds the database (DatabaseFileLock).

@@ -11,6 +11,14 @@ namespace PointsBank.Identity;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class SecretAttribute : Attribute;
 
+/// <summary>
+/// A request property that is a resident's personal data (full name, phone): kept out of the audit log, which is
+/// append-only and so could never be erased (see docs/personal-data.md); the roster and its change history keep it,
+/// where a departed resident's erasure reaches it. Unlike [Secret] it still counts in the Idempotency-Key's request hash.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class PersonalAttribute : Attribute;
+
 /// <summary>Append-only record of writes and denied attempts (table <c>audit_log</c>; triggers reject UPDATE and DELETE).</summary>
 public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
 {
@@ -79,7 +87,7 @@ public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
         }
     }
 
-    // Record parameters carry [Secret] on the constructor parameter; look there as well as on the property.
+    // Record parameters carry [Secret] or [Personal] on the constructor parameter; look there as well as on the property.
     private static void DropSecrets(JsonTypeInfo info)
     {
         if (info.Kind != JsonTypeInfoKind.Object)
@@ -88,12 +96,13 @@ public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
         }
         var secretParameters = info.Type.GetConstructors()
             .SelectMany(c => c.GetParameters())
-            .Where(p => p.GetCustomAttribute<SecretAttribute>() is not null)
+            .Where(p => p.GetCustomAttribute<SecretAttribute>() is not null || p.GetCustomAttribute<PersonalAttribute>() is not null)
             .Select(p => p.Name)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var property in info.Properties)
         {
-            if (property.AttributeProvider?.IsDefined(typeof(SecretAttribute), true) == true || secretParameters.Contains(property.Name))
+            if (property.AttributeProvider?.IsDefined(typeof(SecretAttribute), true) == true
+                || property.AttributeProvider?.IsDefined(typeof(PersonalAttribute), true) == true || secretParameters.Contains(property.Name))
             {
                 property.ShouldSerialize = static (_, _) => false;
             }

@@ -65,7 +65,8 @@ public static partial class EndpointMapping
 
     /// <summary>
     /// A GET like <see cref="MapQuery{TRequest}"/> whose answer is also a download: JSON by default, CSV (UTF-8 with a
-    /// byte-order mark, for Excel) with <c>?format=csv</c>. The answer type implements <see cref="ICsvReport"/>.
+    /// byte-order mark, for Excel) with <c>?format=csv</c>, an .xlsx workbook of the same table with <c>?format=xlsx</c>.
+    /// The answer type implements <see cref="ICsvReport"/>.
     /// </summary>
     public static RouteHandlerBuilder MapReport<TRequest>(this IEndpointRouteBuilder routes, string pattern) =>
         Close<RouteHandlerBuilder>(nameof(MapReportOf), typeof(TRequest), routes, pattern);
@@ -110,21 +111,25 @@ public static partial class EndpointMapping
         routes.MapGet(pattern, async Task<IResult> ([AsParameters] TRequest request, string? format, IMediator sender, HttpContext http,
                 CancellationToken ct) =>
             {
-                if (format is not (null or "json" or "csv"))
+                if (format is not (null or "json" or "csv" or "xlsx"))
                 {
-                    return Problems.Result(http, new Failure("validation_failed", "format is json (the default) or csv"));
+                    return Problems.Result(http, new Failure("validation_failed", "format is json (the default), csv or xlsx"));
                 }
                 var outcome = await sender.Send(request, ct);
                 if (!outcome.Succeeded)
                 {
                     return Problems.Result(http, outcome.Failure!);
                 }
-                return format == "csv" && outcome.Value is ICsvReport report
-                    ? CsvFiles.Result(report.ToCsv())
-                    : TypedResults.Ok(outcome.Value);
+                return (format, outcome.Value) switch
+                {
+                    ("csv", ICsvReport report) => CsvFiles.Result(report.ToCsv()),
+                    ("xlsx", ICsvReport report) => CsvFiles.XlsxResult(report.ToCsv()),
+                    _ => TypedResults.Ok(outcome.Value),
+                };
             })
             .Produces<T>(StatusCodes.Status200OK)
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces(StatusCodes.Status200OK, contentType: CsvFiles.XlsxContentType)
             .Sends<TRequest>();
 
     private static RouteHandlerBuilder MapCommandOf<TRequest, T>(IEndpointRouteBuilder routes, string pattern, Reply reply, string method,

@@ -140,6 +140,10 @@ public static class ProblemCatalog
         ["record_superseded"] = new(409, "这条记录已被更正，请看新记录", "The record was corrected already"),
         ["correction_pending"] = new(409, "这条记录已有待处理的更正申请", "A correction request is waiting already"),
         ["correction_not_pending"] = new(409, "这份更正申请已经处理过了", "The correction request was decided already"),
+        ["roster_not_xlsx"] = new(415, "请上传 Excel 文件（.xlsx）", "Send the workbook as an .xlsx (Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)"),
+        ["roster_file_invalid"] = new(400, "这不是 Excel（.xlsx）文件，请用下载的模板填写", "The file is not an .xlsx workbook; fill in the downloaded template"),
+        ["resident_still_active"] = new(409, "只能注销已迁出（已停用）的居民，请先停用", "Only a departed (deactivated) resident can be erased; deactivate first"),
+        ["resident_already_erased"] = new(409, "这位居民的个人信息已经注销", "The resident's personal data was erased already"),
         ["internal_error"] = new(500, "服务器内部错误，请稍后再试", "Internal server error; please try again later"),
         ["service_unavailable"] = new(503, "服务暂不可用", "The service is unavailable"),
     };

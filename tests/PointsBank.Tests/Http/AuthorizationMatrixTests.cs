@@ -41,7 +41,7 @@ public sealed partial class AuthorizationMatrixTests
         public static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..16];
     }
 
-    private sealed record SampleRequest(string Path, object? Body = null, bool IdempotencyKey = false);
+    private sealed record SampleRequest(string Path, object? Body = null, bool IdempotencyKey = false, Func<HttpContent>? Content = null);
 
     [OneTimeSetUp]
     public async Task SetUpPrincipalsAndCommunities()
@@ -179,6 +179,10 @@ public sealed partial class AuthorizationMatrixTests
         if (request.Body is not null)
         {
             message.Content = JsonContent.Create(request.Body);
+        }
+        if (request.Content is not null)
+        {
+            message.Content = request.Content();
         }
         if (request.IdempotencyKey)
         {
@@ -560,5 +564,16 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/communities/{communityId:long}/redemptions/{receiptNo}/return"] = async s =>
             new SampleRequest($"{s.C}/redemptions/{(await s.Test.NewReceiptAsync(s.Community)).ReceiptNo}/return", new { reason = "矩阵测试：退货" }),
         ["GET /api/v1/township"] = _ => Task.FromResult(new SampleRequest("/api/v1/township?month=2026-11")),
+        // The roster workbook: template, import (a dry run, so the matrix writes nothing), export; personal data.
+        ["GET /api/v1/communities/{communityId:long}/roster/template.xlsx"] = s => Task.FromResult(new SampleRequest($"{s.C}/roster/template.xlsx")),
+        ["POST /api/v1/communities/{communityId:long}/roster/import"] = s => Task.FromResult(new SampleRequest($"{s.C}/roster/import?dryRun=true",
+            Content: () => new ByteArrayContent(RosterWorkbook.Template()) { Headers = { ContentType = new MediaTypeHeaderValue(RosterWorkbook.ContentType) } })),
+        ["GET /api/v1/communities/{communityId:long}/roster"] = s => Task.FromResult(new SampleRequest($"{s.C}/roster?format=xlsx")),
+        ["POST /api/v1/communities/{communityId:long}/residents/{residentId:long}/erase"] = async s =>
+        {
+            var resident = await s.Test.NewResidentAsync(s.Community);
+            await s.Test.Cli(new DeactivateResident(s.Community.Id, resident));
+            return new SampleRequest($"{s.C}/residents/{resident}/erase", new { });
+        },
     };
 }

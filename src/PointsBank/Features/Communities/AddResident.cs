@@ -15,7 +15,7 @@ public sealed record ResidentAdded(long ResidentId);
 /// Name and phone are personal data (see <see cref="PersonalData"/>).
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record AddResident([property: JsonIgnore] long CommunityId, long? HouseholdId, string FullName, string? Phone = null,
+public sealed record AddResident([property: JsonIgnore] long CommunityId, long? HouseholdId, [Personal] string FullName, [Personal] string? Phone = null,
     [property: JsonIgnore] string? IdempotencyKey = null)
     : IRequest<Outcome<ResidentAdded>>, IValidated, ICommunityScoped, IIdempotent
 {

@@ -20,6 +20,8 @@ internal static class CommunityEndpoints
 
         community.MapQuery<GetChangeHistory>("/changes")
             .WithSummary("History of roster changes, newest first, with each row before and after (filter by entity and entityId)");
+
+        routes.MapRoster();
     }
 
     private static void MapCommunity(RouteGroupBuilder communities)
@@ -88,6 +90,9 @@ internal static class CommunityEndpoints
 
         community.MapCommand<ReactivateResident>("/residents/{residentId:long}/reactivate")
             .WithSummary("Reactivate a resident (their household must be active)");
+
+        community.MapCommand<EraseResident>("/residents/{residentId:long}/erase")
+            .WithSummary("Erase a departed (deactivated) resident's name and phone: placeholder 已注销居民, history redacted, ledger untouched");
     }
 
     private static void MapShops(RouteGroupBuilder community)

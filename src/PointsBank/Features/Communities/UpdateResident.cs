@@ -12,7 +12,7 @@ namespace PointsBank.Features.Communities;
 /// household that was deactivated but not move into one. Committee and admins, who see personal data.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
-public sealed record UpdateResident([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ResidentId, long? HouseholdId, string FullName, string? Phone = null)
+public sealed record UpdateResident([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ResidentId, long? HouseholdId, [Personal] string FullName, [Personal] string? Phone = null)
     : IRequest<Outcome<ResidentView>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate() => ResidentFields.Validate(HouseholdId, FullName, Phone);

@@ -27,8 +27,15 @@ public sealed record HistoryItem
     public long? ReversedBySeq { get; init; }
 }
 
-public sealed record HistoryPage(long AccountId, int Page, int PageSize, long Total, IReadOnlyList<HistoryItem> Items)
+public sealed record HistoryPage(long AccountId, int Page, int PageSize, long Total, IReadOnlyList<HistoryItem> Items) : ICsvReport
 {
+    /// <summary>The page as a table for Excel (<c>?format=csv</c> or <c>xlsx</c>): what the history page shows.</summary>
+    public CsvTable ToCsv() => new($"积分明细-{AccountId}-{Page}.csv", ["序号", "日期", "时间（UTC）", "类型", "积分", "说明", "经办"],
+    [
+        .. Items.Select(i => (IReadOnlyList<string>)[CsvFiles.Number(i.Seq), i.EffectiveDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            i.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), i.Kind, CsvFiles.Number(i.Amount), i.Explanation, i.Actor]),
+    ]);
+
     public bool HasMore => (long)Page * PageSize < Total;
 }
 

@@ -15,8 +15,8 @@ internal static class PointsEndpoints
 
         group.MapQuery<GetBalance>("/accounts/{accountId:long}/balance").WithSummary("Balance, held and available points of an account");
 
-        group.MapQuery<GetHistory>("/accounts/{accountId:long}/history")
-            .WithSummary("An account's entries, newest first, with explanations (paged; pageSize at most 100)");
+        group.MapReport<GetHistory>("/accounts/{accountId:long}/history")
+            .WithSummary("An account's entries, newest first, with explanations (paged; pageSize at most 100; &format=csv or xlsx for Excel)");
 
         group.MapQuery<GetTransaction>("/transactions/{seq:long}").WithSummary("One transaction with its postings and hash");
 

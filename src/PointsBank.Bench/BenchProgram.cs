@@ -3,7 +3,8 @@ using System.Globalization;
 namespace PointsBank.Bench;
 
 /// <summary>
-/// The benchmark program (see docs/performance.md): <c>[--count N] [--single M] [--file path] [--quick]</c>.
+/// The benchmark program (see docs/performance.md): <c>[--count N] [--single M] [--file path] [--quick]</c>, or
+/// <c>--rankings</c> for the monthly ranking over a growing ledger (<see cref="BenchRankings"/>).
 /// It measures the ledger against raw SQLite inserts of the same rows, and an award over HTTP through the real service
 /// against the ledger, in one run on one fresh file, and prints the ratios DESIGN.md §12 asks for with PASS or MISS
 /// beside each. Exit code 0 when it ran (a missed target is a result, not an error), 2 on bad arguments, 1 when the
@@ -31,7 +32,14 @@ internal static class BenchProgram
         }
         try
         {
-            await new BenchRun(options, Console.Out).RunAsync(CancellationToken.None);
+            if (options.Rankings)
+            {
+                await new BenchRankings(options, Console.Out).RunAsync(CancellationToken.None);
+            }
+            else
+            {
+                await new BenchRun(options, Console.Out).RunAsync(CancellationToken.None);
+            }
             return 0;
         }
         catch (Exception e)
@@ -55,6 +63,8 @@ internal sealed record BenchOptions
           --keep        keep the file afterwards (always kept when --file is given)
           --quick       small counts for a smoke run (well under a minute)
           --profile     also print where the ledger's time goes, per SQL statement (slows the run a little)
+          --rankings    instead of the above: the monthly ranking of one month as the ledger grows to 10%, 30% and 100% of
+                        --scale entries, over --accounts households (defaults 1000000 and 10000; quick 30000 and 1000)
         """;
 
     public int Count { get; init; } = 200_000;
@@ -70,6 +80,7 @@ internal sealed record BenchOptions
     public bool Keep { get; init; }
     public bool Quick { get; init; }
     public bool Profile { get; init; }
+    public bool Rankings { get; init; }
     public bool Help { get; init; }
 
     public static BenchOptions Parse(string[] args)
@@ -78,6 +89,7 @@ internal sealed record BenchOptions
         var options = quick
             ? new BenchOptions { Quick = true, Count = 5_000, Single = 200, Scale = 50_000, SmallLedger = 10_000 }
             : new BenchOptions();
+        var (accountsGiven, scaleGiven) = (false, false);
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -89,6 +101,9 @@ internal sealed record BenchOptions
                     break;
                 case "--profile":
                     options = options with { Profile = true };
+                    break;
+                case "--rankings":
+                    options = options with { Rankings = true };
                     break;
                 case "-h" or "--help":
                     options = options with { Help = true };
@@ -104,6 +119,11 @@ internal sealed record BenchOptions
                     break;
                 case "--accounts":
                     options = options with { Accounts = Number(args, ref i, 1, 100_000) };
+                    accountsGiven = true;
+                    break;
+                case "--scale" when args.Contains("--rankings"):
+                    options = options with { Scale = Number(args, ref i, 1_000, 50_000_000) };
+                    scaleGiven = true;
                     break;
                 case "--scale":
                     options = options with { Scale = Number(args, ref i, 1, 50_000_000) };
@@ -114,6 +134,15 @@ internal sealed record BenchOptions
                 default:
                     throw new ArgumentException($"unknown argument '{args[i]}'");
             }
+        }
+        if (options.Rankings)
+        {
+            // The ranking benchmark's own defaults: DESIGN §12's 10k accounts and 1M entries (quick: 1k and 30k).
+            return options with
+            {
+                Accounts = accountsGiven ? options.Accounts : quick ? 1_000 : 10_000,
+                Scale = scaleGiven ? options.Scale : quick ? 30_000 : 1_000_000,
+            };
         }
         if (options.Scale < options.SmallLedger + 2 * options.Single + 200)
         {

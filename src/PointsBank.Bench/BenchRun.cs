@@ -724,7 +724,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     };
 
     /// <summary>The 1, 5 and 15 minute load averages (Linux), to show whether something else competed for the machine.</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -753,7 +753,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         }
     }
 
-    private static void DeleteDatabase(string path)
+    internal static void DeleteDatabase(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })

@@ -90,6 +90,7 @@ public static class ProblemCatalog
         ["effective_date_too_old"] = new(400, "记分日期早于本社区允许补记的期限", "The effective date is older than the community allows"),
         ["insufficient_points"] = new(422, "可用积分不足", "Not enough points available"),
         ["year_not_over"] = new(422, "这一年还没有结束", "The year is not over yet"),
+        ["month_not_over"] = new(422, "这个月还没有结束，月底之后才能公布积分榜", "The month is not over yet: publish its board after its last day"),
         // Redemption (issue 8): the shop's goods, cards, vouchers and the counter. Each refusal has its own code.
         ["product_not_found"] = new(404, "商品不存在", "The product does not exist"),
         ["product_name_exists"] = new(409, "本店已有同名商品", "The shop already has a product with this name"),

@@ -31,7 +31,10 @@ public sealed class RankingPagesTests : BrowserTest
         return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
     }
 
-    /// <summary>A new household with a member and account, awarded <paramref name="points"/> now; returns the account and the award's month.</summary>
+    /// <summary>
+    /// A new household with a member and account, awarded <paramref name="points"/> effective on the last day of last
+    /// month (a month is published once it is over); returns the account and the award's month.
+    /// </summary>
     private async Task<(long Account, string Month)> AwardedHouseholdAsync(long community, string code, long points)
     {
         var household = (await Cli(new AddHousehold(community, null, code))).Value!.HouseholdId;
@@ -39,8 +42,10 @@ public sealed class RankingPagesTests : BrowserTest
         var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
         var ledger = App.Services.GetRequiredService<PointsLedger>();
         var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance))!.Value;
+        var today = Projections.LocalDate(DateTime.UtcNow, Projections.Zone("Asia/Shanghai"));
         var posted = await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, Categories.GoodDeed, $"rk-{Guid.NewGuid():N}",
-            "光荣榜测试", "cli:test", [new PostingLine(issuance, -points), new PostingLine(account, points)]));
+            "光荣榜测试", "cli:test", [new PostingLine(issuance, -points), new PostingLine(account, points)],
+            EffectiveDate: new DateOnly(today.Year, today.Month, 1).AddDays(-1)));
         Assert.That(posted.Error, Is.Null, posted.Detail);
         return (account, Projections.Month(posted.Transaction!.EffectiveDate!.Value));
     }
@@ -93,6 +98,11 @@ public sealed class RankingPagesTests : BrowserTest
 
         await ClickAndWaitForPageAsync(Page.Locator("a", new() { HasText = "积分排行榜" }).First);
         Assert.That(CurrentPath, Is.EqualTo($"/rankings/{community}"));
+        // This month is not over: its ranking so far, and no button to publish it.
+        Assert.That(await Page.Locator("[data-testid=not-over]").InnerTextAsync(), Does.Contain("还没有结束"));
+        Assert.That(await Page.Locator("[data-testid=publish]").CountAsync(), Is.Zero);
+        await Page.Locator("[data-testid=month]").FillAsync(month);
+        await ClickAndWaitForPageAsync(Page.Locator("button", new() { HasText = "查看" }));
         Assert.That(await Page.Locator("[data-testid=live]").InnerTextAsync(), Does.Contain("77"));
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=publish]"));
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.Contain("已公布"));
@@ -104,9 +114,41 @@ public sealed class RankingPagesTests : BrowserTest
         await Page.SetViewportSizeAsync(360, 740);
         await Page.GotoAsync($"/p/{community}/rankings/{month}");
         Assert.That(await Page.Locator("[data-testid=root]").InnerTextAsync(), Is.EqualTo(revision.SnapshotHash));
+        Assert.That(await Page.Locator("[data-testid=deductions]").CountAsync(), Is.Zero, "the 红黑榜 is off by default");
         var width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "the public page does not scroll sideways on a phone");
         await ScreenshotAsync("ranking-public-phone");
+
+        // The 红黑榜 switched on (as the policy page would): a deduction of that month is listed under the board, live.
+        var policy = (await Cli(new PointsBank.Features.Policy.GetPolicy(community))).Value!;
+        Assert.That((await Cli(new PointsBank.Features.Policy.UpdatePolicy(community, policy.AccountMode, policy.NoticeDays, policy.PenaltyPolicy,
+            policy.YearEnd, policy.YearEndBase == 0 ? null : policy.YearEndBase, policy.YuanPerPoint, policy.BackdateDays, policy.TransfersAllowed,
+            policy.TransferScope, RedBlackBoard: true))).Failure, Is.Null);
+        try
+        {
+            var ledger = App.Services.GetRequiredService<PointsLedger>();
+            var penalty = (await ledger.SystemAccountIdAsync(community, SystemAccount.Penalty))!.Value;
+            var lastDay = DateOnly.ParseExact(month + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+            Assert.That((await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Deduct, Categories.Deduction, $"rk-{Guid.NewGuid():N}",
+                "乱扔垃圾", "cli:test", [new PostingLine(account, -6), new PostingLine(penalty, 6)], EffectiveDate: lastDay))).Error, Is.Null);
+            await Page.ReloadAsync();
+            Assert.That(await Page.Locator("[data-testid=deductions-title]").InnerTextAsync(), Does.Contain("红黑榜"));
+            Assert.That(await Page.Locator("[data-testid=deductions]").InnerTextAsync(), Does.Contain("6"));
+            width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+            Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "nor with the deductions list");
+            await ScreenshotAsync("ranking-public-red-black-phone");
+            await Page.SetViewportSizeAsync(1000, 1400);
+            await Page.GotoAsync($"/p/{community}/rankings/{month}/poster");
+            Assert.That(await Page.Locator("[data-testid=deductions]").InnerTextAsync(), Does.Contain("6"));
+            await ScreenshotAsync("ranking-poster-red-black");
+            await Page.SetViewportSizeAsync(360, 740);
+        }
+        finally
+        {
+            Assert.That((await Cli(new PointsBank.Features.Policy.UpdatePolicy(community, policy.AccountMode, policy.NoticeDays, policy.PenaltyPolicy,
+                policy.YearEnd, policy.YearEndBase == 0 ? null : policy.YearEndBase, policy.YuanPerPoint, policy.BackdateDays, policy.TransfersAllowed,
+                policy.TransferScope, RedBlackBoard: false))).Failure, Is.Null);
+        }
 
         var token = App.Services.GetRequiredService<CardLinks>().Unseal(await SealedTokenAsync(account));
         await Page.GotoAsync($"/c/{token}");

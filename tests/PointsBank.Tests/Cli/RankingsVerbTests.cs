@@ -21,8 +21,10 @@ public sealed class RankingsVerbTests
         _c = await _db.NewCommunityAsync();
         var (account, _) = await _c.NewHouseholdAccountAsync();
         await _c.PostAsync(_c.Award(account, 10));
+        // November is published once it is over: on 1 December in Shanghai; a late November entry makes revision 2.
+        _db.Clock.Set(new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.Zero));
         Assert.That((await _db.SendAs(Acting.As(Role.Committee, _c.Id), new PublishRanking(_c.Id, "2026-11"))).Failure, Is.Null);
-        await _c.PostAsync(_c.Award(account, 5));
+        await _c.PostAsync(_c.Award(account, 5) with { EffectiveDate = new DateOnly(2026, 11, 30) });
         Assert.That((await _db.SendAs(Acting.As(Role.Committee, _c.Id), new PublishRanking(_c.Id, "2026-11"))).Failure, Is.Null);
     }
 

@@ -16,14 +16,16 @@ public sealed partial class AuthorizationMatrixTests
         {
             return known;
         }
-        var seq = await NewAwardSeqAsync(community);
-        var db = _app.Services.GetRequiredService<System.Data.Common.DbDataSource>();
-        string month;
-        await using (var connection = await db.OpenConnectionAsync())
-        {
-            month = (await connection.ExecuteScalarAsync<string>(
-                "SELECT effective_date FROM ledger_transactions WHERE community_id = @c AND seq = @seq", new { c = community.Id, seq }))![..7];
-        }
+        // Only a month that is over is published: an award on the last day of last month (in Shanghai), straight through the ledger.
+        var today = PointsBank.Ledger.Projections.LocalDate(DateTime.UtcNow, PointsBank.Ledger.Projections.Zone("Asia/Shanghai"));
+        var lastDayOfLastMonth = new DateOnly(today.Year, today.Month, 1).AddDays(-1);
+        var ledger = _app.Services.GetRequiredService<PointsBank.Ledger.PointsLedger>();
+        var issuance = (await ledger.SystemAccountIdAsync(community.Id, PointsBank.Ledger.SystemAccount.Issuance))!.Value;
+        var posted = await ledger.PostAsync(new PointsBank.Ledger.LedgerEntry(community.Id, PointsBank.Ledger.TransactionKind.Award,
+            PointsBank.Ledger.Categories.GoodDeed, SampleContext.Unique("rk"), "矩阵测试", "cli:matrix",
+            [new PointsBank.Ledger.PostingLine(issuance, -1), new PointsBank.Ledger.PostingLine(community.AccountId, 1)], EffectiveDate: lastDayOfLastMonth));
+        Assert.That(posted.Error, Is.Null, posted.Detail);
+        var month = PointsBank.Ledger.Projections.Month(lastDayOfLastMonth);
         var published = await Cli(new PublishRanking(community.Id, month));
         Assert.That(published.Failure, Is.Null, published.Failure?.Detail);
         return _rankings[community.Id] = $"{month}/revisions/{published.Value!.Revision}";

@@ -16,6 +16,8 @@ namespace PointsBank.Features.Policy;
 /// <param name="YuanPerPoint">Yuan per point for funding reports: an exact decimal with at most four decimal places
 /// (stored as an integer of ten-thousandths of a yuan, never a float).</param>
 /// <param name="TransferScope"><c>family</c> (the same household) or <c>community</c> (family and neighbours).</param>
+/// <param name="RedBlackBoard">红黑榜: the monthly ranking also lists the month's deductions (households or residents
+/// with points deducted, masked names) on the live ranking, the public board and the poster. Off by default.</param>
 public sealed record CommunityPolicy(
     string AccountMode,
     int NoticeDays,
@@ -25,7 +27,8 @@ public sealed record CommunityPolicy(
     decimal YuanPerPoint,
     int BackdateDays,
     bool TransfersAllowed,
-    string TransferScope)
+    string TransferScope,
+    bool RedBlackBoard = false)
 {
     public const string Household = "household";
     public const string Person = "person";
@@ -46,7 +49,7 @@ public sealed record CommunityPolicy(
     private const string Select = """
         SELECT account_mode AS AccountMode, notice_days AS NoticeDays, penalty_policy AS PenaltyPolicy, year_end AS YearEnd,
                year_end_base AS YearEndBase, yuan_per_point_e4 AS YuanPerPointE4, backdate_days AS BackdateDays,
-               transfers_allowed AS TransfersAllowed, transfer_scope AS TransferScope
+               transfers_allowed AS TransfersAllowed, transfer_scope AS TransferScope, red_black_board AS RedBlackBoard
           FROM communities WHERE id = @communityId
         """;
 
@@ -61,7 +64,7 @@ public sealed record CommunityPolicy(
         return row is null
             ? null
             : new CommunityPolicy(row.AccountMode, checked((int)row.NoticeDays), row.PenaltyPolicy, row.YearEnd, row.YearEndBase,
-                row.YuanPerPointE4 / YuanScale, checked((int)row.BackdateDays), row.TransfersAllowed, row.TransferScope);
+                row.YuanPerPointE4 / YuanScale, checked((int)row.BackdateDays), row.TransfersAllowed, row.TransferScope, row.RedBlackBoard);
     }
 
     /// <summary>The refusal to change the account mode once the ledger has entries: accounts and their history were kept in it.</summary>
@@ -82,5 +85,6 @@ public sealed record CommunityPolicy(
         public long BackdateDays { get; init; }
         public bool TransfersAllowed { get; init; }
         public string TransferScope { get; init; } = "";
+        public bool RedBlackBoard { get; init; }
     }
 }

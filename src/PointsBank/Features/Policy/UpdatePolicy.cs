@@ -11,6 +11,8 @@ namespace PointsBank.Features.Policy;
 /// Replaces the community's policy (every field is sent). The account mode is fixed once the ledger has entries:
 /// accounts and their history were kept in it. The change is recorded in the roster's history (entity_changes) as an
 /// update of the community with <c>{"policy": …}</c> before and after. The committee and admins of the community.
+/// <see cref="RedBlackBoard"/> (红黑榜, added later) may be left out: it then stays as it is, so a client written
+/// before it existed does not switch it off.
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record UpdatePolicy(
@@ -23,7 +25,8 @@ public sealed record UpdatePolicy(
     decimal? YuanPerPoint,
     int? BackdateDays,
     bool? TransfersAllowed,
-    string? TransferScope) : IRequest<Outcome<CommunityPolicy>>, IValidated, ICommunityScoped
+    string? TransferScope,
+    bool? RedBlackBoard = null) : IRequest<Outcome<CommunityPolicy>>, IValidated, ICommunityScoped
 {
     public IEnumerable<FieldError> Validate()
     {
@@ -79,7 +82,7 @@ sealed class UpdatePolicyHandler(UnitOfWork work, CallerContext callers) : IRequ
         UPDATE communities
            SET account_mode = @accountMode, notice_days = @noticeDays, penalty_policy = @penaltyPolicy, year_end = @yearEnd,
                year_end_base = @yearEndBase, yuan_per_point_e4 = @yuanPerPointE4, backdate_days = @backdateDays,
-               transfers_allowed = @transfersAllowed, transfer_scope = @transferScope
+               transfers_allowed = @transfersAllowed, transfer_scope = @transferScope, red_black_board = @redBlackBoard
          WHERE id = @communityId
         """;
 
@@ -91,7 +94,7 @@ sealed class UpdatePolicyHandler(UnitOfWork work, CallerContext callers) : IRequ
         }
         var asked = new CommunityPolicy(request.AccountMode!, request.NoticeDays!.Value, request.PenaltyPolicy!, request.YearEnd!,
             request.YearEndBase ?? 0, request.YuanPerPoint!.Value, request.BackdateDays!.Value, request.TransfersAllowed!.Value,
-            request.TransferScope!);
+            request.TransferScope!, request.RedBlackBoard ?? before.RedBlackBoard);
         // The unit holds the chain-head lock, so no transaction can be posted between this check and the update.
         if (asked.AccountMode != before.AccountMode && work.Community is { LastSeq: > 0 })
         {
@@ -109,6 +112,7 @@ sealed class UpdatePolicyHandler(UnitOfWork work, CallerContext callers) : IRequ
             backdateDays = asked.BackdateDays,
             transfersAllowed = asked.TransfersAllowed,
             transferScope = asked.TransferScope,
+            redBlackBoard = asked.RedBlackBoard,
         }, ct);
         var after = (await CommunityPolicy.ReadAsync(work, request.CommunityId, ct))!;
         if (after != before)

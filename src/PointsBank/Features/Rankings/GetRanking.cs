@@ -8,9 +8,12 @@ using PointsBank.Ledger;
 
 namespace PointsBank.Features.Rankings;
 
-/// <summary>The live ranking of a month: what the board would show if it were published now.</summary>
+/// <summary>
+/// The live ranking of a month: what the board would show if it were published now; with the 红黑榜 turned on by the
+/// community's policy, also the month's <see cref="Deductions"/> (null when it is off).
+/// </summary>
 public sealed record RankingView(long CommunityId, string CommunityName, string Month, string By, long? GridId, string? Category,
-    IReadOnlyList<RankingRow> Rows) : ICsvReport
+    IReadOnlyList<RankingRow> Rows, IReadOnlyList<DeductionRow>? Deductions = null) : ICsvReport
 {
     public CsvTable ToCsv() => new($"ranking-{Month}-{By}.csv",
         ["名次", "门牌号", "姓名", "网格", "获得积分", "扣减积分", "本月积分", "志愿服务（分钟）"],
@@ -53,7 +56,11 @@ sealed class GetRankingHandler(DbDataSource db) : IRequestHandler<GetRanking, Ou
         var by = request.By ?? community.AccountMode;
         var aggregates = await RankingData.AggregatesAsync(connection, null, community.Id, request.Month, request.Category, ct);
         var roster = await RankingData.RosterAsync(connection, null, community.Id, ct);
-        return new RankingView(community.Id, community.Name, request.Month, by, request.GridId, request.Category,
-            Ranking.Rank(aggregates, by, roster, request.GridId));
+        var rows = Ranking.Rank(aggregates, by, roster, request.GridId);
+        // The deductions list counts every category: from these rows when they do, else read again over all of them.
+        var deductions = !community.RedBlackBoard ? null
+            : request.Category is null ? Ranking.Deductions(rows)
+            : await RankingData.DeductionsAsync(connection, null, community, request.Month, by, request.GridId, ct);
+        return new RankingView(community.Id, community.Name, request.Month, by, request.GridId, request.Category, rows, deductions);
     }
 }

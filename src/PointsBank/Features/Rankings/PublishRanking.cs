@@ -18,7 +18,8 @@ public sealed record RankingPublished(long CommunityId, string Month, int Revisi
 /// that records the ledger's chain head (seq and hash) it was read at, who published it and when, and the Merkle root
 /// of its rows (docs/rankings.md). Publishing the month again, after corrections, adds revision 2, 3…; earlier revisions
 /// stay as they were. Inside the unit of work: the community's lock is held, so no posting slips between the head and
-/// the aggregates read.
+/// the aggregates read. Only a month that is over in the community's time zone is published (<c>month_not_over</c>
+/// until its last second has passed): a board of a month still running would be out of date the next day.
 /// </summary>
 [Allow(Role.Committee)]
 public sealed record PublishRanking([property: JsonIgnore] long CommunityId, [property: JsonIgnore] string Month,
@@ -63,6 +64,12 @@ sealed class PublishRankingHandler(UnitOfWork work, CallerContext callers) : IRe
         if (await RankingData.CommunityAsync(work.Connection, work.Transaction, request.CommunityId, ct) is not { } community)
         {
             return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        }
+        var thisMonth = Projections.Month(work.Now, community.Zone);
+        if (string.CompareOrdinal(request.Month, thisMonth) >= 0)
+        {
+            return new Failure("month_not_over",
+                $"{request.Month} is not over yet in {community.Zone.Id} (it is {thisMonth} there now): a month is published after its last day");
         }
         var head = (await work.QueryAsync<Head>(SelectHead, new { communityId = community.Id }, ct)).SingleOrDefault()
             ?? new Head { Seq = 0, Hash = CanonicalForm.GenesisHash };

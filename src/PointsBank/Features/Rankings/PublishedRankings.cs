@@ -7,9 +7,14 @@ using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Rankings;
 
-/// <summary>A published revision: its header and its rows in board order, each with its canonical text and leaf hash.</summary>
+/// <summary>
+/// A published revision: its header and its rows in board order, each with its canonical text and leaf hash; with the
+/// 红黑榜 turned on by the community's policy, also the month's <see cref="Deductions"/>, read live from the monthly
+/// aggregates (not part of the snapshot or its hash; null when the 红黑榜 is off).
+/// </summary>
 public sealed record RankingRevisionView(long CommunityId, string CommunityName, string Month, int Revision, int LatestRevision, string RankedBy,
-    string SnapshotHash, long ChainHeadSeq, string ChainHeadHash, string PublishedBy, DateTime PublishedAt, IReadOnlyList<PublishedRow> Rows)
+    string SnapshotHash, long ChainHeadSeq, string ChainHeadHash, string PublishedBy, DateTime PublishedAt, IReadOnlyList<PublishedRow> Rows,
+    IReadOnlyList<DeductionRow>? Deductions = null)
     : ICsvReport
 {
     public CsvTable ToCsv() => new($"ranking-{Month}-r{Revision}.csv",
@@ -45,8 +50,9 @@ sealed class GetRankingRevisionHandler(DbDataSource db) : IRequestHandler<GetRan
         }
         var latest = (await RankingData.RevisionAsync(connection, null, community.Id, request.Month, null, ct))!.Revision;
         var rows = await RankingData.RowsAsync(connection, null, header, ct);
+        var deductions = await RankingData.DeductionsAsync(connection, null, community, header.Month, header.RankedBy, null, ct);
         return new RankingRevisionView(community.Id, community.Name, header.Month, header.Revision, latest, header.RankedBy, header.SnapshotHash,
-            header.ChainHeadSeq, header.ChainHeadHash, header.PublishedBy, header.PublishedAt, rows);
+            header.ChainHeadSeq, header.ChainHeadHash, header.PublishedBy, header.PublishedAt, rows, deductions);
     }
 }
 

@@ -34,6 +34,12 @@ public sealed record RankingRow(int Rank, string SubjectKind, long SubjectId, lo
     long? GridId, long Earned, long Deducted, long Points, long VolunteerMinutes);
 
 /// <summary>
+/// One line of the 红黑榜's deductions list: a household or resident (door-plate code, masked name) with the points
+/// deducted from it in the month (a positive number; reversed deductions are out of it already).
+/// </summary>
+public sealed record DeductionRow(string SubjectKind, long SubjectId, string HouseholdCode, string MaskedName, long? GridId, long Deducted);
+
+/// <summary>
 /// The ranking rule, one pure function both the live ranking and verification use: subjects are households or
 /// residents (a household's points in a per-person community are its residents' sum; a resident's in a per-household
 /// community are the entries recorded for them as the member, entries with no member are in no person's row); a
@@ -91,6 +97,15 @@ public static class Ranking
         }
         return ranked;
     }
+
+    /// <summary>
+    /// The 红黑榜's deductions list from a month's ranking rows: every subject with points deducted in the month, most
+    /// deducted first, inside a tie the subject's id ascending (the same deterministic order as the board's ties).
+    /// </summary>
+    public static IReadOnlyList<DeductionRow> Deductions(IEnumerable<RankingRow> rows) =>
+        [.. rows.Where(r => r.Deducted > 0)
+            .OrderByDescending(r => r.Deducted).ThenBy(r => r.SubjectId)
+            .Select(r => new DeductionRow(r.SubjectKind, r.SubjectId, r.HouseholdCode, r.MaskedName, r.GridId, r.Deducted))];
 
     private static (string Code, string MaskedName, long? GridId) Describe(string by, long id, RankingRoster roster)
     {

@@ -7,8 +7,11 @@ using PointsBank.Ledger;
 
 namespace PointsBank.Features.Rankings;
 
-/// <summary>The community facts a ranking needs: its name, time zone and account mode (which decides what the board ranks).</summary>
-public sealed record RankingCommunity(long Id, string Name, TimeZoneInfo Zone, string AccountMode);
+/// <summary>
+/// The community facts a ranking needs: its name, time zone and account mode (which decides what the board ranks), and
+/// whether its policy turns on the 红黑榜 (the month's deductions listed beside the board).
+/// </summary>
+public sealed record RankingCommunity(long Id, string Name, TimeZoneInfo Zone, string AccountMode, bool RedBlackBoard = false);
 
 /// <summary>A published row as stored, with its canonical text and leaf hash.</summary>
 public sealed record PublishedRow(int Position, int Rank, string SubjectKind, long SubjectId, long AccountId, string HouseholdCode,
@@ -21,7 +24,10 @@ public sealed record SnapshotHeader(long Id, long CommunityId, string Month, int
 /// <summary>The reads of the rankings slice: the month's aggregates, the roster, the journal up to a chain head, published snapshots.</summary>
 public static class RankingData
 {
-    private const string SelectCommunity = "SELECT id AS Id, name AS Name, time_zone AS TimeZone, account_mode AS AccountMode FROM communities WHERE id = @communityId";
+    private const string SelectCommunity = """
+        SELECT id AS Id, name AS Name, time_zone AS TimeZone, account_mode AS AccountMode, red_black_board AS RedBlackBoard
+          FROM communities WHERE id = @communityId
+        """;
 
     // One row per member account and member, summed over the month's categories (or the one asked for); system and
     // shop accounts never rank. The index ix_monthly_aggregates_month (community_id, month) finds the month's rows.
@@ -92,7 +98,7 @@ public static class RankingData
     public static async Task<RankingCommunity?> CommunityAsync(DbConnection connection, DbTransaction? tx, long communityId, CancellationToken ct)
     {
         var row = await connection.QuerySingleOrDefaultAsync<CommunityRow>(new CommandDefinition(SelectCommunity, new { communityId }, tx, cancellationToken: ct));
-        return row is null ? null : new RankingCommunity(row.Id, row.Name, Projections.Zone(row.TimeZone), row.AccountMode);
+        return row is null ? null : new RankingCommunity(row.Id, row.Name, Projections.Zone(row.TimeZone), row.AccountMode, row.RedBlackBoard);
     }
 
     public static async Task<IReadOnlyList<RankingAggregate>> AggregatesAsync(DbConnection connection, DbTransaction? tx, long communityId,
@@ -151,6 +157,24 @@ public static class RankingData
         })];
     }
 
+    /// <summary>
+    /// The 红黑榜's deductions list of a month (<see cref="Ranking.Deductions"/>), live from the monthly aggregates over
+    /// every category, ranked <paramref name="by"/> within <paramref name="gridId"/> when given; null when the community's
+    /// policy does not turn the 红黑榜 on. Published snapshots do not carry it (docs/rankings.md): a board's deductions
+    /// list is always read live.
+    /// </summary>
+    public static async Task<IReadOnlyList<DeductionRow>?> DeductionsAsync(DbConnection connection, DbTransaction? tx, RankingCommunity community,
+        string month, string by, long? gridId, CancellationToken ct)
+    {
+        if (!community.RedBlackBoard)
+        {
+            return null;
+        }
+        var aggregates = await AggregatesAsync(connection, tx, community.Id, month, null, ct);
+        var roster = await RosterAsync(connection, tx, community.Id, ct);
+        return Ranking.Deductions(Ranking.Rank(aggregates, by, roster, gridId));
+    }
+
     /// <summary>The hash of the journal's transaction <paramref name="seq"/> (the genesis hash for 0), or null when there is none.</summary>
     public static async Task<string?> HashAtAsync(DbConnection connection, DbTransaction? tx, long communityId, long seq, CancellationToken ct) =>
         seq == 0
@@ -199,6 +223,7 @@ public static class RankingData
         public string Name { get; init; } = "";
         public string TimeZone { get; init; } = "";
         public string AccountMode { get; init; } = "";
+        public bool RedBlackBoard { get; init; }
     }
 
     private sealed record AggregateRow

@@ -47,7 +47,7 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
         {
             var outcome = await mediator.Send(new UpdatePolicy(CommunityId, Form.AccountMode, Form.NoticeDays, Form.PenaltyPolicy, Form.YearEnd,
                 Form.YearEnd == CommunityPolicy.NonRedeemableBase ? Form.YearEndBase : null, Form.YuanPerPoint, Form.BackdateDays,
-                Form.TransfersAllowed, Form.TransferScope), ct);
+                Form.TransfersAllowed, Form.TransferScope, Form.RedBlackBoard), ct);
             if (outcome.Succeeded)
             {
                 Done = T("积分政策已保存", "The policy is saved");
@@ -105,6 +105,7 @@ public sealed class PolicyForm
     public int? BackdateDays { get; set; }
     public bool TransfersAllowed { get; set; }
     public string? TransferScope { get; set; }
+    public bool RedBlackBoard { get; set; }
 
     public static PolicyForm Of(CommunityPolicy p) => new()
     {
@@ -117,5 +118,6 @@ public sealed class PolicyForm
         BackdateDays = p.BackdateDays,
         TransfersAllowed = p.TransfersAllowed,
         TransferScope = p.TransferScope,
+        RedBlackBoard = p.RedBlackBoard,
     };
 }

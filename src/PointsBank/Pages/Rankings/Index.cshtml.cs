@@ -31,6 +31,9 @@ public sealed class IndexModel(IMediator mediator, TimeProvider clock) : ShellPa
 
     public string ThisMonth => Projections.Month(clock.GetUtcNow().UtcDateTime, Projections.Zone("Asia/Shanghai"));
 
+    /// <summary>Whether <see cref="Month"/> is over, so it may be published (the request checks it in the community's own time zone).</summary>
+    public bool MonthOver => Month is { } month && string.CompareOrdinal(month, ThisMonth) < 0;
+
     public Task<IActionResult> OnGetAsync(int? verify, CancellationToken ct) => ShowAsync(verify, ct);
 
     public async Task<IActionResult> OnPostPublishAsync(CancellationToken ct)

@@ -19,6 +19,10 @@ namespace PointsBank.Tests.Features.Rankings;
 public abstract class PublishRankingTests(DatabaseProvider provider)
 {
     private const string Month = "2026-11";
+
+    /// <summary>09:00 on 1 December in Shanghai: November is over, so it may be published.</summary>
+    internal static readonly DateTimeOffset AfterNovember = new(2026, 12, 1, 1, 0, 0, TimeSpan.Zero);
+
     private TestDatabase _db = null!;
     private TestCommunity _c = null!;
     private readonly List<long> _accounts = [];
@@ -39,6 +43,7 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
             _accounts.Add(account);
             await _c.PostAsync(_c.Award(account, points));
         }
+        _db.Clock.Set(AfterNovember);
     }
 
     [TearDown]
@@ -74,7 +79,7 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
         Assert.That(published.Revision, Is.EqualTo(1));
         Assert.That((published.ChainHeadSeq, published.ChainHeadHash), Is.EqualTo((5L, head!.Hash)));
         Assert.That(published.PublishedBy, Is.EqualTo(Committee.Actor));
-        Assert.That(published.PublishedAt, Is.EqualTo(TestDatabase.DefaultNow.UtcDateTime));
+        Assert.That(published.PublishedAt, Is.EqualTo(AfterNovember.UtcDateTime));
         Assert.That(revision.Rows.Select(r => (r.Rank, r.HouseholdCode, r.Points)),
             Is.EqualTo(new[] { (1, "A-1", 30L), (2, "B-2", 20L), (2, "C-3", 20L), (4, "E-5", 12L), (5, "D-4", 5L) }));
         Assert.That(revision.SnapshotHash, Is.EqualTo(published.SnapshotHash));
@@ -200,6 +205,7 @@ public sealed class RankingSnapshotTamperTests
             var account = (await _db.Mediator.Send(new OpenAccount(_c.Id, "household", household))).Value!.AccountId;
             await _c.PostAsync(_c.Award(account, points));
         }
+        _db.Clock.Set(PublishRankingTests.AfterNovember);
         Assert.That((await _db.SendAs(Acting.As(Role.Committee, _c.Id), new PublishRanking(_c.Id, "2026-11"))).Failure, Is.Null);
     }
 

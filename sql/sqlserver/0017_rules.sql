@@ -1,0 +1,6 @@
+-- 红黑榜 (issue 10): whether the community's monthly ranking also lists the month's deductions — the households or
+-- residents with points deducted, masked names — on the live ranking, the public board and the poster. Off by
+-- default; a policy field (redBlackBoard) beside the others on communities.
+ALTER TABLE dbo.communities ADD red_black_board bit NOT NULL
+    CONSTRAINT df_communities_red_black_board DEFAULT 0;
+GO

@@ -7,11 +7,18 @@ namespace PointsBank.Tests.Browser;
 
 /// <summary>
 /// The report pages on a phone: the committee reaches 兑换报表 from the home card and reads the month's funding report
-/// (the demo's donors and its counter redemptions are on it); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
+/// (the demo's donors and its counter redemptions are on it; the clock stands still, so the month cannot turn
+/// mid-test); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
 /// </summary>
 public sealed class ReportPagesTests : BrowserTest
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
+
+    // The clock stands still at the suite's start: the demo's donations are seeded "now" and the report opens on the
+    // current month, so a run that crossed midnight at a month's end in Asia/Shanghai would look at an empty month.
+    private readonly Support.FakeClock _clock = new(DateTimeOffset.UtcNow);
+
+    protected override TimeProvider? Clock => _clock;
 
     private async Task<int> ScrollWidthAsync() => await Page.EvaluateAsync<int>("document.documentElement.scrollWidth");
 

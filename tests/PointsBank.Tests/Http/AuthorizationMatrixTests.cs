@@ -575,5 +575,7 @@ public sealed partial class AuthorizationMatrixTests
             await s.Test.Cli(new DeactivateResident(s.Community.Id, resident));
             return new SampleRequest($"{s.C}/residents/{resident}/erase", new { });
         },
+        ["GET /api/v1/communities/{communityId:long}/residents/{residentId:long}/export"] = async s =>
+            new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}/export"),
     };
 }

@@ -93,6 +93,9 @@ internal static class CommunityEndpoints
 
         community.MapCommand<EraseResident>("/residents/{residentId:long}/erase")
             .WithSummary("Erase a departed (deactivated) resident's name and phone: placeholder 已注销居民, history redacted, ledger untouched");
+
+        community.MapQuery<ExportResidentData>("/residents/{residentId:long}/export")
+            .WithSummary("A resident's own data for them (个人信息保护法): roster rows, change history, accounts with full history, claims, volunteer records, card dates; committee only");
     }
 
     private static void MapShops(RouteGroupBuilder community)

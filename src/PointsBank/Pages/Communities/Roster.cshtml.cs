@@ -23,6 +23,9 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
 
     public IActionResult OnGet() => Page();
 
+    public IActionResult OnGetExport(long residentId) =>
+        residentId > 0 ? Redirect($"/roster/{CommunityId}/residents/{residentId}/export") : Page();
+
     public async Task<IActionResult> OnPostImportAsync(IFormFile? workbook, bool dryRun, CancellationToken ct)
     {
         if (workbook is null || workbook.Length == 0)

@@ -161,13 +161,22 @@ public static partial class EndpointMapping
     // 201 for a new resource; 200 with Idempotent-Replayed for a replay of the same key and payload.
     private static RouteHandlerBuilder MapReplayableOf<TRequest, T, TResource>(IEndpointRouteBuilder routes, string pattern, string method,
         RequestBinder<TRequest> binder, string location) where TRequest : IRequest<Outcome<T>> where T : IReplayable<TResource> =>
-        routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, ProblemHttpResult>> (HttpContext http,
+        routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, Accepted<object>, ProblemHttpResult>> (HttpContext http,
             IMediator sender, CancellationToken ct) =>
         {
             var outcome = await sender.Send(await binder.BindAsync(http, ct), ct);
             if (!outcome.Succeeded)
             {
                 return Problems.Result(http, outcome.Failure!);
+            }
+            if (outcome.Value is IAcceptedInstead { Accepted: { } accepted })
+            {
+                // Nothing posted yet (an award that became a claim): 202 with where it waits, replayed or not.
+                if (outcome.Value.Replayed)
+                {
+                    http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+                }
+                return TypedResults.Accepted(Locate(http, AcceptedInstead.Location, accepted), accepted);
             }
             var resource = outcome.Value!.Resource;
             if (outcome.Value.Replayed)
@@ -320,4 +329,20 @@ public sealed class RequestBodyException(string code, string? member, string mes
         return new RequestBodyException(unknown ? "unknown_member" : "invalid_request", path,
             LogText.Escape($"{request.Name} body at {path}: {(unknown ? "unknown member" : e.Message)}"));
     }
+}
+
+/// <summary>
+/// A command's answer that may, instead of the resource it creates, say the request was accepted for later
+/// (202 Accepted): an award under a rule that goes through a claim answers the claim, not a transaction.
+/// </summary>
+public interface IAcceptedInstead
+{
+    /// <summary>What was accepted instead (null when the resource itself was created).</summary>
+    object? Accepted { get; }
+}
+
+internal static class AcceptedInstead
+{
+    /// <summary>Where an accepted claim waits: the community's submitted claims (there is no single-claim route).</summary>
+    public const string Location = "/api/v1/communities/{communityId}/claims?status=submitted";
 }

@@ -111,7 +111,7 @@ public sealed class AwardPointsTests
 
         var refused = await _db.Mediator.Send(await AwardAsync(account, 5, "a2"));
         var refusedDeduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, null, null, null, null, "d1", RuleCode: "littering", EvidenceNote: "乱扔垃圾"));
-        var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction.Seq, "录入错误", "r1"));
+        var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction!.Seq, "录入错误", "r1"));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("account_inactive"));
         Assert.That(refusedDeduction.Failure!.Code, Is.EqualTo("account_inactive"));

@@ -161,6 +161,18 @@ public static partial class EndpointMapping
     // 201 for a new resource; 200 with Idempotent-Replayed for a replay of the same key and payload.
     private static RouteHandlerBuilder MapReplayableOf<TRequest, T, TResource>(IEndpointRouteBuilder routes, string pattern, string method,
         RequestBinder<TRequest> binder, string location) where TRequest : IRequest<Outcome<T>> where T : IReplayable<TResource> =>
+        typeof(IAcceptedInstead).IsAssignableFrom(typeof(T))
+            ? MapReplayableOrAcceptedOf<TRequest, T, TResource>(routes, pattern, method, binder, location)
+            : routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, ProblemHttpResult>> (HttpContext http,
+                IMediator sender, CancellationToken ct) =>
+            {
+                var outcome = await sender.Send(await binder.BindAsync(http, ct), ct);
+                return outcome.Succeeded ? Replayable<T, TResource>(http, outcome.Value!, location) : Problems.Result(http, outcome.Failure!);
+            });
+
+    // As above, or 202 Accepted (replayed or not) when the answer carries something accepted instead of the resource.
+    private static RouteHandlerBuilder MapReplayableOrAcceptedOf<TRequest, T, TResource>(IEndpointRouteBuilder routes, string pattern, string method,
+        RequestBinder<TRequest> binder, string location) where TRequest : IRequest<Outcome<T>> where T : IReplayable<TResource> =>
         routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, Accepted<object>, ProblemHttpResult>> (HttpContext http,
             IMediator sender, CancellationToken ct) =>
         {
@@ -171,21 +183,32 @@ public static partial class EndpointMapping
             }
             if (outcome.Value is IAcceptedInstead { Accepted: { } accepted })
             {
-                // Nothing posted yet (an award that became a claim): 202 with where it waits, replayed or not.
+                // Nothing created yet (an award that became a claim): 202 with where it waits.
                 if (outcome.Value.Replayed)
                 {
                     http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
                 }
                 return TypedResults.Accepted(Locate(http, AcceptedInstead.Location, accepted), accepted);
             }
-            var resource = outcome.Value!.Resource;
-            if (outcome.Value.Replayed)
+            return Replayable<T, TResource>(http, outcome.Value!, location).Result switch
             {
-                http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
-                return TypedResults.Ok(resource);
-            }
-            return TypedResults.Created(Locate(http, location, resource), resource);
+                Created<TResource> created => created,
+                Ok<TResource> ok => ok,
+                var other => throw new InvalidOperationException($"unexpected {other.GetType().Name}"),
+            };
         });
+
+    private static Results<Created<TResource>, Ok<TResource>, ProblemHttpResult> Replayable<T, TResource>(HttpContext http, T value, string location)
+        where T : IReplayable<TResource>
+    {
+        var resource = value.Resource;
+        if (value.Replayed)
+        {
+            http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+            return TypedResults.Ok(resource);
+        }
+        return TypedResults.Created(Locate(http, location, resource), resource);
+    }
 
     /// <summary>Fills a Location template from the route values first, then the resource's properties.</summary>
     internal static string Locate(HttpContext http, string template, object? resource) => Placeholder().Replace(template, match =>

@@ -161,7 +161,19 @@ public static partial class EndpointMapping
     // 201 for a new resource; 200 with Idempotent-Replayed for a replay of the same key and payload.
     private static RouteHandlerBuilder MapReplayableOf<TRequest, T, TResource>(IEndpointRouteBuilder routes, string pattern, string method,
         RequestBinder<TRequest> binder, string location) where TRequest : IRequest<Outcome<T>> where T : IReplayable<TResource> =>
-        routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, ProblemHttpResult>> (HttpContext http,
+        typeof(IAcceptedInstead).IsAssignableFrom(typeof(T))
+            ? MapReplayableOrAcceptedOf<TRequest, T, TResource>(routes, pattern, method, binder, location)
+            : routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, ProblemHttpResult>> (HttpContext http,
+                IMediator sender, CancellationToken ct) =>
+            {
+                var outcome = await sender.Send(await binder.BindAsync(http, ct), ct);
+                return outcome.Succeeded ? Replayable<T, TResource>(http, outcome.Value!, location) : Problems.Result(http, outcome.Failure!);
+            });
+
+    // As above, or 202 Accepted (replayed or not) when the answer carries something accepted instead of the resource.
+    private static RouteHandlerBuilder MapReplayableOrAcceptedOf<TRequest, T, TResource>(IEndpointRouteBuilder routes, string pattern, string method,
+        RequestBinder<TRequest> binder, string location) where TRequest : IRequest<Outcome<T>> where T : IReplayable<TResource> =>
+        routes.MapMethods(pattern, [method], async Task<Results<Created<TResource>, Ok<TResource>, Accepted<object>, ProblemHttpResult>> (HttpContext http,
             IMediator sender, CancellationToken ct) =>
         {
             var outcome = await sender.Send(await binder.BindAsync(http, ct), ct);
@@ -169,14 +181,34 @@ public static partial class EndpointMapping
             {
                 return Problems.Result(http, outcome.Failure!);
             }
-            var resource = outcome.Value!.Resource;
-            if (outcome.Value.Replayed)
+            if (outcome.Value is IAcceptedInstead { Accepted: { } accepted })
             {
-                http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
-                return TypedResults.Ok(resource);
+                // Nothing created yet (an award that became a claim): 202 with where it waits.
+                if (outcome.Value.Replayed)
+                {
+                    http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+                }
+                return TypedResults.Accepted(Locate(http, AcceptedInstead.Location, accepted), accepted);
             }
-            return TypedResults.Created(Locate(http, location, resource), resource);
+            return Replayable<T, TResource>(http, outcome.Value!, location).Result switch
+            {
+                Created<TResource> created => created,
+                Ok<TResource> ok => ok,
+                var other => throw new InvalidOperationException($"unexpected {other.GetType().Name}"),
+            };
         });
+
+    private static Results<Created<TResource>, Ok<TResource>, ProblemHttpResult> Replayable<T, TResource>(HttpContext http, T value, string location)
+        where T : IReplayable<TResource>
+    {
+        var resource = value.Resource;
+        if (value.Replayed)
+        {
+            http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+            return TypedResults.Ok(resource);
+        }
+        return TypedResults.Created(Locate(http, location, resource), resource);
+    }
 
     /// <summary>Fills a Location template from the route values first, then the resource's properties.</summary>
     internal static string Locate(HttpContext http, string template, object? resource) => Placeholder().Replace(template, match =>
@@ -320,4 +352,20 @@ public sealed class RequestBodyException(string code, string? member, string mes
         return new RequestBodyException(unknown ? "unknown_member" : "invalid_request", path,
             LogText.Escape($"{request.Name} body at {path}: {(unknown ? "unknown member" : e.Message)}"));
     }
+}
+
+/// <summary>
+/// A command's answer that may, instead of the resource it creates, say the request was accepted for later
+/// (202 Accepted): an award under a rule that goes through a claim answers the claim, not a transaction.
+/// </summary>
+public interface IAcceptedInstead
+{
+    /// <summary>What was accepted instead (null when the resource itself was created).</summary>
+    object? Accepted { get; }
+}
+
+internal static class AcceptedInstead
+{
+    /// <summary>Where an accepted claim waits: the community's submitted claims (there is no single-claim route).</summary>
+    public const string Location = "/api/v1/communities/{communityId}/claims?status=submitted";
 }

@@ -168,7 +168,14 @@ public sealed class PointsPagesTests : BrowserTest
         await form.Locator("input[name=evidenceNote]").FillAsync("捡到钱包 300 元，当场归还失主");
         await ClickAndWaitForPageAsync(form.Locator("button[type=submit]"));
 
-        Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已申报“拾金不昧”"));
+        var done = await Page.Locator("[data-testid=done]").InnerTextAsync();
+        Assert.That(done, Does.Match(@"^已提交申报，等待审核（第 \d+ 号）"));
         Assert.That(await Page.Locator("[data-testid=balance]").InnerTextAsync(), Is.EqualTo(before), "a claim posts only after review and notice");
+        await ScreenshotAsync("points-award-becomes-claim");
+        var claimId = System.Text.RegularExpressions.Regex.Match(done, @"第 (\d+) 号").Groups[1].Value;
+
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=submitted-claim]"));
+        var claim = Page.Locator($"[data-testid=claim-{claimId}]");
+        Assert.That(await claim.InnerTextAsync(), Does.Contain("捡到钱包 300 元"), "the link opens the claim in the reviewers' queue");
     }
 }

@@ -178,7 +178,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
 
         Assert.That(again.Failure, Is.Null, again.Failure?.Code);
         Assert.That(again.Value!.Replayed, Is.True);
-        Assert.That(again.Value.Transaction.Seq, Is.EqualTo(first.Value!.Transaction.Seq));
+        Assert.That(again.Value.Transaction!.Seq, Is.EqualTo(first.Value!.Transaction!.Seq));
         Assert.That(fresh.Failure?.Code, Is.EqualTo("account_inactive"));
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(5));
     }
@@ -212,7 +212,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
 
         Assert.That(reversed.Failure, Is.Null, reversed.Failure?.Detail);
         Assert.That(other.Failure?.Code, Is.EqualTo("idempotency_conflict"),
-            $"answered a reversal of seq {other.Value?.Transaction.ReversesSeq} for a request to reverse seq {second.Seq}");
+            $"answered a reversal of seq {other.Value?.Transaction!.ReversesSeq} for a request to reverse seq {second.Seq}");
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(6));
     }
 

@@ -189,7 +189,7 @@ internal static class ClaimStore
             await work.ExecuteAsync(PostingFailed, new { communityId, claimId = claim.Id, failure = failure.Length > 1000 ? failure[..1000] : failure }, ct);
             return (long?)null;
         }
-        var seq = posted.Value!.Transaction.Seq;
+        var seq = posted.Value!.Transaction!.Seq;
         await work.ExecuteAsync(MarkPosted, new { communityId, claimId = claim.Id, seq }, ct);
         return seq;
     }

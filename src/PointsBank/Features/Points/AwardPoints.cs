@@ -37,12 +37,13 @@ public sealed record AwardPoints(
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(RuleCode, Points, MaxPoints, Reason, Category, EvidenceNote);
 }
 
-sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<AwardPoints, Outcome<Posted>>
+sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers, IMediator sender) : IRequestHandler<AwardPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(AwardPoints request, CancellationToken ct) =>
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Award, request.CommunityId, request.AccountId, rule, request.Facts,
-                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct,
+                claims: sender)
             : Task.FromResult<Outcome<Posted>>(PointsRequest.RuleRequired);
 }
 

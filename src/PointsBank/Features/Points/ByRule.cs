@@ -1,5 +1,7 @@
 using System.Text.Json;
 using PointsBank.Data;
+using MediatR;
+using PointsBank.Features.Claims;
 using PointsBank.Features.Rules;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -42,8 +44,14 @@ internal static class ByRule
     /// <param name="reviewed">Set when a reviewed claim posts (<see cref="Reviewed"/>).</param>
     public static async Task<Outcome<Posted>> PostAsync(UnitOfWork work, PointsLedger ledger, Caller caller, TransactionKind kind,
         long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
-        DateOnly? occurredOn, string ledgerKey, CancellationToken ct, Reviewed? reviewed = null)
+        DateOnly? occurredOn, string ledgerKey, CancellationToken ct, Reviewed? reviewed = null, IMediator? claims = null)
     {
+        if (reviewed is null && claims is not null && await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is { } current
+            && work.Community is not null && NeedsClaim(current.Rule))
+        {
+            return await ClaimAsync(work, claims, kind, current, accountId, facts, amount, evidenceNote, memberId,
+                occurredOn ?? Today(work), ct);
+        }
         var rule = reviewed is null
             ? await DirectRuleAsync(work, caller, communityId, ruleCode, ct)
             : await ReviewedRuleAsync(work, communityId, ruleCode, reviewed, ct);
@@ -93,11 +101,46 @@ internal static class ByRule
         {
             return new Failure("rule_not_recordable", $"{caller.Actor} may not record '{ruleCode}' (recorded by: {string.Join(", ", rule.Rule.RecordedBy ?? [])})");
         }
-        if (!rule.Rule.Direct || rule.Rule.NeedsReview || rule.Rule.NeedsSecondApproval)
+        if (NeedsClaim(rule.Rule))
         {
             return new Failure("rule_needs_claim", $"'{ruleCode}' is not a direct rule: its entries go through a claim and review");
         }
         return rule;
+    }
+
+    /// <summary>A rule that is not direct, or needs review or a second person's approval: its entries go through a claim.</summary>
+    public static bool NeedsClaim(RuleDefinition rule) => !rule.Direct || rule.NeedsReview || rule.NeedsSecondApproval;
+
+    /// <summary>
+    /// An award or deduction under a rule whose entries go through a claim (<see cref="NeedsClaim"/>) becomes that claim:
+    /// the same checks a claim gets at its posting that do not depend on the account's earlier entries (an explicit
+    /// amount only for a discretionary rule and within its range, a grade the rule knows, an award rule on the awards
+    /// route and a deduction rule on the deductions route) refuse it now; then <see cref="SubmitClaim"/> is sent from
+    /// inside this request (it joins the unit, so the claim and the award's Idempotency-Key commit together), with the
+    /// caller as the submitter — who therefore cannot approve it. The points are evaluated again when the approved
+    /// claim posts after its 公示 window, over the entries of that day.
+    /// </summary>
+    private static async Task<Outcome<Posted>> ClaimAsync(UnitOfWork work, IMediator claims, TransactionKind kind, RuleVersion rule,
+        long accountId, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId, DateOnly date, CancellationToken ct)
+    {
+        if (AmountNotAllowed(rule, amount ?? facts?.Amount) is { } notAllowed)
+        {
+            return notAllowed;
+        }
+        var given = (facts ?? RuleFacts.None) with { Amount = amount ?? facts?.Amount };
+        var evaluation = RuleEvaluator.Evaluate(rule, given, [], date);
+        if (!evaluation.Accepted)
+        {
+            return new Failure("rule_refused", evaluation.En());
+        }
+        if (kind == TransactionKind.Award ? evaluation.Points < 0 : evaluation.Points > 0)
+        {
+            return new Failure(kind == TransactionKind.Award ? "rule_is_a_deduction" : "rule_is_an_award",
+                $"'{rule.Code}' gives {evaluation.Points} points: use {(kind == TransactionKind.Award ? "deductions" : "awards")}");
+        }
+        var communityId = work.CommunityId ?? 0;
+        var claim = await claims.Send(new SubmitClaim(communityId, accountId, memberId, rule.Code, given, date, evidenceNote), ct);
+        return claim.Succeeded ? new Posted(null, false, ClaimSubmitted.From(claim.Value!)) : claim.Failure!;
     }
 
     /// <summary>

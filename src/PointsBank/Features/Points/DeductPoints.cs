@@ -32,11 +32,12 @@ public sealed record DeductPoints(
     public IEnumerable<FieldError> Validate() => PointsRequest.Validate(RuleCode, Points, MaxPoints, Reason, Category, EvidenceNote);
 }
 
-sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers) : IRequestHandler<DeductPoints, Outcome<Posted>>
+sealed class DeductPointsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers, IMediator sender) : IRequestHandler<DeductPoints, Outcome<Posted>>
 {
     public Task<Outcome<Posted>> Handle(DeductPoints request, CancellationToken ct) =>
         request.RuleCode is { } rule
             ? ByRule.PostAsync(work, ledger, callers.Current, TransactionKind.Deduct, request.CommunityId, request.AccountId, rule, request.Facts,
-                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct)
+                request.Points, request.EvidenceNote, request.MemberId, request.OccurredOn, LedgerKeys.Client(request.IdempotencyKey), ct,
+                claims: sender)
             : Task.FromResult<Outcome<Posted>>(PointsRequest.RuleRequired);
 }

@@ -38,12 +38,34 @@ public sealed record TransactionView(
         tx.EffectiveDate is null ? CanonicalForm.Version1 : CanonicalForm.Version2, tx.PrevHash, tx.Hash);
 }
 
-/// <summary>A posted transaction; <see cref="Replayed"/> when the idempotency key had already posted it.</summary>
-public sealed record Posted(TransactionView Transaction, bool Replayed) : IReplayable<TransactionView>
+/// <summary>
+/// A posted transaction; <see cref="Replayed"/> when the idempotency key had already posted it. An award or deduction
+/// under a rule whose entries go through a claim posts nothing yet: <see cref="Transaction"/> is null and
+/// <see cref="Claim"/> names the claim it became (answered 202 Accepted).
+/// </summary>
+public sealed record Posted(TransactionView? Transaction, bool Replayed, ClaimSubmitted? Claim = null)
+    : IReplayable<TransactionView>, IAcceptedInstead
 {
-    TransactionView IReplayable<TransactionView>.Resource => Transaction;
+    TransactionView IReplayable<TransactionView>.Resource => Transaction!;
+
+    object? IAcceptedInstead.Accepted => Claim;
 
     public object AsReplayed() => this with { Replayed = true };
+}
+
+/// <summary>
+/// The answer (202 Accepted) of an award or deduction that became a claim (申报): <c>claimId</c>, <c>status</c>
+/// (<c>submitted</c>), a Chinese-first explanation, and the claim itself. It waits for a reviewer who is not its
+/// submitter, then its 公示 window, then posts like every claim.
+/// </summary>
+public sealed record ClaimSubmitted(long ClaimId, string Status, string Explanation, string ExplanationEn, PointsBank.Features.Claims.ClaimView Claim)
+{
+    public static ClaimSubmitted From(PointsBank.Features.Claims.ClaimView claim)
+    {
+        var id = claim.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new(claim.Id, claim.Status, $"已提交申报，等待审核（第 {id} 号）：审核通过后公示，公示期满入账",
+            $"Claim #{id} submitted: a reviewer other than the submitter reviews it, then it is publicly noticed, then posted", claim);
+    }
 }
 
 internal static class LedgerOutcomes

@@ -312,7 +312,7 @@ internal static class Certification
             {
                 return posted.Failure!;
             }
-            seq = posted.Value!.Transaction.Seq;
+            seq = posted.Value!.Transaction!.Seq;
         }
         await work.ExecuteAsync(SetPosted, new { points, seq, recordId = record.Id, communityId }, ct);
         return true;

@@ -205,7 +205,7 @@ sealed class CorrectionHandlers(UnitOfWork work, PointsLedger ledger, CallerCont
                 {
                     return reversed.Failure!;
                 }
-                reversal = reversed.Value!.Transaction.Seq;
+                reversal = reversed.Value!.Transaction!.Seq;
             }
             await work.ExecuteAsync(Supersede, new { newId = added.Value, reversalSeq = reversal, recordId = old.Id, communityId = request.CommunityId }, ct);
             await work.ExecuteAsync(SetNewRecord, new { newId = added.Value, correctionId = correction.Id }, ct);

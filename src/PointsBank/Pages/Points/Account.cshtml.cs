@@ -47,6 +47,10 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
     [TempData]
     public string? Done { get; set; }
 
+    /// <summary>The claim an award under a claim rule became (its link in the reviewers' queue), after the redirect.</summary>
+    [TempData]
+    public string? SubmittedClaim { get; set; }
+
     /// <summary>Corrections are the committee's (the request says so; the page only spares others a refused form).</summary>
     public bool CanCorrect =>
         HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current is var caller
@@ -91,27 +95,8 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
         }
         var facts = new RuleFacts(minutes, string.IsNullOrWhiteSpace(grade) ? null : grade);
         var note = string.IsNullOrWhiteSpace(evidenceNote) ? null : evidenceNote;
-        if (NeedsClaim(rule))
-        {
-            try
-            {
-                var claim = await mediator.Send(new SubmitClaim(CommunityId, AccountId, null, rule.Code, facts with { Amount = points },
-                    occurredOn ?? DateOnly.Parse(Today, System.Globalization.CultureInfo.InvariantCulture), note, key), ct);
-                if (claim.Succeeded)
-                {
-                    Done = T($"已申报“{rule.NameZh}”（申报 #{claim.Value!.Id}），等待评议员审核，审核通过后公示，公示期满入账。",
-                        $"Claim #{claim.Value!.Id} under “{rule.NameEn}” submitted: a reviewer reviews it, then it is publicly noticed, then posted.");
-                    return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
-                }
-                Error = PageText.Problem(this, claim.Failure!);
-            }
-            catch (RequestValidationException e)
-            {
-                Error = PageText.Invalid(this, e);
-            }
-            await LoadAsync(ct);
-            return Page();
-        }
+        // A rule that goes through a claim is sent the same way: the award (or deduction) becomes the claim, and the
+        // page says so with a link to it in the reviewers' queue.
         IRequest<Outcome<Posted>> request = Deducts(rule)
             ? new DeductPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note)
             : new AwardPoints(CommunityId, AccountId, points, null, null, null, key ?? "", occurredOn, rule.Code, facts, note);
@@ -148,7 +133,15 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
             var outcome = await mediator.Send(request, ct);
             if (outcome.Succeeded)
             {
-                Done = done(outcome.Value!.Transaction);
+                if (outcome.Value!.Claim is { } claim)
+                {
+                    Done = T(claim.Explanation, claim.ExplanationEn);
+                    SubmittedClaim = claim.ClaimId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    Done = done(outcome.Value.Transaction!);
+                }
                 return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
             }
             Error = PageText.Problem(this, outcome.Failure!);

@@ -64,7 +64,7 @@ public sealed class TransferModel(IMediator mediator, TimeProvider clock) : Shel
             var outcome = await mediator.Send(new TransferPoints(CommunityId, AccountId, to, points, note ?? "", key ?? "", occurredOn), ct);
             if (outcome.Succeeded)
             {
-                var seq = outcome.Value!.Transaction.Seq;
+                var seq = outcome.Value!.Transaction!.Seq;
                 TempData["Done"] = T($"已赠送 {points} 分（第 {seq} 笔）", $"Gave {points} points (entry {seq})");
                 return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
             }

@@ -68,38 +68,87 @@ public sealed class AwardPointsTests
     }
 
     [Test]
-    public async Task ADiscretionaryAmountWithinTheRange_GoesThroughAClaim_AndPostsOnceASecondPersonApprovesIt()
+    public async Task ADiscretionaryAmountWithinTheRange_BecomesAClaim_ThatItsSubmitterCannotApprove_AndPostsOnceASecondPersonApprovesIt()
     {
-        // 拾金不昧: the committee names +5 to +10, and a second person approves it. An award cannot post it at once.
+        // 拾金不昧: the committee names +5 to +10, and a second person approves it. The award becomes that claim.
         var (account, member) = await _community.NewHouseholdAccountAsync();
         var policy = (await _db.Mediator.Send(new PointsBank.Features.Policy.GetPolicy(_community.Id))).Value!;
         Assert.That((await _db.Mediator.Send((policy with { NoticeDays = 0 }).Replacing(_community.Id))).Failure, Is.Null);
         var committee = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Committee, _community.Id, userId: 21);
         var reviewer = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Reviewer, _community.Id, userId: 22);
         var yesterday = DateOnly.FromDateTime(_db.Clock.GetUtcNow().UtcDateTime.AddHours(8)).AddDays(-1);
+        var entries = await EntriesAsync();
 
-        var direct = await _db.SendAs(committee, new AwardPoints(_community.Id, account, 8, null, null, member, "lost-1", RuleCode: "lost_property",
+        var outOfRange = await _db.SendAs(committee, new AwardPoints(_community.Id, account, 50, null, null, member, "lost-50", RuleCode: "lost_property",
             EvidenceNote: "归还村民钱包"));
+        var claimsAfterRefusal = await ClaimsAsync(account);
+        var award = await _db.SendAs(committee, new AwardPoints(_community.Id, account, 8, null, null, member, "lost-1", yesterday, RuleCode: "lost_property",
+            EvidenceNote: "归还村民钱包，内有现金 600 元"));
+        var again = await _db.SendAs(committee, new AwardPoints(_community.Id, account, 8, null, null, member, "lost-1", yesterday, RuleCode: "lost_property",
+            EvidenceNote: "归还村民钱包，内有现金 600 元"));
         var fixedAmount = await _db.SendAs(committee, new PointsBank.Features.Claims.SubmitClaim(_community.Id, account, member, "mediation",
             new PointsBank.Rules.RuleFacts(Amount: 8), yesterday, "调解纠纷"));
-        var claim = await _db.SendAs(committee, new PointsBank.Features.Claims.SubmitClaim(_community.Id, account, member, "lost_property",
-            new PointsBank.Rules.RuleFacts(Amount: 8), yesterday, "归还村民钱包，内有现金 600 元"));
-        Assert.That(claim.Failure, Is.Null, claim.Failure?.Detail);
-        var self = Assert.ThrowsAsync<ForbiddenException>(() => _db.SendAs(committee, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.Value!.Id)));
-        var balanceBeforeApproval = (await _community.BalanceAsync(account)).Balance;
-        var approved = await _db.SendAs(reviewer, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.Value!.Id, "属实"));
 
-        Assert.That(direct.Failure?.Code, Is.EqualTo("rule_needs_claim"));
+        Assert.That(outOfRange.Failure?.Code, Is.EqualTo("rule_refused"), "5 to 10 only: refused now, not after a review");
+        Assert.That(claimsAfterRefusal, Is.Zero);
+        Assert.That(award.Failure, Is.Null, award.Failure?.Detail);
+        var claim = award.Value!.Claim!;
+        Assert.That(award.Value.Transaction, Is.Null, "nothing posts before the review");
+        Assert.That((claim.Status, claim.Claim.Facts.Amount, claim.Claim.MemberId, claim.Claim.OccurredOn, claim.Claim.SubmittedBy),
+            Is.EqualTo(("submitted", (long?)8, (long?)member, yesterday, committee.Actor)));
+        Assert.That(claim.Explanation, Does.Contain($"已提交申报，等待审核（第 {claim.ClaimId} 号）"));
+        Assert.That((again.Value!.Claim!.ClaimId, again.Value.Replayed), Is.EqualTo((claim.ClaimId, true)), "the same key answers the same claim");
+        Assert.That(await ClaimsAsync(account), Is.EqualTo(1));
+        Assert.That(await EntriesAsync(), Is.EqualTo(entries));
         Assert.That(fixedAmount.Failure?.Code, Is.EqualTo("points_not_allowed"));
-        Assert.That(self!.Code, Is.EqualTo("self_approval"));
+
+        var self = Assert.ThrowsAsync<ForbiddenException>(() => _db.SendAs(committee, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.ClaimId)));
+        var balanceBeforeApproval = (await _community.BalanceAsync(account)).Balance;
+        var approved = await _db.SendAs(reviewer, new PointsBank.Features.Claims.ApproveClaim(_community.Id, claim.ClaimId, "属实"));
+
+        Assert.That(self!.Code, Is.EqualTo("self_approval"), "the committee member who recorded the award is its submitter");
         Assert.That(balanceBeforeApproval, Is.Zero);
         Assert.That(approved.Failure, Is.Null, approved.Failure?.Detail);
         Assert.That(approved.Value!.Status, Is.EqualTo(PointsBank.Features.Claims.ClaimStatus.Posted), "a 0-day 公示 window posts on approval");
         Assert.That((await _community.BalanceAsync(account)).Balance, Is.EqualTo(8));
+        Assert.That(await EntriesAsync(), Is.EqualTo(entries + 1), "posted once");
         var explanation = (string)(await _db.ScalarRawAsync(
             $"SELECT explanation FROM ledger_transactions WHERE community_id = {_community.Id} AND rule_code = 'lost_property'"))!;
-        Assert.That(explanation, Does.Contain("拾金不昧").And.Contain("8"));
+        Assert.That(explanation, Does.Contain("拾金不昧").And.Contain("8").And.Contain($"申报 #{claim.ClaimId}"));
     }
+
+    [Test]
+    public async Task ADeductionUnderARuleThatNeedsReview_BecomesAClaim_AndDeductsOnlyOnceAnotherPersonApprovesIt()
+    {
+        var rule = TestRules.Deduct(7) with { Code = "test_reviewed_deduct", Direct = false, NeedsReview = true };
+        await TestRules.EnsureAsync(_db.Services, _community.Id, rule);
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(account, 20));
+        var policy = (await _db.Mediator.Send(new PointsBank.Features.Policy.GetPolicy(_community.Id))).Value!;
+        Assert.That((await _db.Mediator.Send((policy with { NoticeDays = 0 }).Replacing(_community.Id))).Failure, Is.Null);
+        var committee = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Committee, _community.Id, userId: 31);
+        var reviewer = PointsBank.Tests.Features.Communities.Acting.As(PointsBank.Identity.Role.Reviewer, _community.Id, userId: 32);
+        var entries = await EntriesAsync();
+
+        var wrongWay = await _db.SendAs(committee, new AwardPoints(_community.Id, account, null, null, null, member, "rd-award", RuleCode: rule.Code,
+            EvidenceNote: "门前堆放杂物，照片 2 张"));
+        var deduction = await _db.SendAs(committee, new DeductPoints(_community.Id, account, null, null, null, member, "rd-1", RuleCode: rule.Code,
+            EvidenceNote: "门前堆放杂物，照片 2 张"));
+
+        Assert.That(wrongWay.Failure?.Code, Is.EqualTo("rule_is_a_deduction"));
+        Assert.That(deduction.Failure, Is.Null, deduction.Failure?.Detail);
+        Assert.That((deduction.Value!.Transaction, deduction.Value.Claim?.Status), Is.EqualTo(((PointsBank.Features.Points.TransactionView?)null, "submitted")));
+        Assert.That(await ClaimsAsync(account), Is.EqualTo(1));
+        Assert.That((await EntriesAsync(), (await _community.BalanceAsync(account)).Balance), Is.EqualTo((entries, 20L)));
+
+        var approved = await _db.SendAs(reviewer, new PointsBank.Features.Claims.ApproveClaim(_community.Id, deduction.Value.Claim!.ClaimId, "属实"));
+
+        Assert.That(approved.Value?.Status, Is.EqualTo(PointsBank.Features.Claims.ClaimStatus.Posted), approved.Failure?.Detail);
+        Assert.That((await EntriesAsync(), (await _community.BalanceAsync(account)).Balance), Is.EqualTo((entries + 1, 13L)));
+    }
+
+    private async Task<long> ClaimsAsync(long account) =>
+        Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM claims WHERE community_id = {_community.Id} AND account_id = {account}"));
 
     [Test]
     public async Task AwardAndDeduction_ToADeactivatedHousehold_AreRefused_ButReversalsStillCorrectThePast()
@@ -111,7 +160,7 @@ public sealed class AwardPointsTests
 
         var refused = await _db.Mediator.Send(await AwardAsync(account, 5, "a2"));
         var refusedDeduction = await _db.Mediator.Send(new DeductPoints(_community.Id, account, null, null, null, null, "d1", RuleCode: "littering", EvidenceNote: "乱扔垃圾"));
-        var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction.Seq, "录入错误", "r1"));
+        var reversal = await _db.Mediator.Send(new ReverseTransaction(_community.Id, award.Value!.Transaction!.Seq, "录入错误", "r1"));
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("account_inactive"));
         Assert.That(refusedDeduction.Failure!.Code, Is.EqualTo("account_inactive"));

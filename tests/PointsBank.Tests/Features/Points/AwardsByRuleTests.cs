@@ -103,18 +103,29 @@ public sealed class AwardsByRuleTests
     }
 
     [Test]
-    public async Task RulesThatNeedAClaim_UnknownRules_AndRulesTheRoleMayNotRecord_AreRefusedWithTheirCodes()
+    public async Task RulesThatNeedAClaim_BecomeOneClaim_UnknownRules_AndRulesTheRoleMayNotRecord_AreRefusedWithTheirCodes()
     {
         using var committee = await _app.ClientAsAsync("committee");
         using var inspector = await _app.ClientAsAsync("inspector");
         var account = await NewAccountAsync(committee);
 
-        var claim = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "mediation", evidenceNote = "调解了两户的宅基地纠纷" }));
+        var key = Guid.NewGuid().ToString();
+        var claim = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "mediation", evidenceNote = "调解了两户的宅基地纠纷" }, key));
+        var claimBody = await Json(claim);
+        var retry = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "mediation", evidenceNote = "调解了两户的宅基地纠纷" }, key));
         var unknown = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "no_such_rule" }));
         var star = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "filial_piety_star" }));
         var mixed = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = "public_labour", reason = "理由" }));
 
-        Assert.That((await Json(claim)).GetProperty("code").GetString(), Is.EqualTo("rule_needs_claim"));
+        Assert.That(claim.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), claimBody.ToString());
+        Assert.That(claimBody.GetProperty("status").GetString(), Is.EqualTo("submitted"));
+        Assert.That(claimBody.GetProperty("explanation").GetString(), Does.StartWith("已提交申报，等待审核（第 "));
+        Assert.That(claim.Headers.Location?.ToString(), Is.EqualTo(Api("/claims?status=submitted")));
+        var claimId = claimBody.GetProperty("claimId").GetInt64();
+        Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(retry.Headers.Contains("Idempotent-Replayed"), Is.True);
+        Assert.That((await Json(retry)).GetProperty("claimId").GetInt64(), Is.EqualTo(claimId), "a retry answers the same claim");
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM claims WHERE account_id = @account", new { account }), Is.EqualTo(1));
         Assert.That((await Json(unknown)).GetProperty("code").GetString(), Is.EqualTo("rule_not_found"));
         Assert.That(star.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "with a rule the note is evidenceNote, not reason");

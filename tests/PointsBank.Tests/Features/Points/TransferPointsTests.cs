@@ -92,7 +92,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
 
         Assert.That(refused.Failure!.Code, Is.EqualTo("transfers_off"));
         Assert.That(posted.Failure, Is.Null);
-        var tx = posted.Value!.Transaction;
+        var tx = posted.Value!.Transaction!;
         Assert.That((tx.Kind, tx.Category), Is.EqualTo(("adjust", "transfer")));
         Assert.That(tx.Explanation, Does.StartWith("积分赠送（家人").And.Contain("居民书面申请"));
         Assert.That(tx.Facts, Does.Contain("\"relation\":\"family\""));
@@ -114,7 +114,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
         var allowed = await TransferAsync(giver, neighbour, 2);
 
         Assert.That(familyOnly.Failure!.Code, Is.EqualTo("transfer_not_family"));
-        Assert.That(allowed.Value!.Transaction.Explanation, Does.StartWith("积分赠送（邻居"));
+        Assert.That(allowed.Value!.Transaction!.Explanation, Does.StartWith("积分赠送（邻居"));
         Assert.That((await _community.BalanceAsync(neighbour)).Balance, Is.EqualTo(2));
     }
 
@@ -193,7 +193,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
 
         Assert.That(first.Value!.Replayed, Is.False);
         Assert.That(again.Value!.Replayed, Is.True);
-        Assert.That(again.Value.Transaction.Seq, Is.EqualTo(first.Value.Transaction.Seq));
+        Assert.That(again.Value.Transaction!.Seq, Is.EqualTo(first.Value.Transaction!.Seq));
         Assert.That(first.Value.Transaction.Key, Is.EqualTo(LedgerKeys.Client("once")));
         Assert.That(other.Failure!.Code, Is.EqualTo("idempotency_conflict"));
         Assert.That((await _community.BalanceAsync(neighbour)).Balance, Is.EqualTo(4));
@@ -205,7 +205,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
         var (giver, neighbour) = await NeighboursAsync(10);
 
         var posted = await TransferAsync(giver, neighbour, 4);
-        var reversed = await _db.Mediator.Send(new ReverseTransaction(_community.Id, posted.Value!.Transaction.Seq, "申请人撤回", "undo"));
+        var reversed = await _db.Mediator.Send(new ReverseTransaction(_community.Id, posted.Value!.Transaction!.Seq, "申请人撤回", "undo"));
         var again = await TransferAsync(giver, neighbour, 6);
 
         Assert.That(reversed.Succeeded && again.Succeeded, Is.True);

@@ -254,17 +254,16 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
         {
             return new CardVolunteering(views, [], [], []);
         }
-        var ids = views.Select(v => v.Volunteer.Id).ToList();
         var now = Clock.Now(clock);
         var activities = (await connection.QueryAsync<CardActivityRow>(new CommandDefinition(CardActivities,
             new { communityId = request.CommunityId, since = now.AddDays(-60), now }, cancellationToken: ct)))
             .Take(10).Select(a => new CardActivity(a.Id, a.Title, a.Place, Clock.AsUtc(a.StartsAt), Clock.AsUtc(a.EndsAt), a.Status)).ToList();
         var claims = (await connection.QueryAsync<CardClaimRow>(new CommandDefinition(CardClaims,
-            new { communityId = request.CommunityId, ids }, cancellationToken: ct)))
+            new { communityId = request.CommunityId, accountId = request.AccountId }, cancellationToken: ct)))
             .Select(c => new CardHourClaim(c.Id, c.ActivityId, c.ActivityTitle, c.ResidentId, Clock.AsUtc(c.StartsAt), Clock.AsUtc(c.EndsAt), c.Note,
                 c.Status, c.DecisionReason)).ToList();
         var corrections = (await connection.QueryAsync<CardCorrectionRow>(new CommandDefinition(CardCorrections,
-            new { communityId = request.CommunityId, ids }, cancellationToken: ct)))
+            new { communityId = request.CommunityId, accountId = request.AccountId }, cancellationToken: ct)))
             .Select(c => new CardCorrection(c.Id, c.RecordId, c.ResidentId, c.Reason, c.StartsAt is { } s ? Clock.AsUtc(s) : null,
                 c.EndsAt is { } e ? Clock.AsUtc(e) : null, c.Status, c.DecisionReason)).ToList();
         return new CardVolunteering(views, activities, claims, corrections);
@@ -283,7 +282,11 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
           FROM volunteer_hour_claims c
           JOIN volunteer_activities a ON a.id = c.activity_id
           JOIN volunteers v ON v.id = c.volunteer_id
-         WHERE c.community_id = @communityId AND c.volunteer_id IN @ids
+         WHERE c.community_id = @communityId AND c.volunteer_id IN (SELECT w.id FROM accounts o
+                                  JOIN residents m ON m.community_id = o.community_id
+                                                  AND ((o.kind = 'household' AND m.household_id = o.household_id) OR (o.kind = 'person' AND m.id = o.resident_id))
+                                  JOIN volunteers w ON w.resident_id = m.id AND w.community_id = o.community_id
+                                 WHERE o.id = @accountId AND o.community_id = @communityId)
          ORDER BY c.id DESC
         """;
 
@@ -293,7 +296,11 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
           FROM service_record_corrections k
           JOIN service_records s ON s.id = k.record_id
           JOIN volunteers v ON v.id = s.volunteer_id
-         WHERE k.community_id = @communityId AND s.volunteer_id IN @ids
+         WHERE k.community_id = @communityId AND s.volunteer_id IN (SELECT w.id FROM accounts o
+                                  JOIN residents m ON m.community_id = o.community_id
+                                                  AND ((o.kind = 'household' AND m.household_id = o.household_id) OR (o.kind = 'person' AND m.id = o.resident_id))
+                                  JOIN volunteers w ON w.resident_id = m.id AND w.community_id = o.community_id
+                                 WHERE o.id = @accountId AND o.community_id = @communityId)
          ORDER BY k.id DESC
         """;
 

@@ -22,7 +22,7 @@ public static class HomeCards
     {
         [Role.Admin] = ("管理员", "Administrator", [new("用户与角色", "Users and roles"), new("社区设置", "Community settings", "/policy/{c}")]),
         [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections", "/points/{c}"), new("卫生检查", "Hygiene inspections", "/inspections/{c}"),
-            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分卡", "Points cards", "/cards/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("柜台兑换", "Counter redemptions", "/counter"), new("兑换报表", "Redemption reports", "/reports/{c}"), new("名册", "Roster", "/roster/{c}"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings", "/rankings/{c}")]),
+            new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分卡", "Points cards", "/cards/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("柜台兑换", "Counter redemptions", "/counter"), new("兑换报表", "Redemption reports", "/reports/{c}"), new("名册", "Roster", "/roster/{c}"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings", "/rankings/{c}"), new("志愿服务", "Volunteer service", "/volunteers/{c}")]),
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims", "/claims/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事", "Good deeds", "/points/{c}"),
             new("积分细则", "Points rules", "/rules/{c}")]),

@@ -43,9 +43,10 @@ public sealed class ShellTests : BrowserTest
         Assert.That(card, Does.Contain("两委").And.Contain("记分与更正").And.Contain("名册").And.Contain("审计日志"));
         Assert.That(card, Does.Contain("即将上线"), "pages that do not exist yet are marked, not linked");
         var links = Card("committee").Locator("a");
-        Assert.That(await links.AllInnerTextsAsync(), Is.EqualTo(new[] { "记分与更正", "卫生检查", "积分细则", "积分政策", "审核申报", "积分卡", "积分超市", "柜台兑换", "兑换报表", "名册", "积分排行榜" }), "only pages that exist are linked");
+        Assert.That(await links.AllInnerTextsAsync(), Is.EqualTo(new[] { "记分与更正", "卫生检查", "积分细则", "积分政策", "审核申报", "积分卡", "积分超市", "柜台兑换", "兑换报表", "名册", "积分排行榜", "志愿服务" }), "only pages that exist are linked");
         Assert.That(await links.First.GetAttributeAsync("href"), Does.Match(@"^/points/\d+$"));
         Assert.That(await links.Nth(1).GetAttributeAsync("href"), Does.Match(@"^/inspections/\d+$"));
+        Assert.That(await links.Last.GetAttributeAsync("href"), Does.Match(@"^/volunteers/\d+$"));
         Assert.That(ConsoleErrors, Is.Empty, "nothing broken or blocked by the content security policy");
         await ScreenshotAsync("committee-home");
     }

@@ -71,7 +71,19 @@ public sealed record UpdateVolunteerSettings([property: JsonIgnore] long Communi
 }
 
 /// <summary>What a card page shows about volunteering: each volunteer on the card's account with hours, star level and records.</summary>
-public sealed record CardVolunteering(IReadOnlyList<VolunteerRecordsView> Volunteers);
+public sealed record CardVolunteering(IReadOnlyList<VolunteerRecordsView> Volunteers, IReadOnlyList<CardActivity> Activities,
+    IReadOnlyList<CardHourClaim> HourClaims, IReadOnlyList<CardCorrection> Corrections);
+
+/// <summary>A recent activity (open, closed or certified, started in the last 60 days) a volunteer may claim hours for.</summary>
+public sealed record CardActivity(long Id, string Title, string Place, DateTime StartsAt, DateTime EndsAt, string Status);
+
+/// <summary>An hour claim of one of the card's volunteers, with the activity's title and its status.</summary>
+public sealed record CardHourClaim(long Id, long ActivityId, string ActivityTitle, long ResidentId, DateTime StartsAt, DateTime EndsAt, string Note,
+    string Status, string? DecisionReason);
+
+/// <summary>A correction request on a record of one of the card's volunteers, with its status.</summary>
+public sealed record CardCorrection(long Id, long RecordId, long ResidentId, string Reason, DateTime? StartsAt, DateTime? EndsAt, string Status,
+    string? DecisionReason);
 
 /// <summary>The volunteers behind a card's account (its household's), for the resident's card page.</summary>
 [CardHolder]
@@ -171,7 +183,7 @@ sealed class EnrollVolunteerHandler(UnitOfWork work, CallerContext callers)
     }
 }
 
-sealed class VolunteerQueries(DbDataSource db, CallerContext callers)
+sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvider clock)
     : IRequestHandler<ListVolunteers, Outcome<IReadOnlyList<VolunteerView>>>, IRequestHandler<GetVolunteerRecords, Outcome<VolunteerRecordsView>>,
       IRequestHandler<GetVolunteerSettings, Outcome<VolunteerSettingsView>>, IRequestHandler<GetCardVolunteering, Outcome<CardVolunteering>>,
       IRequestHandler<GetVolunteerHoursRanking, Outcome<VolunteerHoursRanking>>
@@ -238,7 +250,93 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers)
         {
             views.Add((await RecordsAsync(connection, request.CommunityId, resident, personalData: false, ct))!);
         }
-        return new CardVolunteering(views);
+        if (views.Count == 0)
+        {
+            return new CardVolunteering(views, [], [], []);
+        }
+        var now = Clock.Now(clock);
+        var activities = (await connection.QueryAsync<CardActivityRow>(new CommandDefinition(CardActivities,
+            new { communityId = request.CommunityId, since = now.AddDays(-60), now }, cancellationToken: ct)))
+            .Take(10).Select(a => new CardActivity(a.Id, a.Title, a.Place, Clock.AsUtc(a.StartsAt), Clock.AsUtc(a.EndsAt), a.Status)).ToList();
+        var claims = (await connection.QueryAsync<CardClaimRow>(new CommandDefinition(CardClaims,
+            new { communityId = request.CommunityId, accountId = request.AccountId }, cancellationToken: ct)))
+            .Select(c => new CardHourClaim(c.Id, c.ActivityId, c.ActivityTitle, c.ResidentId, Clock.AsUtc(c.StartsAt), Clock.AsUtc(c.EndsAt), c.Note,
+                c.Status, c.DecisionReason)).ToList();
+        var corrections = (await connection.QueryAsync<CardCorrectionRow>(new CommandDefinition(CardCorrections,
+            new { communityId = request.CommunityId, accountId = request.AccountId }, cancellationToken: ct)))
+            .Select(c => new CardCorrection(c.Id, c.RecordId, c.ResidentId, c.Reason, c.StartsAt is { } s ? Clock.AsUtc(s) : null,
+                c.EndsAt is { } e ? Clock.AsUtc(e) : null, c.Status, c.DecisionReason)).ToList();
+        return new CardVolunteering(views, activities, claims, corrections);
+    }
+
+    private const string CardActivities = """
+        SELECT a.id AS Id, a.title AS Title, a.place AS Place, a.starts_at AS StartsAt, a.ends_at AS EndsAt, a.status AS Status
+          FROM volunteer_activities a
+         WHERE a.community_id = @communityId AND a.status IN ('open', 'closed', 'certified') AND a.starts_at >= @since AND a.starts_at <= @now
+         ORDER BY a.starts_at DESC, a.id DESC
+        """;
+
+    private const string CardClaims = """
+        SELECT c.id AS Id, c.activity_id AS ActivityId, a.title AS ActivityTitle, v.resident_id AS ResidentId, c.starts_at AS StartsAt, c.ends_at AS EndsAt,
+               c.note AS Note, c.status AS Status, c.decision_reason AS DecisionReason
+          FROM volunteer_hour_claims c
+          JOIN volunteer_activities a ON a.id = c.activity_id
+          JOIN volunteers v ON v.id = c.volunteer_id
+         WHERE c.community_id = @communityId AND c.volunteer_id IN (SELECT w.id FROM accounts o
+                                  JOIN residents m ON m.community_id = o.community_id
+                                                  AND ((o.kind = 'household' AND m.household_id = o.household_id) OR (o.kind = 'person' AND m.id = o.resident_id))
+                                  JOIN volunteers w ON w.resident_id = m.id AND w.community_id = o.community_id
+                                 WHERE o.id = @accountId AND o.community_id = @communityId)
+         ORDER BY c.id DESC
+        """;
+
+    private const string CardCorrections = """
+        SELECT k.id AS Id, k.record_id AS RecordId, v.resident_id AS ResidentId, k.reason AS Reason, k.starts_at AS StartsAt, k.ends_at AS EndsAt,
+               k.status AS Status, k.decision_reason AS DecisionReason
+          FROM service_record_corrections k
+          JOIN service_records s ON s.id = k.record_id
+          JOIN volunteers v ON v.id = s.volunteer_id
+         WHERE k.community_id = @communityId AND s.volunteer_id IN (SELECT w.id FROM accounts o
+                                  JOIN residents m ON m.community_id = o.community_id
+                                                  AND ((o.kind = 'household' AND m.household_id = o.household_id) OR (o.kind = 'person' AND m.id = o.resident_id))
+                                  JOIN volunteers w ON w.resident_id = m.id AND w.community_id = o.community_id
+                                 WHERE o.id = @accountId AND o.community_id = @communityId)
+         ORDER BY k.id DESC
+        """;
+
+    private sealed record CardActivityRow
+    {
+        public long Id { get; init; }
+        public string Title { get; init; } = "";
+        public string Place { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string Status { get; init; } = "";
+    }
+
+    private sealed record CardClaimRow
+    {
+        public long Id { get; init; }
+        public long ActivityId { get; init; }
+        public string ActivityTitle { get; init; } = "";
+        public long ResidentId { get; init; }
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string Note { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string? DecisionReason { get; init; }
+    }
+
+    private sealed record CardCorrectionRow
+    {
+        public long Id { get; init; }
+        public long RecordId { get; init; }
+        public long ResidentId { get; init; }
+        public string Reason { get; init; } = "";
+        public DateTime? StartsAt { get; init; }
+        public DateTime? EndsAt { get; init; }
+        public string Status { get; init; } = "";
+        public string? DecisionReason { get; init; }
     }
 
     public async Task<Outcome<VolunteerHoursRanking>> Handle(GetVolunteerHoursRanking request, CancellationToken ct)

@@ -29,10 +29,46 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
 
     public string Today => Local(DateTime.UtcNow, "yyyy-MM-dd");
 
+    /// <summary>Who to register: a name or door-plate code, searched as on 记分与更正 (FindAccounts).</summary>
+    [BindProperty(SupportsGet = true, Name = "q")]
+    public string? Q { get; set; }
+
+    /// <summary>The residents the search found (a household found by its door plate gives all its members).</summary>
+    public IReadOnlyList<Candidate> Candidates { get; private set; } = [];
+
+    public sealed record Candidate(long ResidentId, string Name, string? HouseholdCode, bool IsVolunteer);
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
+        await FindAsync(ct);
         return Page();
+    }
+
+    private async Task FindAsync(CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(Q))
+        {
+            return;
+        }
+        var error = Error;
+        var found = await SendAsync(new Features.Accounts.FindAccounts(CommunityId, Q.Trim(), null, 1, 20), ct);
+        var volunteers = Volunteers.Select(v => v.ResidentId).ToHashSet();
+        var candidates = new List<Candidate>();
+        foreach (var match in found?.Items ?? [])
+        {
+            if (match.ResidentId is { } resident)
+            {
+                candidates.Add(new Candidate(resident, match.ResidentName ?? "", match.HouseholdCode, volunteers.Contains(resident)));
+            }
+            else if (match.HouseholdId is { } household
+                && await SendAsync(new Features.Communities.ListResidents(CommunityId, HouseholdId: household), ct) is { } members)
+            {
+                candidates.AddRange(members.Items.Select(m => new Candidate(m.Id, m.FullName, match.HouseholdCode, volunteers.Contains(m.Id))));
+            }
+        }
+        Candidates = candidates.DistinctBy(c => c.ResidentId).ToList();
+        Error = error ?? Error;
     }
 
     public async Task<IActionResult> OnPostCreateAsync(string? title, string? content, string? place, string? day, string? from, string? to, int? capacity,
@@ -65,6 +101,7 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
             return Redirect($"/volunteers/{CommunityId}");
         }
         await LoadAsync(ct);
+        await FindAsync(ct);
         return Page();
     }
 

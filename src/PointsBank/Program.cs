@@ -48,7 +48,7 @@ if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpt
 // Storage, ledger, identity and the MediatR pipeline: the same for the web host, the CLI verbs and the tests.
 // Data-protection keys (sign-in cookies, sealed card tokens) live in the database; an older installation's key folder
 // (DataProtection:KeysPath, default data/keys) is imported once at start-up.
-builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration), builder.Configuration["DataProtection:KeysPath"] ?? "data/keys");
+builder.Services.AddPointsBank(ServiceSetup.ReadDatabaseOptions(builder.Configuration), builder.Configuration["DataProtection:KeysPath"]);
 builder.Services.AddTransient<DemoSeeder>();
 builder.Services.Configure<RedemptionOptions>(builder.Configuration.GetSection("Redemption"));
 

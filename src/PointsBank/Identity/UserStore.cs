@@ -37,11 +37,6 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
           FROM users WHERE id = @id
         """;
 
-    private const string SelectGrants = """
-        SELECT community_id AS CommunityId, role AS Role, grid_id AS GridId, shop_id AS ShopId
-          FROM user_roles WHERE user_id = @userId AND revoked_at IS NULL
-        """;
-
     // One statement, so concurrent wrong guesses count every failure and none can clear a lock another has set.
     private const string RecordFailure = """
         UPDATE users
@@ -66,14 +61,6 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
 
         public UserRecord ToRecord() => new(Id, Username, DisplayName, PasswordHash, IsActive, FailedLogins,
             LockedUntil is { } until ? Clock.AsUtc(until) : null);
-    }
-
-    private sealed class GrantRow
-    {
-        public long? CommunityId { get; init; }
-        public string Role { get; init; } = "";
-        public long? GridId { get; init; }
-        public long? ShopId { get; init; }
     }
 
     private const string CountSystemAdmins = """
@@ -103,14 +90,6 @@ public sealed class UserStore(DbDataSource db, TimeProvider clock)
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(SelectById, new { id }, cancellationToken: ct));
         return row?.ToRecord();
-    }
-
-    public async Task<IReadOnlyList<RoleGrant>> GrantsAsync(long userId, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<GrantRow>(new CommandDefinition(SelectGrants, new { userId }, cancellationToken: ct));
-        return rows.Select(r => Roles.TryParse(r.Role, out var role) ? new RoleGrant(r.CommunityId, role, r.GridId, r.ShopId) : null)
-            .OfType<RoleGrant>().ToList();
     }
 
     /// <summary>The caller for an authenticated user id, or anonymous when the user no longer exists or was deactivated (one query).</summary>

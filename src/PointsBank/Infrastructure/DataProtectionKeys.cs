@@ -29,7 +29,7 @@ public sealed class DatabaseXmlRepository(DbDataSource db, TimeProvider clock) :
 {
     private const string SelectAll = "SELECT xml FROM data_protection_keys ORDER BY id";
 
-    private const string Insert = """
+    internal const string Insert = """
         INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @createdAt)
         """;
 
@@ -68,9 +68,6 @@ public static class DataProtectionKeys
 
     private const string Exists = "SELECT COUNT(*) FROM data_protection_keys WHERE friendly_name = @friendlyName";
 
-    private const string Insert = """
-        INSERT INTO data_protection_keys (friendly_name, xml, created_at) VALUES (@friendlyName, @xml, @createdAt)
-        """;
 
     /// <summary>
     /// Imports the key files of <paramref name="folder"/> (an older installation's <c>DataProtection:KeysPath</c>) that
@@ -93,7 +90,7 @@ public static class DataProtectionKeys
                 continue;
             }
             var element = XElement.Parse(await File.ReadAllTextAsync(file, ct));
-            await connection.ExecuteAsync(new CommandDefinition(Insert,
+            await connection.ExecuteAsync(new CommandDefinition(DatabaseXmlRepository.Insert,
                 new { friendlyName = name, xml = element.ToString(SaveOptions.DisableFormatting), createdAt = now }, cancellationToken: ct));
             imported++;
         }

@@ -14,9 +14,9 @@ internal static class RosterEndpoints
         var group = routes.MapGroup("/api/v1/communities/{communityId:long}/roster").WithTags("Roster");
 
         group.MapGet("/template.xlsx", async Task<IResult> (long communityId, IMediator sender, HttpContext http, CancellationToken ct) =>
-                await sender.Send(new GetRosterTemplate(communityId), ct) is { Succeeded: true } outcome
+                await sender.Send(new GetRosterTemplate(communityId), ct) is var outcome && outcome.Succeeded
                     ? TypedResults.File(outcome.Value!, RosterWorkbook.ContentType, "花名册导入模板.xlsx")
-                    : Problems.Result(http, new Failure("community_not_found", $"community {communityId}")))
+                    : Problems.Result(http, outcome.Failure!))
             .Sends<GetRosterTemplate>()
             .Produces(StatusCodes.Status200OK, contentType: RosterWorkbook.ContentType)
             .WithSummary("The committee's roster template (.xlsx, Chinese headers: 说明, 网格, 住户)");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MiniExcelLibs;
+using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Communities;
 
@@ -24,7 +25,7 @@ public sealed record RosterHouseholdLine(int Row, string Code, string Grid, stri
 /// </summary>
 public static class RosterWorkbook
 {
-    public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    public const string ContentType = CsvFiles.XlsxContentType;
     public const string GuideSheet = "说明";
     public const string GridSheet = "网格";
     public const string HouseholdSheet = "住户";

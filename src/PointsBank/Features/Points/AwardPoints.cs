@@ -51,8 +51,7 @@ sealed class AwardPointsHandler(UnitOfWork work, PointsLedger ledger, CallerCont
 internal static class PointsRequest
 {
     /// <summary>
-    /// <paramref name="entry"/> with its postings between the member account and the system account (see
-    /// <see cref="PostAsync"/>), not yet posted.
+    /// <paramref name="entry"/> with its postings between the member account and the system account, not yet posted.
     /// </summary>
     public static async Task<Outcome<LedgerEntry>> WithPostingsAsync(PointsLedger ledger, long accountId, SystemAccount counterpart,
         long points, LedgerEntry entry, CancellationToken ct)

@@ -110,14 +110,13 @@ sealed class FundingReportHandler(DbDataSource db) : IRequestHandler<GetFundingR
     /// </summary>
     internal static async Task<FundingReportView> ReadAsync(DbConnection connection, ReportCommunity community, string month, CancellationToken ct)
     {
-        var request = new { CommunityId = community.Id };
         var period = ReportPeriod.Month(month, community.Zone);
-        var args = new { communityId = request.CommunityId, month = period.Label, from = period.FromUtc, to = period.ToUtc };
+        var args = new { communityId = community.Id, month = period.Label, from = period.FromUtc, to = period.ToUtc };
         var points = await connection.QuerySingleAsync<PointsRow>(new CommandDefinition(Points, args, cancellationToken: ct));
         var outstanding = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Outstanding, args, cancellationToken: ct));
         var movements = (await connection.QueryAsync<MovementRow>(new CommandDefinition(Movements, args, cancellationToken: ct))).AsList();
         var shops = (await connection.QueryAsync<ShopName>(new CommandDefinition(Shops, args, cancellationToken: ct))).ToDictionary(s => s.Id, s => s.Name);
-        var (receipts, items) = await ReportData.ReceiptsAsync(connection, request.CommunityId, null, period, ct);
+        var (receipts, items) = await ReportData.ReceiptsAsync(connection, community.Id, null, period, ct);
 
         var donors = movements.Where(m => m.Kind == "donation")
             .GroupBy(m => m.Donor!, StringComparer.Ordinal)

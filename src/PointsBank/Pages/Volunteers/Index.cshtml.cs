@@ -1,5 +1,6 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using PointsBank.Data;
 using PointsBank.Features.Volunteers;
 
 namespace PointsBank.Pages.Volunteers;
@@ -9,7 +10,7 @@ namespace PointsBank.Pages.Volunteers;
 /// publish one (local day and times, place, content, capacity, open for check-in now); the volunteers with hours and
 /// star level (registering one with their consent); hour claims and correction requests waiting for a decision.
 /// </summary>
-public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
+public sealed class IndexModel(IMediator mediator, TimeProvider clock) : VolunteerPage(mediator)
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -25,9 +26,9 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
     [TempData]
     public string? Done { get; set; }
 
-    public string Month => Local(DateTime.UtcNow, "yyyy-MM");
+    public string Month => Local(Clock.Now(clock), "yyyy-MM");
 
-    public string Today => Local(DateTime.UtcNow, "yyyy-MM-dd");
+    public string Today => Local(Clock.Now(clock), "yyyy-MM-dd");
 
     /// <summary>Who to register: a name or door-plate code, searched as on 记分与更正 (FindAccounts).</summary>
     [BindProperty(SupportsGet = true, Name = "q")]
@@ -95,7 +96,7 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
 
     public async Task<IActionResult> OnPostEnrollAsync(long residentId, string? consentNote, CancellationToken ct)
     {
-        if (await SendAsync(new EnrollVolunteer(CommunityId, residentId, consentNote ?? "", DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8))), ct) is { } v)
+        if (await SendAsync(new EnrollVolunteer(CommunityId, residentId, consentNote ?? "", DateOnly.ParseExact(Today, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ct) is { } v)
         {
             Done = T($"已登记志愿者 {v.VolunteerNo}", $"Volunteer {v.VolunteerNo} registered");
             return Redirect($"/volunteers/{CommunityId}");

@@ -92,10 +92,16 @@ sealed class ExportResidentDataHandler(IMediator mediator, DbDataSource db, Call
         }
 
         var changes = new List<EntityChange>();
-        await AllChangesAsync(c, "resident", request.ResidentId, changes, ct);
+        if (await AllChangesAsync(c, "resident", request.ResidentId, changes, ct) is { } changesFailed)
+        {
+            return changesFailed;
+        }
         if (household is not null)
         {
-            await AllChangesAsync(c, "household", household.Id, changes, ct);
+            if (await AllChangesAsync(c, "household", household.Id, changes, ct) is { } householdFailed)
+            {
+                return householdFailed;
+            }
         }
         changes.Sort((a, b) => b.Id.CompareTo(a.Id));
 
@@ -112,7 +118,11 @@ sealed class ExportResidentDataHandler(IMediator mediator, DbDataSource db, Call
                 {
                     return balance.Failure!;
                 }
-                var (total, entries) = await AllEntriesAsync(c, accountId, ct);
+                var (total, entries, entriesFailed) = await AllEntriesAsync(c, accountId, ct);
+                if (entriesFailed is not null)
+                {
+                    return entriesFailed;
+                }
                 var cards = (await connection.QueryAsync<ExportedCard>(new CommandDefinition(Cards, new { accountId, communityId = c }, cancellationToken: ct))).AsList();
                 accounts.Add(new ExportedAccount(balance.Value!, total, entries, cards));
             }
@@ -120,32 +130,42 @@ sealed class ExportResidentDataHandler(IMediator mediator, DbDataSource db, Call
 
         var claims = await mediator.Send(new ListClaims(c), ct);
         var volunteer = await mediator.Send(new GetVolunteerRecords(c, request.ResidentId), ct);
-        return new ResidentDataExport(ResidentDataExport.FormatName, clock.GetUtcNow().UtcDateTime, callers.Current.Actor, c,
+        // A copy of someone's data that looks complete must be complete: any refusal on the way is the answer (only
+        // "not a volunteer" means there is nothing of that kind to export).
+        if (!claims.Succeeded)
+        {
+            return claims.Failure!;
+        }
+        if (!volunteer.Succeeded && volunteer.Failure!.Code != "not_a_volunteer")
+        {
+            return volunteer.Failure!;
+        }
+        return new ResidentDataExport(ResidentDataExport.FormatName, PointsBank.Data.Clock.Now(clock), callers.Current.Actor, c,
             resident.Value, household, grid, changes, accounts,
-            claims.Succeeded ? claims.Value!.Where(x => accountIds.Contains(x.AccountId)).ToList() : [],
+            claims.Value!.Where(x => accountIds.Contains(x.AccountId)).ToList(),
             volunteer.Succeeded ? volunteer.Value : null);
     }
 
-    private async Task AllChangesAsync(long communityId, string entity, long id, List<EntityChange> into, CancellationToken ct)
+    private async Task<Failure?> AllChangesAsync(long communityId, string entity, long id, List<EntityChange> into, CancellationToken ct)
     {
         for (var page = 1; ; page++)
         {
             var found = await mediator.Send(new GetChangeHistory(communityId, entity, id, page, Paging.MaxPageSize), ct);
-            if (!found.Succeeded) return;
+            if (!found.Succeeded) return found.Failure;
             into.AddRange(found.Value!.Items);
-            if ((long)page * Paging.MaxPageSize >= found.Value.Total) return;
+            if ((long)page * Paging.MaxPageSize >= found.Value.Total) return null;
         }
     }
 
-    private async Task<(long Total, List<HistoryItem> Entries)> AllEntriesAsync(long communityId, long accountId, CancellationToken ct)
+    private async Task<(long Total, List<HistoryItem> Entries, Failure? Failed)> AllEntriesAsync(long communityId, long accountId, CancellationToken ct)
     {
         var entries = new List<HistoryItem>();
         for (var page = 1; ; page++)
         {
             var found = await mediator.Send(new GetHistory(communityId, accountId, page, Paging.MaxPageSize), ct);
-            if (!found.Succeeded) return (entries.Count, entries);
+            if (!found.Succeeded) return (entries.Count, entries, found.Failure);
             entries.AddRange(found.Value!.Items);
-            if (!found.Value.HasMore) return (found.Value.Total, entries);
+            if (!found.Value.HasMore) return (found.Value.Total, entries, null);
         }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class BenchRankings(BenchOptions options, TextWriter output)
     private readonly TimeProvider _clock = TimeProvider.System;
     private int _seed = 5000;
 
-    public sealed record Step(long Entries, long MonthEntries, long AggregateRows, int Rows, double ColdMs, double MedianMs, double P95Ms,
+    public sealed record Step(long Entries, long MonthEntries, long AggregateRows, long TotalRows, int Rows, double ColdMs, double MedianMs, double P95Ms,
         double MaxMs, double JournalMs, bool Matches, double GrowSeconds, string Load);
 
     public async Task RunAsync(CancellationToken ct)
@@ -77,10 +77,10 @@ internal sealed class BenchRankings(BenchOptions options, TextWriter output)
 
             output.WriteLine();
             output.WriteLine($"ranking of {month} (GetRanking, from the monthly aggregates), {options.Accounts:N0} accounts:");
-            output.WriteLine($"  {"entries",10} {"in month",9} {"agg rows",9} {"ranked",7} {"cold",8} {"median",8} {"p95",8} {"max",8}   {"journal scan",12}  same  load");
+            output.WriteLine($"  {"entries",10} {"in month",9} {"agg rows",9} {"totals",7} {"ranked",7} {"cold",8} {"median",8} {"p95",8} {"max",8}   {"journal scan",12}  same  load");
             foreach (var s in steps)
             {
-                output.WriteLine($"  {s.Entries,10:N0} {s.MonthEntries,9:N0} {s.AggregateRows,9:N0} {s.Rows,7:N0} {s.ColdMs,6:0.0}ms {s.MedianMs,6:0.0}ms " +
+                output.WriteLine($"  {s.Entries,10:N0} {s.MonthEntries,9:N0} {s.AggregateRows,9:N0} {s.TotalRows,7:N0} {s.Rows,7:N0} {s.ColdMs,6:0.0}ms {s.MedianMs,6:0.0}ms " +
                     $"{s.P95Ms,6:0.0}ms {s.MaxMs,6:0.0}ms   {s.JournalMs,10:0}ms  {(s.Matches ? "yes" : "NO"),4}  {s.Load}");
             }
             var largest = steps[^1];
@@ -225,7 +225,9 @@ internal sealed class BenchRankings(BenchOptions options, TextWriter output)
             cancellationToken: ct));
         var aggregateRows = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM monthly_aggregates WHERE community_id = @communityId AND month = @month", new { communityId, month }, cancellationToken: ct));
-        return new Step(entries, monthEntries, aggregateRows, live.Count, coldMs, times[TimedRuns / 2], times[(int)Math.Ceiling(TimedRuns * 0.95) - 1],
+        var totalRows = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM monthly_totals WHERE community_id = @communityId AND month = @month", new { communityId, month }, cancellationToken: ct));
+        return new Step(entries, monthEntries, aggregateRows, totalRows, live.Count, coldMs, times[TimedRuns / 2], times[(int)Math.Ceiling(TimedRuns * 0.95) - 1],
             times[^1], journalMs, live.SequenceEqual(journalRows), growSeconds, BenchRun.LoadAverage());
     }
 

@@ -107,6 +107,20 @@ internal static class LedgerSql
         VALUES (@communityId, @accountId, @memberId, @category, @month, @earned, @deducted, @redeemed, @minutes)
         """;
 
+    // The month's total over every category of one account and member (sql/*/0018_monthly_totals.sql), moved with the
+    // aggregates in the same flush: the live ranking reads these.
+    public const string UpdateTotal = """
+        UPDATE monthly_totals
+           SET earned = earned + @earned, deducted = deducted + @deducted, redeemed = redeemed + @redeemed,
+               volunteer_minutes = volunteer_minutes + @minutes
+         WHERE community_id = @communityId AND month = @month AND account_id = @accountId AND member_id = @memberId
+        """;
+
+    public const string InsertTotal = """
+        INSERT INTO monthly_totals (community_id, month, account_id, member_id, earned, deducted, redeemed, volunteer_minutes)
+        VALUES (@communityId, @month, @accountId, @memberId, @earned, @deducted, @redeemed, @minutes)
+        """;
+
     public const string SelectIdempotencyKey = """
         SELECT request_hash, result_id FROM idempotency_keys WHERE community_id = @communityId AND idempotency_key = @key
         """;

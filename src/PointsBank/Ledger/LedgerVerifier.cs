@@ -23,8 +23,8 @@ public sealed record VerifyReport(IReadOnlyList<CommunityVerification> Communiti
 }
 
 /// <summary>
-/// Recomputes every community's hash chain, sequence continuity, sum-to-zero, balances, holds and monthly
-/// aggregates from the journal, and each product's stock on hand from its stock movements, and reports the first
+/// Recomputes every community's hash chain, sequence continuity, sum-to-zero, balances, holds, monthly
+/// aggregates and monthly totals from the journal, and each product's stock on hand from its stock movements, and reports the first
 /// place each community breaks. Reads only.
 /// </summary>
 /// <remarks>
@@ -65,6 +65,11 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
     private const string SelectAggregates = """
         SELECT account_id, member_id, category, month, earned, deducted, redeemed, volunteer_minutes
           FROM monthly_aggregates WHERE community_id = @communityId
+        """;
+
+    private const string SelectTotals = """
+        SELECT account_id, member_id, month, earned, deducted, redeemed, volunteer_minutes
+          FROM monthly_totals WHERE community_id = @communityId
         """;
 
     private const string SelectStock = """
@@ -315,6 +320,16 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
             return Broken(Break(lastTouch[accountId], $"account {accountId} has postings but no balance row")!);
         }
 
+        // The monthly totals are the aggregates summed over their categories (taken before the check below consumes them).
+        var totals = new Dictionary<(long AccountId, long MemberId, string Month), AggregateDelta>();
+        foreach (var (key, delta) in aggregates)
+        {
+            if (!totals.TryGetValue((key.AccountId, key.MemberId, key.Month), out var total))
+            {
+                totals[(key.AccountId, key.MemberId, key.Month)] = total = new AggregateDelta();
+            }
+            total.Add(delta);
+        }
         await using (var command = Query(connection, snapshot, SelectAggregates, communityId))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
@@ -330,8 +345,7 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
                 };
                 var expected = aggregates.GetValueOrDefault(key) ?? new AggregateDelta();
                 aggregates.Remove(key);
-                if (stored.Earned != expected.Earned || stored.Deducted != expected.Deducted
-                    || stored.Redeemed != expected.Redeemed || stored.VolunteerMinutes != expected.VolunteerMinutes)
+                if (!stored.SameAs(expected))
                 {
                     return Broken(Break(null, $"monthly aggregate {Describe(key)} is {Describe(stored)} but the journal gives {Describe(expected)}")!);
                 }
@@ -342,6 +356,34 @@ public sealed class LedgerVerifier(DbDataSource db, SqlDialect dialect)
             if (!delta.IsZero)
             {
                 return Broken(Break(null, $"monthly aggregate {Describe(key)} is missing; the journal gives {Describe(delta)}")!);
+            }
+        }
+        await using (var command = Query(connection, snapshot, SelectTotals, communityId))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var key = (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2).Trim());
+                var stored = new AggregateDelta
+                {
+                    Earned = reader.GetInt64(3),
+                    Deducted = reader.GetInt64(4),
+                    Redeemed = reader.GetInt64(5),
+                    VolunteerMinutes = reader.GetInt64(6),
+                };
+                var expected = totals.GetValueOrDefault(key) ?? new AggregateDelta();
+                totals.Remove(key);
+                if (!stored.SameAs(expected))
+                {
+                    return Broken(Break(null, $"monthly total (account {key.Item1}, member {key.Item2}, {key.Item3}) is {Describe(stored)} but the journal gives {Describe(expected)}")!);
+                }
+            }
+        }
+        foreach (var (key, delta) in totals)
+        {
+            if (!delta.IsZero)
+            {
+                return Broken(Break(null, $"monthly total (account {key.AccountId}, member {key.MemberId}, {key.Month}) is missing; the journal gives {Describe(delta)}")!);
             }
         }
         // Stock on hand is a projection of the append-only stock movements, written in the same transaction as each one.

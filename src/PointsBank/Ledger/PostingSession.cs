@@ -278,7 +278,7 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
         return new HoldResult(hold with { Status = HoldStatus.Released }, null, null);
     }
 
-    /// <summary>Writes the balances, aggregates and chain head the session changed. Called just before commit.</summary>
+    /// <summary>Writes the balances, aggregates, monthly totals and chain head the session changed. Called just before commit.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
         foreach (var (accountId, state) in _accounts)
@@ -289,12 +289,18 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
                     ("@accountId", accountId)).ExecuteNonQueryAsync(ct);
             }
         }
+        var totals = new Dictionary<(long AccountId, long MemberId, string Month), AggregateDelta>();
         foreach (var (key, delta) in _aggregates)
         {
             if (delta.IsZero)
             {
                 continue;
             }
+            if (!totals.TryGetValue((key.AccountId, key.MemberId, key.Month), out var total))
+            {
+                totals[(key.AccountId, key.MemberId, key.Month)] = total = new AggregateDelta();
+            }
+            total.Add(delta);
             var updated = await Prepared(LedgerSql.UpdateAggregate, ("@earned", delta.Earned), ("@deducted", delta.Deducted),
                 ("@redeemed", delta.Redeemed), ("@minutes", delta.VolunteerMinutes), ("@accountId", key.AccountId),
                 ("@memberId", key.MemberId), ("@category", key.Category), ("@month", key.Month)).ExecuteNonQueryAsync(ct);
@@ -303,6 +309,22 @@ internal sealed class PostingSession(PostingContext context, DbTransaction tx, S
                 await Prepared(LedgerSql.InsertAggregate, ("@communityId", communityId), ("@accountId", key.AccountId),
                     ("@memberId", key.MemberId), ("@category", key.Category), ("@month", key.Month), ("@earned", delta.Earned),
                     ("@deducted", delta.Deducted), ("@redeemed", delta.Redeemed), ("@minutes", delta.VolunteerMinutes)).ExecuteNonQueryAsync(ct);
+            }
+        }
+        foreach (var ((accountId, memberId, month), total) in totals)
+        {
+            if (total.IsZero)
+            {
+                continue;
+            }
+            var updated = await Prepared(LedgerSql.UpdateTotal, ("@earned", total.Earned), ("@deducted", total.Deducted),
+                ("@redeemed", total.Redeemed), ("@minutes", total.VolunteerMinutes), ("@communityId", communityId), ("@month", month),
+                ("@accountId", accountId), ("@memberId", memberId)).ExecuteNonQueryAsync(ct);
+            if (updated == 0)
+            {
+                await Prepared(LedgerSql.InsertTotal, ("@communityId", communityId), ("@month", month), ("@accountId", accountId),
+                    ("@memberId", memberId), ("@earned", total.Earned), ("@deducted", total.Deducted), ("@redeemed", total.Redeemed),
+                    ("@minutes", total.VolunteerMinutes)).ExecuteNonQueryAsync(ct);
             }
         }
         if (_headMoved)

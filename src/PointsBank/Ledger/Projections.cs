@@ -12,6 +12,18 @@ public sealed class AggregateDelta
     public long VolunteerMinutes;
 
     public bool IsZero => Earned == 0 && Deducted == 0 && Redeemed == 0 && VolunteerMinutes == 0;
+
+    /// <summary>Adds another delta: how a month's total over its categories is the sum of the categories' aggregates.</summary>
+    public void Add(AggregateDelta other)
+    {
+        Earned = checked(Earned + other.Earned);
+        Deducted = checked(Deducted + other.Deducted);
+        Redeemed = checked(Redeemed + other.Redeemed);
+        VolunteerMinutes = checked(VolunteerMinutes + other.VolunteerMinutes);
+    }
+
+    public bool SameAs(AggregateDelta other) =>
+        Earned == other.Earned && Deducted == other.Deducted && Redeemed == other.Redeemed && VolunteerMinutes == other.VolunteerMinutes;
 }
 
 /// <summary>

@@ -403,6 +403,61 @@ public abstract class LedgerBehaviourTests(DatabaseProvider provider)
         await AssertIntact();
     }
 
+    [Test]
+    public async Task MonthlyTotals_AreTheMonthsAggregatesSummedOverCategories_PerMember()
+    {
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        _db.Clock.Set(new DateTimeOffset(2026, 11, 10, 2, 0, 0, TimeSpan.Zero));
+        await _community.PostAsync(_community.Award(account, 10, member: member, category: Categories.Volunteer, minutes: 90));
+        await _community.PostAsync(_community.Award(account, 7, member: member));
+        var reversed = await _community.PostAsync(_community.Award(account, 4, member: member, category: Categories.Volunteer, minutes: 30));
+        await _community.PostAsync(_community.Award(account, 5));
+        await _community.PostAsync(_community.Deduct(account, 3));
+        await _community.PostAsync(_community.Redeem(account, 6));
+        // December: a new month's row; the reversal of a November award counts in November.
+        _db.Clock.Set(new DateTimeOffset(2026, 12, 5, 2, 0, 0, TimeSpan.Zero));
+        await _community.PostAsync(_community.Award(account, 2, member: member));
+        await _db.Ledger.ReverseAsync(_community.Id, reversed.Seq, "重复登记", "test:committee", "rev-total");
+
+        var totals = await Totals(account);
+
+        Assert.That(totals, Is.EquivalentTo(new[]
+        {
+            ($"{member}", "2026-11", 17L, 0L, 0L, 90L),
+            ("0", "2026-11", 5L, 3L, 6L, 0L),
+            ($"{member}", "2026-12", 2L, 0L, 0L, 0L),
+        }));
+        await AssertIntact();
+    }
+
+    [Test]
+    public async Task ChangedMonthlyTotal_IsReportedByVerify()
+    {
+        var (account, member) = await _community.NewHouseholdAccountAsync();
+        await _community.PostAsync(_community.Award(account, 10, member: member));
+        await AssertIntact();
+
+        await _db.ExecuteRawAsync($"UPDATE monthly_totals SET earned = earned + 1 WHERE account_id = {account}");
+
+        var report = await _db.Verifier.VerifyAsync();
+        Assert.That(report.FirstBreak?.What, Does.Contain("monthly total").And.Contain($"account {account}"));
+    }
+
+    private async Task<List<(string, string, long, long, long, long)>> Totals(long account)
+    {
+        await using var connection = await _db.Db.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT member_id, month, earned, deducted, redeemed, volunteer_minutes FROM monthly_totals WHERE account_id = {account}";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(string, string, long, long, long, long)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((Convert.ToString(reader.GetValue(0))!, reader.GetString(1).Trim(), reader.GetInt64(2), reader.GetInt64(3),
+                reader.GetInt64(4), reader.GetInt64(5)));
+        }
+        return rows;
+    }
+
     private async Task<List<(string, string, string, long, long, long, long)>> Aggregates(long account)
     {
         await using var connection = await _db.Db.OpenConnectionAsync();

@@ -29,15 +29,22 @@ public static class RankingData
           FROM communities WHERE id = @communityId
         """;
 
-    // One row per member account and member, summed over the month's categories (or the one asked for); system and
-    // shop accounts never rank. The index ix_monthly_aggregates_month (community_id, month) finds the month's rows.
-    private const string SelectAggregates = """
+    // One row per member account and member of the month; system and shop accounts never rank. Over every category the
+    // monthly totals hold that row already (one per account and member, written with each posting: a range of the
+    // primary key (community_id, month, …), whatever the number of entries and categories); one category is its
+    // aggregates' rows, one per account and member too.
+    private const string SelectTotals = """
+        SELECT a.kind AS AccountKind, a.id AS AccountId, a.household_id AS HouseholdId, a.resident_id AS ResidentId, t.member_id AS MemberId,
+               t.earned AS Earned, t.deducted AS Deducted, t.volunteer_minutes AS VolunteerMinutes
+          FROM monthly_totals t JOIN accounts a ON a.id = t.account_id
+         WHERE t.community_id = @communityId AND t.month = @month AND a.kind IN ('household', 'person')
+        """;
+
+    private const string SelectCategory = """
         SELECT a.kind AS AccountKind, a.id AS AccountId, a.household_id AS HouseholdId, a.resident_id AS ResidentId, m.member_id AS MemberId,
-               SUM(m.earned) AS Earned, SUM(m.deducted) AS Deducted, SUM(m.volunteer_minutes) AS VolunteerMinutes
+               m.earned AS Earned, m.deducted AS Deducted, m.volunteer_minutes AS VolunteerMinutes
           FROM monthly_aggregates m JOIN accounts a ON a.id = m.account_id
-         WHERE m.community_id = @communityId AND m.month = @month AND (@category IS NULL OR m.category = @category)
-           AND a.kind IN ('household', 'person')
-         GROUP BY a.kind, a.id, a.household_id, a.resident_id, m.member_id
+         WHERE m.community_id = @communityId AND m.month = @month AND m.category = @category AND a.kind IN ('household', 'person')
         """;
 
     private const string SelectHouseholds = "SELECT id AS Id, code AS Code, grid_id AS GridId FROM households WHERE community_id = @communityId";
@@ -104,7 +111,8 @@ public static class RankingData
     public static async Task<IReadOnlyList<RankingAggregate>> AggregatesAsync(DbConnection connection, DbTransaction? tx, long communityId,
         string month, string? category, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<AggregateRow>(new CommandDefinition(SelectAggregates, new { communityId, month, category }, tx, cancellationToken: ct));
+        var rows = await connection.QueryAsync<AggregateRow>(new CommandDefinition(category is null ? SelectTotals : SelectCategory,
+            new { communityId, month, category }, tx, cancellationToken: ct));
         return [.. rows.Select(r => new RankingAggregate(r.AccountKind, r.AccountId, r.HouseholdId, r.ResidentId, r.MemberId, r.Earned, r.Deducted, r.VolunteerMinutes))];
     }
 

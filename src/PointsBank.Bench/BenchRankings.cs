@@ -216,8 +216,7 @@ internal sealed class BenchRankings(BenchOptions options, TextWriter output)
             "SELECT last_seq FROM chain_heads WHERE community_id = @communityId", new { communityId }, cancellationToken: ct));
         var scan = Stopwatch.GetTimestamp();
         var fromJournal = await RankingData.AggregatesAsOfAsync(connection, null, community, month, head, ct);
-        var roster = await RankingData.RosterAsync(connection, null, communityId, ct);
-        var journalRows = Ranking.Rank(fromJournal, community.AccountMode, roster);
+        var journalRows = await RankingData.RankAsync(connection, null, communityId, fromJournal, community.AccountMode, null, ct);
         var journalMs = Stopwatch.GetElapsedTime(scan).TotalMilliseconds;
         var monthEntries = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @communityId AND effective_date >= @from AND effective_date < @to",

@@ -55,8 +55,7 @@ sealed class GetRankingHandler(DbDataSource db) : IRequestHandler<GetRanking, Ou
         }
         var by = request.By ?? community.AccountMode;
         var aggregates = await RankingData.AggregatesAsync(connection, null, community.Id, request.Month, request.Category, ct);
-        var roster = await RankingData.RosterAsync(connection, null, community.Id, ct);
-        var rows = Ranking.Rank(aggregates, by, roster, request.GridId);
+        var rows = await RankingData.RankAsync(connection, null, community.Id, aggregates, by, request.GridId, ct);
         // The deductions list counts every category: from these rows when they do, else read again over all of them.
         var deductions = !community.RedBlackBoard ? null
             : request.Category is null ? Ranking.Deductions(rows)

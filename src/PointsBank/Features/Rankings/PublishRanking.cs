@@ -75,8 +75,7 @@ sealed class PublishRankingHandler(UnitOfWork work, CallerContext callers) : IRe
             ?? new Head { Seq = 0, Hash = CanonicalForm.GenesisHash };
         var by = community.AccountMode;
         var aggregates = await RankingData.AggregatesAsync(work.Connection, work.Transaction, community.Id, request.Month, null, ct);
-        var roster = await RankingData.RosterAsync(work.Connection, work.Transaction, community.Id, ct);
-        var rows = Ranking.Rank(aggregates, by, roster);
+        var rows = await RankingData.RankAsync(work.Connection, work.Transaction, community.Id, aggregates, by, null, ct);
         var snapshotHash = Snapshots.Root(community.Id, request.Month, by, rows);
         var revision = await work.ScalarAsync<long>(NextRevision, new { communityId = community.Id, month = request.Month }, ct);
         var publishedBy = callers.Current.Actor;

@@ -116,11 +116,21 @@ public static class RankingData
         return [.. rows.Select(r => new RankingAggregate(r.AccountKind, r.AccountId, r.HouseholdId, r.ResidentId, r.MemberId, r.Earned, r.Deducted, r.VolunteerMinutes))];
     }
 
-    public static async Task<RankingRoster> RosterAsync(DbConnection connection, DbTransaction? tx, long communityId, CancellationToken ct)
+    /// <summary>
+    /// Ranks <paramref name="aggregates"/> <paramref name="by"/> households or residents (<see cref="Ranking.Rank"/>) with
+    /// the roster facts it needs: the community's households always (door-plate codes and grids); its residents only
+    /// when a row needs one — a ranking by person (the names), or a person's account ranked in its household.
+    /// </summary>
+    public static async Task<IReadOnlyList<RankingRow>> RankAsync(DbConnection connection, DbTransaction? tx, long communityId,
+        IReadOnlyList<RankingAggregate> aggregates, string by, long? gridId, CancellationToken ct)
     {
         var households = await connection.QueryAsync<HouseholdRow>(new CommandDefinition(SelectHouseholds, new { communityId }, tx, cancellationToken: ct));
-        var residents = await connection.QueryAsync<ResidentRow>(new CommandDefinition(SelectResidents, new { communityId }, tx, cancellationToken: ct));
-        return new RankingRoster(households.ToDictionary(h => h.Id, h => (h.Code, h.GridId)), residents.ToDictionary(r => r.Id, r => (r.FullName, r.HouseholdId)));
+        var residents = by == RankedBy.Person || aggregates.Any(a => a.AccountKind == "person")
+            ? await connection.QueryAsync<ResidentRow>(new CommandDefinition(SelectResidents, new { communityId }, tx, cancellationToken: ct))
+            : [];
+        var roster = new RankingRoster(households.ToDictionary(h => h.Id, h => (h.Code, h.GridId)),
+            residents.ToDictionary(r => r.Id, r => (r.FullName, r.HouseholdId)));
+        return Ranking.Rank(aggregates, by, roster, gridId);
     }
 
     /// <summary>
@@ -179,8 +189,7 @@ public static class RankingData
             return null;
         }
         var aggregates = await AggregatesAsync(connection, tx, community.Id, month, null, ct);
-        var roster = await RosterAsync(connection, tx, community.Id, ct);
-        return Ranking.Deductions(Ranking.Rank(aggregates, by, roster, gridId));
+        return Ranking.Deductions(await RankAsync(connection, tx, community.Id, aggregates, by, gridId, ct));
     }
 
     /// <summary>The hash of the journal's transaction <paramref name="seq"/> (the genesis hash for 0), or null when there is none.</summary>

@@ -105,8 +105,7 @@ public static class RankingVerifier
         }
 
         var aggregates = await RankingData.AggregatesAsOfAsync(connection, null, community, header.Month, header.ChainHeadSeq, ct);
-        var roster = await RankingData.RosterAsync(connection, null, community.Id, ct);
-        var recomputed = Ranking.Rank(aggregates, header.RankedBy, roster);
+        var recomputed = await RankingData.RankAsync(connection, null, community.Id, aggregates, header.RankedBy, null, ct);
         var labels = stored.GroupBy(r => (r.SubjectKind, r.SubjectId)).ToDictionary(g => g.Key, g => g.First());
         var labelled = recomputed.Select(r => labels.TryGetValue((r.SubjectKind, r.SubjectId), out var s)
             ? r with { HouseholdCode = s.HouseholdCode, MaskedName = s.MaskedName, GridId = s.GridId }

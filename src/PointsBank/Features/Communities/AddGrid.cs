@@ -18,7 +18,13 @@ public sealed record AddGrid([property: JsonIgnore] long CommunityId, string Nam
     /// <summary>Optional here: a client that may retry sends one so the retry creates nothing twice.</summary>
     bool IIdempotent.KeyRequired => false;
 
-    public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
+    public IEnumerable<FieldError> Validate() => GridFields.Validate(Name);
+}
+
+/// <summary>The rules of a grid's fields, shared by adding, renaming and the roster import.</summary>
+internal static class GridFields
+{
+    public static IEnumerable<FieldError> Validate(string name) => Check.Text("name", name, 200);
 }
 
 sealed class AddGridHandler(UnitOfWork work, CallerContext callers)

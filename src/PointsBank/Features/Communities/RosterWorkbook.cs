@@ -107,7 +107,7 @@ public static class RosterWorkbook
             foreach (var (row, cells) in Sheet(stream, GridSheet, GridColumns, errors))
             {
                 var name = cells[0];
-                if (Text(errors, GridSheet, row, 0, GridColumns, name, 200) && grids.FirstOrDefault(g => g.Name == name) is { } first)
+                if (Fields(errors, GridSheet, row, GridColumns, GridFields.Validate(name), null, ("name", 0)) && grids.FirstOrDefault(g => g.Name == name) is { } first)
                 {
                     errors.Add(Error(GridSheet, row, 0, GridColumns, $"网格“{name}”与第 {first.Row} 行重复"));
                 }
@@ -125,24 +125,19 @@ public static class RosterWorkbook
         var codes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (row, c) in Sheet(stream, HouseholdSheet, HouseholdColumns, errors))
         {
-            var ok = Text(errors, HouseholdSheet, row, 0, HouseholdColumns, c[0], 64);
+            var ok = Fields(errors, HouseholdSheet, row, HouseholdColumns, HouseholdFields.Validate(null, c[0], c[2]), null, ("code", 0), ("address", 2));
             if (ok && !codes.TryAdd(c[0], row))
             {
                 errors.Add(Error(HouseholdSheet, row, 0, HouseholdColumns, $"门牌号“{c[0]}”与第 {codes[c[0]]} 行重复"));
                 ok = false;
             }
-            ok &= Text(errors, HouseholdSheet, row, 1, HouseholdColumns, c[1], 200, required: false);
-            ok &= Text(errors, HouseholdSheet, row, 2, HouseholdColumns, c[2], 400, required: false);
-            ok &= Text(errors, HouseholdSheet, row, 3, HouseholdColumns, c[3], 100);
-            foreach (var e in ResidentFields.Validate(null, "-", c[4]).Where(e => e.Field == "phone"))
-            {
-                errors.Add(Error(HouseholdSheet, row, 4, HouseholdColumns, e.Zh));
-                ok = false;
-            }
+            // The grid cell names a grid (the grid's own rules, blank allowed: no grid); the head and the phone are a resident's.
+            ok &= c[1].Length == 0 || Fields(errors, HouseholdSheet, row, HouseholdColumns, GridFields.Validate(c[1]), null, ("name", 1));
+            ok &= Fields(errors, HouseholdSheet, row, HouseholdColumns, ResidentFields.Validate(null, c[3], c[4]), null, ("fullName", 3), ("phone", 4));
             var members = c[5].Split(MemberSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
             foreach (var member in members)
             {
-                ok &= Text(errors, HouseholdSheet, row, 5, HouseholdColumns, member, 100, what: $"成员“{member}”");
+                ok &= Fields(errors, HouseholdSheet, row, HouseholdColumns, ResidentFields.Validate(null, member, null), $"成员“{member}”", ("fullName", 5));
             }
             var named = new HashSet<string>(StringComparer.Ordinal) { c[3] };
             foreach (var twice in members.Where(m => !named.Add(m)).Distinct())
@@ -205,15 +200,18 @@ public static class RosterWorkbook
     private static RosterImportError Error(string sheet, int row, int column, string[] columns, string message) =>
         new(sheet, row, Letter(column), columns[column], message);
 
-    // The API's one rule for stored text (Check.Text): required, length, no control characters. Messages name the column.
-    private static bool Text(List<RosterImportError> errors, string sheet, int row, int column, string[] columns, string value, int max,
-        bool required = true, string? what = null)
+    // A row's cells checked by the same rules as the API's requests (GridFields, HouseholdFields, ResidentFields): each
+    // problem goes to the column its field came from, its message led by the column's name (or by what). False when any.
+    private static bool Fields(List<RosterImportError> errors, string sheet, int row, string[] columns, IEnumerable<FieldError> found,
+        string? what, params (string Field, int Column)[] columnOf)
     {
-        var found = Infrastructure.Check.Text(columns[column], value, max, required).ToList();
+        var ok = true;
         foreach (var e in found)
         {
+            var column = columnOf.First(c => c.Field == e.Field).Column;
             errors.Add(Error(sheet, row, column, columns, $"{what ?? columns[column]}{e.Zh}"));
+            ok = false;
         }
-        return found.Count == 0;
+        return ok;
     }
 }

@@ -14,7 +14,7 @@ public sealed record UpdateGrid([property: JsonIgnore] long CommunityId, [proper
 {
     long? IGridScoped.GridId => GridId;
 
-    public IEnumerable<FieldError> Validate() => Check.Text("name", Name, 200);
+    public IEnumerable<FieldError> Validate() => GridFields.Validate(Name);
 }
 
 sealed class UpdateGridHandler(UnitOfWork work, CallerContext callers)

@@ -36,6 +36,39 @@ internal static class ClaimCards
             ? new Failure("card_pin_required", $"{caller.Actor} acts on claims with the card's token and its PIN")
             : null;
 
+    /// <summary>
+    /// The card a request presents, and who acts. A resident's own phone (a card holder or anonymous caller) must present
+    /// the card and its PIN (<see cref="RequireProof"/>, then <see cref="ProveAsync"/>) and acts as the card; staff or
+    /// the service scanning a resident's card need no PIN — the card only says whose it is — and act as themselves. No
+    /// card presented by staff: no account, the caller acts.
+    /// </summary>
+    public static async Task<Outcome<PresentedCard>> PresentedAsync(UnitOfWork work, Caller caller, long communityId, string? token,
+        string? pin, CancellationToken ct)
+    {
+        if (RequireProof(caller, token) is { } unproven)
+        {
+            return unproven;
+        }
+        if (token is null)
+        {
+            return new PresentedCard(null, caller.Actor, ByHolder: false);
+        }
+        if (caller.Kind is CallerKind.CardHolder or CallerKind.Anonymous)
+        {
+            var proven = await ProveAsync(work, communityId, token, pin, ct);
+            return proven.Succeeded ? new PresentedCard(proven.Value!.AccountId, Actor(proven.Value!), ByHolder: true) : proven.Failure!;
+        }
+        return await CardPins.FindActiveAsync(work, communityId, token, ct) is { } card
+            ? new PresentedCard(card.AccountId, caller.Actor, ByHolder: false)
+            : new Failure("card_not_found", "no active card of this community has this code (lost or replaced?)");
+    }
+
     public static IEnumerable<FieldError> Validate(string? cardToken, string? pin) =>
         cardToken is not null && string.IsNullOrEmpty(pin) ? [new FieldError("pin", "请输入卡密码", "is required with cardToken")] : [];
 }
+
+/// <summary>
+/// What <see cref="ClaimCards.PresentedAsync"/> found: the account of the card presented (null when none was), the actor
+/// the act is recorded under, and whether the card holder proved it with the PIN (then the act is the card's own).
+/// </summary>
+internal sealed record PresentedCard(long? AccountId, string Actor, bool ByHolder);

@@ -94,31 +94,14 @@ sealed class RecordAttendanceHandler(UnitOfWork work, CallerContext callers) : I
             return VolunteerStore.ActivityNotFound(request.CommunityId, request.ActivityId);
         }
         var caller = callers.Current;
-        var actor = caller.Actor;
-        long? cardAccount = null;
-        if (caller.Kind is CallerKind.CardHolder or CallerKind.Anonymous)
+        // The organizer's scan of the card, or the volunteer's own phone with the card and its PIN.
+        var presented = await ClaimCards.PresentedAsync(work, caller, request.CommunityId, request.CardToken, request.Pin, ct);
+        if (!presented.Succeeded)
         {
-            // The volunteer's own phone: the card and its PIN say who it is.
-            if (ClaimCards.RequireProof(caller, request.CardToken) is { } unproven)
-            {
-                return unproven;
-            }
-            var proven = await ClaimCards.ProveAsync(work, request.CommunityId, request.CardToken!, request.Pin, ct);
-            if (!proven.Succeeded)
-            {
-                return proven.Failure!;
-            }
-            (cardAccount, actor) = (proven.Value!.AccountId, ClaimCards.Actor(proven.Value!));
+            return presented.Failure!;
         }
-        else if (request.CardToken is not null)
-        {
-            if (await CardPins.FindActiveAsync(work, request.CommunityId, request.CardToken, ct) is not { } card)
-            {
-                return new Failure("card_not_found", "no active card of this community has this code (lost or replaced?)");
-            }
-            cardAccount = card.AccountId;
-        }
-        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, cardAccount, ct);
+        var actor = presented.Value!.Actor;
+        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, presented.Value.AccountId, ct);
         if (!volunteer.Succeeded)
         {
             return volunteer.Failure!;

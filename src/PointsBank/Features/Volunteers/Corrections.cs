@@ -124,23 +124,17 @@ sealed class CorrectionHandlers(UnitOfWork work, PointsLedger ledger, CallerCont
             return VolunteerStore.RecordNotFound(request.CommunityId, request.RecordId);
         }
         var caller = callers.Current;
-        var actor = caller.Actor;
-        if (ClaimCards.RequireProof(caller, request.CardToken) is { } unproven)
+        var presented = await ClaimCards.PresentedAsync(work, caller, request.CommunityId, request.CardToken, request.Pin, ct);
+        if (!presented.Succeeded)
         {
-            return unproven;
+            return presented.Failure!;
         }
-        if (request.CardToken is not null && caller.Kind != CallerKind.User)
+        // A card asks about its own household's records only; staff may ask about any (a card they scan is checked to be one).
+        var actor = presented.Value!.Actor;
+        if (presented.Value.ByHolder
+            && await work.ScalarAsync<long>(CardOwnsRecord, new { accountId = presented.Value.AccountId, recordId = record.Id }, ct) == 0)
         {
-            var proven = await ClaimCards.ProveAsync(work, request.CommunityId, request.CardToken, request.Pin, ct);
-            if (!proven.Succeeded)
-            {
-                return proven.Failure!;
-            }
-            if (await work.ScalarAsync<long>(CardOwnsRecord, new { accountId = proven.Value!.AccountId, recordId = record.Id }, ct) == 0)
-            {
-                return new Failure("forbidden", $"{ClaimCards.Actor(proven.Value!)} may ask for corrections of its own household's records only");
-            }
-            actor = ClaimCards.Actor(proven.Value!);
+            return new Failure("forbidden", $"{actor} may ask for corrections of its own household's records only");
         }
         if (record.Status == "superseded")
         {

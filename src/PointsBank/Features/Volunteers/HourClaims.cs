@@ -124,29 +124,13 @@ sealed class HourClaimHandlers(UnitOfWork work, CallerContext callers)
             return VolunteerStore.ActivityNotFound(request.CommunityId, request.ActivityId);
         }
         var caller = callers.Current;
-        var actor = caller.Actor;
-        long? cardAccount = null;
-        if (ClaimCards.RequireProof(caller, request.CardToken) is { } unproven)
+        var presented = await ClaimCards.PresentedAsync(work, caller, request.CommunityId, request.CardToken, request.Pin, ct);
+        if (!presented.Succeeded)
         {
-            return unproven;
+            return presented.Failure!;
         }
-        if (request.CardToken is not null)
-        {
-            Outcome<CardForPin> proven = caller.Kind == CallerKind.User
-                ? await CardPins.FindActiveAsync(work, request.CommunityId, request.CardToken, ct) is { } card
-                    ? card : new Failure("card_not_found", "no active card of this community has this code")
-                : await ClaimCards.ProveAsync(work, request.CommunityId, request.CardToken, request.Pin, ct);
-            if (!proven.Succeeded)
-            {
-                return proven.Failure!;
-            }
-            cardAccount = proven.Value!.AccountId;
-            if (caller.Kind != CallerKind.User)
-            {
-                actor = ClaimCards.Actor(proven.Value!);
-            }
-        }
-        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, cardAccount, ct);
+        var actor = presented.Value!.Actor;
+        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, presented.Value.AccountId, ct);
         if (!volunteer.Succeeded)
         {
             return volunteer.Failure!;

@@ -386,6 +386,35 @@ public sealed class VolunteerServiceTests
     }
 
     [Test]
+    public async Task ACorrectionWithACard_IsForItsOwnRecordsOnly_AndAScannedCardMustBeActive_RefusalsWriteNothing()
+    {
+        var mine = await NewVolunteerAsync();
+        var other = await NewVolunteerAsync();
+        var activity = await NewActivityAsync(Local(8, 9, 0), Local(8, 12, 0));
+        _clock.Set(Local(8, 9, 0));
+        await ScanAsync(activity, mine, "checkIn");
+        _clock.Set(Local(8, 10, 0));
+        await ScanAsync(activity, mine, "checkOut");
+        _clock.Set(Local(8, 13, 0));
+        await PostOkAsync(_organizer, $"/activities/{activity}/close");
+        var record = (await PostOkAsync(_organizer, $"/activities/{activity}/certify")).GetProperty("certified")[0].GetProperty("id").GetInt64();
+        // The volunteer's card is replaced (lost): its old code is no card any more.
+        var replaced = mine.Token;
+        Assert.That((await Cli(new IssueCard(_community, mine.Account))).Failure, Is.Null);
+
+        using var anonymous = _app.CreateClient();
+        var notMine = await anonymous.PostAsJsonAsync(Api($"/records/{record}/corrections"),
+            new { reason = "帮别人改时间", endsAt = Local(8, 11, 0), cardToken = other.Token, pin = "2468" });
+        var scannedOld = await _organizer.PostAsJsonAsync(Api($"/records/{record}/corrections"),
+            new { reason = "扫了旧卡", endsAt = Local(8, 11, 0), cardToken = replaced, pin = "2468" });
+
+        Assert.That(notMine.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await Json(notMine)).GetProperty("code").GetString(), Is.EqualTo("forbidden"));
+        Assert.That((await Json(scannedOld)).GetProperty("code").GetString(), Is.EqualTo("card_not_found"));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM service_record_corrections WHERE record_id = @record", new { record }), Is.Zero);
+    }
+
+    [Test]
     public async Task StarLevel_ChangesExactlyWhenCumulativeHoursCrossAThreshold()
     {
         using var committee = await _app.ClientAsAsync("committee");

@@ -207,10 +207,12 @@ sealed class ActivityHandlers(UnitOfWork work, PointsLedger ledger, CallerContex
         var caller = callers.Current;
         var certified = new List<ServiceRecordView>();
         var leftOwn = new List<long>();
+        Outcome<RuleVersion>? rule = null;
         foreach (var recordId in await work.QueryAsync<long>(ToCertify, new { communityId = request.CommunityId, activityId = activity.Id }, ct))
         {
             var record = (await VolunteerStore.RecordAsync(work, request.CommunityId, recordId, ct))!;
-            var done = await Certification.CertifyAsync(work, ledger, caller, record, ct);
+            rule ??= await VolunteerStore.RuleAsync(work, request.CommunityId, activity, ct);
+            var done = await Certification.CertifyAsync(work, ledger, caller, record, activity, rule, ct);
             if (!done.Succeeded)
             {
                 if (done.Failure!.Code == "self_certification")
@@ -271,10 +273,12 @@ internal static class Certification
 
     /// <summary>
     /// Certifies one <c>recorded</c> record and posts its points (true), or does nothing when it is certified already
-    /// (false): the conditional UPDATE and the derived ledger key make a second run harmless.
+    /// (false): the conditional UPDATE and the derived ledger key make a second run harmless. <paramref name="activity"/>
+    /// is the record's activity and <paramref name="rule"/> its rule as <see cref="VolunteerStore.RuleAsync"/> gives it,
+    /// read once by the caller for all the records it certifies.
     /// </summary>
     public static async Task<Outcome<bool>> CertifyAsync(UnitOfWork work, PointsLedger ledger, Caller caller, VolunteerStore.RecordRow record,
-        CancellationToken ct)
+        VolunteerStore.ActivityRow activity, Outcome<RuleVersion> rule, CancellationToken ct)
     {
         if (Own(caller, record) is { } own)
         {
@@ -286,8 +290,6 @@ internal static class Certification
         {
             return false;
         }
-        var activity = (await VolunteerStore.ActivityAsync(work, communityId, record.ActivityId, ct))!;
-        var rule = await VolunteerStore.RuleAsync(work, communityId, activity, ct);
         if (!rule.Succeeded)
         {
             return rule.Failure!;

@@ -207,7 +207,8 @@ sealed class CorrectionHandlers(UnitOfWork work, PointsLedger ledger, CallerCont
             {
                 // The old record was certified and paid: the new one takes its place at once, certified and posted.
                 var fresh = (await VolunteerStore.RecordAsync(work, request.CommunityId, added.Value, ct))!;
-                var certified = await Certification.CertifyAsync(work, ledger, caller, fresh, ct);
+                var certified = await Certification.CertifyAsync(work, ledger, caller, fresh, activity,
+                    await VolunteerStore.RuleAsync(work, request.CommunityId, activity, ct), ct);
                 if (!certified.Succeeded)
                 {
                     return certified.Failure!;

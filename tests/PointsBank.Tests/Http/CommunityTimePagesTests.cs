@@ -81,6 +81,18 @@ public sealed class CommunityTimePagesTests
     }
 
     [Test]
+    public async Task ThePublicBoard_SaysTheDayItWasPublished_InEachVillagesCalendar()
+    {
+        using var visitor = _app.CreateClient();
+        foreach (var (community, day) in new[] { (_demo, "2026-12-01"), (_west, "2026-11-30") })
+        {
+            Must(await Cli(new PointsBank.Features.Rankings.PublishRanking(community, "2026-10")));
+            var html = await HtmlAsync(visitor, $"/p/{community}/rankings/2026-10");
+            Assert.That(html, Does.Contain($"{day} 公布"), $"community {community}");
+        }
+    }
+
+    [Test]
     public async Task ThePointsPage_DefaultsToEachVillagesOwnToday_AndTheLedgerTakesThatDay()
     {
         using var committee = await _app.PageClientAsync("committee");

@@ -81,6 +81,22 @@ public sealed class CommunityTimePagesTests
     }
 
     [Test]
+    public async Task ThePagesOfAMonth_OpenOnEachVillagesOwnMonth()
+    {
+        using var committee = await _app.PageClientAsync("committee");
+        foreach (var (community, month, today) in new[] { (_demo, "2026-12", "2026-12-01"), (_west, "2026-11", "2026-11-30") })
+        {
+            Assert.That(await HtmlAsync(committee, $"/reports/{community}"),
+                Does.Contain($"id=\"month\" name=\"month\" type=\"month\" value=\"{month}\" max=\"{month}\""), $"funding report, community {community}");
+            Assert.That(await HtmlAsync(committee, $"/inspections/{community}"),
+                Does.Contain($"id=\"period\" name=\"period\" type=\"month\" value=\"{month}\" max=\"{month}\""), $"inspections, community {community}");
+            var volunteers = await HtmlAsync(committee, $"/volunteers/{community}");
+            Assert.That(volunteers, Does.Contain($"/p/{community}/volunteer-hours/{month}\""), $"volunteer hours link, community {community}");
+            Assert.That(volunteers, Does.Contain($"id=\"day\" name=\"day\" type=\"date\" value=\"{today}\""), $"activity day, community {community}");
+        }
+    }
+
+    [Test]
     public async Task ThePublicBoard_SaysTheDayItWasPublished_InEachVillagesCalendar()
     {
         using var visitor = _app.CreateClient();

@@ -4,7 +4,6 @@ using PointsBank.Features.Claims;
 using PointsBank.Features.Points;
 using PointsBank.Features.Rules;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 using PointsBank.Rules;
 
 namespace PointsBank.Pages.Points;

@@ -4,7 +4,6 @@ using PointsBank.Features.Accounts;
 using PointsBank.Features.Points;
 using PointsBank.Features.Policy;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Points;
 

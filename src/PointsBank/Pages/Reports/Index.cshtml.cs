@@ -4,7 +4,6 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Reports;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Reports;
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Reports;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Reports;
 

@@ -4,7 +4,6 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Township;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Township;
 

@@ -33,6 +33,9 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
     /// <summary>The PIN of the first demo household's card (documented in the README's demo section).</summary>
     public const string SampleCardPin = "1234";
 
+    /// <summary>The demo village's time zone, given when it is created; its seeded days and times are in it.</summary>
+    public const string DemoZone = "Asia/Shanghai";
+
     private static readonly string[] GridNames = ["一组", "二组", "三组"];
 
     private static readonly string[][] Families =
@@ -73,7 +76,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
 
     public async Task<DemoSummary> SeedAsync(CancellationToken ct)
     {
-        var community = Must(await mediator.Send(new CreateCommunity("demo", "示范村", BackdateDays: 100), ct)).CommunityId;
+        var community = Must(await mediator.Send(new CreateCommunity("demo", "示范村", TimeZone: DemoZone, BackdateDays: 100), ct)).CommunityId;
         var grids = new List<long>();
         foreach (var grid in GridNames)
         {
@@ -96,7 +99,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
 
         // Three months of entries, posted now through the ordinary requests with the past days they belong to as their
         // effective dates, as a committee catching up on paperwork would (the demo village allows 100 days back).
-        var zone = Projections.Zone("Asia/Shanghai");
+        var zone = Projections.Zone(DemoZone);
         var today = Projections.LocalDate(Clock.Now(clock), zone);
         var random = new Random(20261122);
         var posted = 0;
@@ -170,7 +173,7 @@ public sealed class DemoSeeder(IMediator mediator, DbDataSource db, TimeProvider
         {
             Must(await mediator.Send(new EnrollVolunteer(community, resident, "本人签字同意记录志愿服务信息（示范数据）", DateOnly.FromDateTime(Clock.Now(clock).AddDays(-30))), ct));
         }
-        var zone = Projections.Zone("Asia/Shanghai");
+        var zone = Projections.Zone(DemoZone);
         var today = Projections.LocalDate(Clock.Now(clock), zone);
         DateTimeOffset At(DateOnly day, int hour, int minute = 0) =>
             new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(hour, minute)), zone), TimeSpan.Zero);

@@ -61,6 +61,8 @@ public static class ServiceSetup
         PointsBank.Features.Claims.ClaimRecorders.AddClaimRecorders(services);
         PointsBank.Features.Volunteers.VolunteerRecorders.AddVolunteerRecorders(services);
         services.AddMediation(typeof(ServiceSetup).Assembly);
+        // A community's own today, month and local times for the pages (its time zone read once per request).
+        services.AddScoped<PointsBank.Features.Communities.CommunityClock>();
         return services;
     }
 }

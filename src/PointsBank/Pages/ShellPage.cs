@@ -36,6 +36,25 @@ public abstract class ShellPage : PageModel
             context.Result = new RedirectResult("/login");
             return;
         }
+        if (RouteData.Values.TryGetValue("communityId", out var routed) && long.TryParse(Convert.ToString(routed, System.Globalization.CultureInfo.InvariantCulture),
+                System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var communityId))
+        {
+            await UseCommunityTimeAsync(communityId, http.RequestAborted);
+        }
         await next();
     }
+
+    private Features.Communities.CommunityTime? _time;
+
+    /// <summary>
+    /// Now in the page's community's own time zone (today, this month, instants shown): read before the handler when the
+    /// route names the community, else by the page once it knows it (a card's, a counter's) through
+    /// <see cref="UseCommunityTimeAsync"/>. Never a zone of the page's own.
+    /// </summary>
+    public Features.Communities.CommunityTime Time =>
+        _time ?? throw new InvalidOperationException($"{GetType().Name} shows a community's time before it read the community's time zone");
+
+    /// <summary>Reads the community's time zone for <see cref="Time"/> (once per request: <see cref="Features.Communities.CommunityClock"/>).</summary>
+    protected async Task UseCommunityTimeAsync(long communityId, CancellationToken ct) =>
+        _time = await HttpContext.RequestServices.GetRequiredService<Features.Communities.CommunityClock>().ForAsync(communityId, ct);
 }

@@ -43,8 +43,8 @@ public sealed record CardClaimView
     public bool Withdrawable => Status is ClaimStatus.Submitted or ClaimStatus.Noticed;
 }
 
-/// <summary>What the resident's 申报 page shows: the community's clock, the household's members, the rules, the claims.</summary>
-public sealed record CardClaims(string TimeZone, DateOnly Today, IReadOnlyList<CardClaimMember> Members, IReadOnlyList<CardClaimRule> Rules,
+/// <summary>What the resident's 申报 page shows: today in the community's zone, the household's members, the rules, the claims.</summary>
+public sealed record CardClaims(DateOnly Today, IReadOnlyList<CardClaimMember> Members, IReadOnlyList<CardClaimRule> Rules,
     IReadOnlyList<CardClaimView> Claims);
 
 /// <summary>
@@ -119,7 +119,7 @@ sealed class GetCardClaimsHandler(DbDataSource db, SqlDialect dialect, TimeProvi
             })
             .ToList();
         var today = Projections.LocalDate(Clock.Now(clock), Projections.Zone(timeZone));
-        return new CardClaims(timeZone, today, members.Select(m => new CardClaimMember(m.ResidentId, PersonalData.MaskName(m.FullName))).ToList(),
+        return new CardClaims(today, members.Select(m => new CardClaimMember(m.ResidentId, PersonalData.MaskName(m.FullName))).ToList(),
             claimable, claims);
     }
 }

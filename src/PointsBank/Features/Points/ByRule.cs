@@ -79,7 +79,7 @@ internal static class ByRule
 
     /// <summary>Today in the community's own time zone: the default effective date of an entry.</summary>
     public static DateOnly Today(UnitOfWork work) =>
-        Projections.LocalDate(work.Now, Projections.Zone(work.Community?.TimeZone ?? "Asia/Shanghai"));
+        Projections.LocalDate(work.Now, Communities.CommunityTime.ZoneOf(work));
 
     /// <summary>
     /// The current version of a rule that <paramref name="caller"/> may record directly (once per request, however

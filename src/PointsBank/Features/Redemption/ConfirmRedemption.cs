@@ -229,7 +229,7 @@ internal static class Redemptions
     // on a printed slip, and unique because it is taken inside the community's lock.
     private static async Task<string> NextReceiptNoAsync(UnitOfWork work, long communityId, CancellationToken ct)
     {
-        var zone = Projections.Zone(work.Community?.TimeZone ?? "Asia/Shanghai");
+        var zone = Communities.CommunityTime.ZoneOf(work);
         var day = Projections.LocalDate(work.Now, zone).ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         var prefix = $"R{day}-{communityId.ToString(CultureInfo.InvariantCulture)}-";
         var last = await work.ScalarAsync<string>(LastReceiptOfDay, new { communityId, from = prefix, to = prefix[..^1] + "." }, ct);

@@ -120,8 +120,9 @@ sealed class ListShopMovementsHandler(DbDataSource db, SqlDialect dialect) : IRe
         {
             return Catalogue.ShopNotFound(request.CommunityId, request.ShopId);
         }
-        var zone = Projections.Zone(await connection.ExecuteScalarAsync<string>(new CommandDefinition(Zone,
-            new { communityId = request.CommunityId }, cancellationToken: ct)) ?? "Asia/Shanghai");
+        // The shop was found, so its community exists and has a zone.
+        var zone = Projections.Zone((await connection.ExecuteScalarAsync<string>(new CommandDefinition(Zone,
+            new { communityId = request.CommunityId }, cancellationToken: ct)))!);
         var args = new
         {
             communityId = request.CommunityId,

@@ -360,7 +360,7 @@ internal static class VolunteerStore
         {
             return rule.Failure!;
         }
-        var time = ServiceTime.Count(from, to, rule.Value!.Rule.Formula, Projections.Zone(work.Community?.TimeZone ?? "Asia/Shanghai"));
+        var time = ServiceTime.Count(from, to, rule.Value!.Rule.Formula, Communities.CommunityTime.ZoneOf(work));
         return await work.ScalarAsync<long>(work.Dialect.Pick(InsertRecord), new
         {
             communityId, volunteerId, activityId = activity.Id, serviceDate = time.ServiceDate, place = activity.Place, content = activity.Content,

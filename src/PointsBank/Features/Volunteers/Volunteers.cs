@@ -42,19 +42,23 @@ public sealed record ListVolunteers(long CommunityId) : IRequest<Outcome<IReadOn
 [Allow(Role.Committee, Role.Organizer)]
 public sealed record GetVolunteerRecords(long CommunityId, long ResidentId) : IRequest<Outcome<VolunteerRecordsView>>, IQuery, IResidentScoped;
 
-public sealed record VolunteerRecordsView(string CommunityName, VolunteerView Volunteer, IReadOnlyList<ServiceRecordView> Records) : ICsvReport
+public sealed record VolunteerRecordsView(string CommunityName, VolunteerView Volunteer, IReadOnlyList<ServiceRecordView> Records,
+    [property: JsonIgnore] string TimeZone = "") : ICsvReport
 {
     public CsvTable ToCsv() => new($"volunteer-records-{Volunteer.VolunteerNo}.csv",
         ["记录号", "志愿者编号", "志愿者", "活动名称", "服务日期", "服务地点", "服务内容", "开始时间", "结束时间", "实际时长（分钟）", "计入时长（小时）",
          "记录来源", "状态", "记录人", "证明人", "积分", "更正自记录号"],
         [
             .. Records.Select(r => (IReadOnlyList<string>)[CsvFiles.Number(r.Id), r.VolunteerNo, r.VolunteerName, r.ActivityTitle,
-                r.ServiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Place, r.Content, VolunteerText.Local(r.StartsAt),
-                VolunteerText.Local(r.EndsAt), CsvFiles.Number(r.ActualMinutes), Hours.Of(r.CountedMinutes), VolunteerText.SourceZh(r.Source),
+                r.ServiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Place, r.Content, Local(r.StartsAt),
+                Local(r.EndsAt), CsvFiles.Number(r.ActualMinutes), Hours.Of(r.CountedMinutes), VolunteerText.SourceZh(r.Source),
                 VolunteerText.StatusZh(r.Status), r.RecordedBy, r.CertifiedBy ?? "", r.Points is { } p ? CsvFiles.Number(p) : "",
                 r.SupersedesId is { } s ? CsvFiles.Number(s) : ""]),
             ["合计", Volunteer.VolunteerNo, Volunteer.Name, "", "", "", "已证明的记录", "", "", "", Volunteer.CumulativeHours, "", "", "", "", "", ""],
         ]);
+
+    /// <summary>A record's start or end as the community's local time (its <see cref="TimeZone"/>), as the CSV shows it.</summary>
+    private string Local(DateTime utc) => CommunityTime.Of(TimeZone, utc).Local(utc);
 }
 
 /// <summary>The star-level thresholds of a community (hours), 100/300/600/1000/1500 unless the committee set others.</summary>
@@ -114,10 +118,6 @@ public sealed record GetVolunteerHoursRanking(long CommunityId, string Month) : 
 
 internal static class VolunteerText
 {
-    public static string Local(DateTime utc) =>
-        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), Projections.Zone("Asia/Shanghai"))
-            .ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
-
     public static string SourceZh(string source) => source == "claim" ? "申报确认" : "签到签退";
 
     public static string StatusZh(string status) => status switch
@@ -188,7 +188,7 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
       IRequestHandler<GetVolunteerSettings, Outcome<VolunteerSettingsView>>, IRequestHandler<GetCardVolunteering, Outcome<CardVolunteering>>,
       IRequestHandler<GetVolunteerHoursRanking, Outcome<VolunteerHoursRanking>>
 {
-    private const string CommunityName = "SELECT name FROM communities WHERE id = @communityId";
+    private const string CommunityName = "SELECT name AS Name, time_zone AS TimeZone FROM communities WHERE id = @communityId";
 
     private const string VolunteersOfAccount = """
         SELECT v.resident_id FROM accounts a
@@ -374,7 +374,8 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
         var stars = await VolunteerStore.StarsAsync(connection, communityId, ct);
         var records = await connection.QueryAsync<VolunteerStore.RecordRow>(new CommandDefinition(VolunteerStore.SelectRecordsOfVolunteer,
             new { communityId, volunteerId = volunteer.Id }, cancellationToken: ct));
-        var name = await connection.ExecuteScalarAsync<string>(new CommandDefinition(CommunityName, new { communityId }, cancellationToken: ct));
-        return new VolunteerRecordsView(name ?? "", volunteer.ToView(personalData, stars), records.Select(r => r.ToView(personalData)).ToList());
+        var community = await connection.QuerySingleAsync<(string Name, string TimeZone)>(new CommandDefinition(CommunityName, new { communityId }, cancellationToken: ct));
+        return new VolunteerRecordsView(community.Name, volunteer.ToView(personalData, stars), records.Select(r => r.ToView(personalData)).ToList(),
+            community.TimeZone);
     }
 }

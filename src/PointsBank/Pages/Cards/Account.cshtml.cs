@@ -92,6 +92,4 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         }
     }
 
-    public static string Local(DateTime utc) =>
-        TimeZoneInfo.ConvertTimeFromUtc(utc, Ledger.Projections.Zone("Asia/Shanghai")).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }

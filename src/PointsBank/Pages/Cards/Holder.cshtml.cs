@@ -41,6 +41,7 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (await cards.ActAsAsync(callers, Token, ct) is { } card)
         {
+            await UseCommunityTimeAsync(card.CommunityId, ct);
             var holder = await mediator.Send(new GetCardHolder(card.CommunityId, card.AccountId), ct);
             var balance = await mediator.Send(new GetBalance(card.CommunityId, card.AccountId), ct);
             var history = await mediator.Send(new GetHistory(card.CommunityId, card.AccountId, 1, RecentEntries), ct);
@@ -55,8 +56,7 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
         return Page();
     }
 
-    /// <summary>A UTC instant as the community's local day (Asia/Shanghai until communities elsewhere use cards).</summary>
-    public static string Day(HistoryItem item) =>
-        (item.EffectiveDate ?? DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(item.OccurredAt, Ledger.Projections.Zone("Asia/Shanghai"))))
-        .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The day an entry belongs to: its effective date, else the community's local day it was posted.</summary>
+    public string Day(HistoryItem item) =>
+        (item.EffectiveDate ?? Time.Day(item.OccurredAt)).ToString(Ledger.Projections.DateFormat, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -103,7 +103,7 @@ public sealed class CardClaimsModel(IMediator mediator, CardHolders cards, Calle
     public string StatusText(CardClaimView claim) => claim.Status switch
     {
         ClaimStatus.Submitted => T("待审核", "Waiting for review"),
-        ClaimStatus.Noticed => T($"公示中，至 {Local(claim.NoticeUntil, Data!.TimeZone)}", $"On public notice until {Local(claim.NoticeUntil, Data!.TimeZone)}"),
+        ClaimStatus.Noticed => T($"公示中，至 {Time.Local(claim.NoticeUntil)}", $"On public notice until {Time.Local(claim.NoticeUntil)}"),
         ClaimStatus.Posted => T("已入账", "Posted"),
         ClaimStatus.Rejected => T("未通过", "Not approved"),
         ClaimStatus.Withdrawn => T("已撤回", "Withdrawn"),

@@ -36,6 +36,10 @@ public abstract class CardPage(IMediator mediator, CardHolders cards, CallerCont
         {
             Response.StatusCode = StatusCodes.Status404NotFound;
         }
+        else
+        {
+            await UseCommunityTimeAsync(Card.CommunityId, ct);
+        }
         return Card is not null;
     }
 
@@ -61,12 +65,6 @@ public abstract class CardPage(IMediator mediator, CardHolders cards, CallerCont
         }
         return null;
     }
-
-    /// <summary>A UTC instant in the community's time zone, to the minute.</summary>
-    public static string Local(DateTime? utc, string timeZone) => utc is { } at
-        ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), Ledger.Projections.Zone(timeZone))
-            .ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)
-        : "";
 
     public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -62,11 +62,8 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
     public Task<IActionResult> OnPostWithdrawAsync(long claimId, string? reason, CancellationToken ct) =>
         SendAsync(new WithdrawClaim(CommunityId, claimId, reason ?? ""), c => T($"申报 #{c.Id} 已撤回，不会入账", $"Claim #{c.Id} withdrawn; it will not post"), ct);
 
-    /// <summary>An instant in China's time, as the page shows it.</summary>
-    public static string Local(DateTime? utc) => utc is { } at
-        ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), Ledger.Projections.Zone("Asia/Shanghai"))
-            .ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)
-        : "";
+    /// <summary>An instant in the community's time, as the page shows it.</summary>
+    public string Local(DateTime? utc) => Time.Local(utc);
 
     private async Task<IActionResult> SendAsync<T>(IRequest<Outcome<T>> request, Func<T, string> done, CancellationToken ct)
     {

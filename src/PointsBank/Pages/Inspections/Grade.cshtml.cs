@@ -17,7 +17,7 @@ namespace PointsBank.Pages.Inspections;
 /// (<see cref="RecordInspections"/>, all or nothing) and the page then lists what was posted. Households left without
 /// a grade are not part of the batch. The form carries its own Idempotency-Key, so a resent form posts nothing twice.
 /// </summary>
-public sealed class GradeModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class GradeModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -49,8 +49,8 @@ public sealed class GradeModel(IMediator mediator, TimeProvider clock) : ShellPa
 
     public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
 
-    public string ThisMonth => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), Projections.Zone("Asia/Shanghai")).DateTime)
-        .ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>This month in the community's time zone: the default period.</summary>
+    public string ThisMonth => Time.ThisMonth;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -4,7 +4,6 @@ using PointsBank.Features.Claims;
 using PointsBank.Features.Points;
 using PointsBank.Features.Rules;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 using PointsBank.Rules;
 
 namespace PointsBank.Pages.Points;
@@ -15,7 +14,7 @@ namespace PointsBank.Pages.Points;
 /// that rule asks for: a grade, minutes, an amount in its range, an evidence note), and correcting an entry with a
 /// reason. Each form carries its own Idempotency-Key, so a double click or a resent form posts once.
 /// </summary>
-public sealed class AccountModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class AccountModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -59,9 +58,8 @@ public sealed class AccountModel(IMediator mediator, TimeProvider clock) : Shell
     /// <summary>A fresh key for each form shown; the same key comes back if the form is sent twice.</summary>
     public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
 
-    /// <summary>Today in China, the default day of an entry (the ledger checks it against the community's own zone).</summary>
-    public string Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), Projections.Zone("Asia/Shanghai")).DateTime)
-        .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Today in the community's own time zone, the default day of an entry (the ledger checks it in the same zone).</summary>
+    public string Today => Time.TodayText;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -4,7 +4,6 @@ using PointsBank.Features.Accounts;
 using PointsBank.Features.Points;
 using PointsBank.Features.Policy;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Points;
 
@@ -14,7 +13,7 @@ namespace PointsBank.Pages.Points;
 /// points and whose request it was. The ledger refuses a gift the giver cannot cover; the policy decides who may
 /// receive. One form, one Idempotency-Key: a resent form gives once.
 /// </summary>
-public sealed class TransferModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class TransferModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -42,8 +41,7 @@ public sealed class TransferModel(IMediator mediator, TimeProvider clock) : Shel
 
     public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
 
-    public string Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), Projections.Zone("Asia/Shanghai")).DateTime)
-        .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    public string Today => Time.TodayText;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Rankings;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Rankings;
 
@@ -11,7 +10,7 @@ namespace PointsBank.Pages.Rankings;
 /// 积分排行榜 (the committee's): a month's live ranking, the button that publishes it (a new revision each time), and
 /// the month's published revisions with their root hashes, the public page, the poster and a check against the ledger.
 /// </summary>
-public sealed class IndexModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class IndexModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -29,10 +28,10 @@ public sealed class IndexModel(IMediator mediator, TimeProvider clock) : ShellPa
 
     public string? Error { get; private set; }
 
-    public string ThisMonth => Projections.Month(clock.GetUtcNow().UtcDateTime, Projections.Zone("Asia/Shanghai"));
+    public string ThisMonth => Time.ThisMonth;
 
-    /// <summary>Whether <see cref="Month"/> is over, so it may be published (the request checks it in the community's own time zone).</summary>
-    public bool MonthOver => Month is { } month && string.CompareOrdinal(month, ThisMonth) < 0;
+    /// <summary>Whether <see cref="Month"/> is over in the community's own time zone, so it may be published (the request checks the same).</summary>
+    public bool MonthOver => Month is { } month && Time.IsOver(month);
 
     public Task<IActionResult> OnGetAsync(int? verify, CancellationToken ct) => ShowAsync(verify, ct);
 

@@ -52,6 +52,7 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
         var committee = caller.Grants.FirstOrDefault(g => g.Role == Role.Committee && g.CommunityId == community);
         var shopkeeper = caller.Grants.FirstOrDefault(g => g is { Role: Role.Shopkeeper, ShopId: not null } && g.CommunityId == community);
         CommunityId = community;
+        await UseCommunityTimeAsync(community, ct);
         var catalog = await mediator.Send(new GetOrderCatalog(CommunityId, committee is null ? shopkeeper!.ShopId : shopId), ct);
         if (catalog.Value is not { ShopId: { } shop } found)
         {

@@ -19,9 +19,7 @@ public sealed class ReceiptModel(IMediator mediator) : CounterPage(mediator)
 
     public RedemptionReceipt? Receipt { get; private set; }
 
-    public string LocalTime(DateTime utc) =>
-        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), Ledger.Projections.Zone("Asia/Shanghai"))
-            .ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+    public string LocalTime(DateTime utc) => Time.Local(utc);
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -67,6 +67,7 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
         }
         var community = card.CommunityId;
         CommunityId = community;
+        await UseCommunityTimeAsync(community, ct);
         Catalog = (await mediator.Send(new GetOrderCatalog(community, PickedShop, Token), ct)).Value;
         return Catalog is not null;
     }

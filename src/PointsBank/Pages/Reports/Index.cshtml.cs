@@ -4,7 +4,6 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Reports;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Reports;
 
@@ -12,7 +11,7 @@ namespace PointsBank.Pages.Reports;
 /// 兑换与资金报表 (the committee's): one month's funding report — points issued, deducted, redeemed, unspent, and
 /// their yuan value; goods donated by donor, bought in, redeemed — with a CSV download, and each shop's statement.
 /// </summary>
-public sealed class IndexModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class IndexModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -26,7 +25,7 @@ public sealed class IndexModel(IMediator mediator, TimeProvider clock) : ShellPa
 
     public string? Error { get; private set; }
 
-    public string ThisMonth => Projections.Month(clock.GetUtcNow().UtcDateTime, Projections.Zone("Asia/Shanghai"));
+    public string ThisMonth => Time.ThisMonth;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

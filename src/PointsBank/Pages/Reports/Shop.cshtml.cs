@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Reports;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
-using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Reports;
 
@@ -11,7 +10,7 @@ namespace PointsBank.Pages.Reports;
 /// 对账单 of one shop, for the shopkeeper and the committee: the day's redemption list (today by default) and the
 /// month's statement — redemptions, returns, the net in points and yuan, the goods — each with a CSV download.
 /// </summary>
-public sealed class ShopModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class ShopModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -31,11 +30,9 @@ public sealed class ShopModel(IMediator mediator, TimeProvider clock) : ShellPag
 
     public string? Error { get; private set; }
 
-    private static TimeZoneInfo China => Projections.Zone("Asia/Shanghai");
+    public string ThisMonth => Time.ThisMonth;
 
-    public string ThisMonth => Projections.Month(clock.GetUtcNow().UtcDateTime, China);
-
-    public string Today => Projections.LocalDate(clock.GetUtcNow().UtcDateTime, China).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    public string Today => Time.TodayText;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

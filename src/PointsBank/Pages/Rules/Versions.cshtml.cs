@@ -12,7 +12,7 @@ namespace PointsBank.Pages.Rules;
 /// a form to record a new version of its points and limits (the common edits), with the adoption record required.
 /// The form sends <see cref="ReviseRule"/>; the rule's other parts (names, category, who records it) stay as they are.
 /// </summary>
-public sealed class VersionsModel(IMediator mediator, TimeProvider clock) : ShellPage
+public sealed class VersionsModel(IMediator mediator) : ShellPage
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -37,8 +37,8 @@ public sealed class VersionsModel(IMediator mediator, TimeProvider clock) : Shel
         HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
         && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
 
-    public string Today => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), Ledger.Projections.Zone("Asia/Shanghai")).DateTime)
-        .ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Today in the community's time zone: the default adoption day.</summary>
+    public string Today => Time.TodayText;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -28,10 +28,5 @@ public static class ShopWords
     /// <summary>The user behind an actor (<c>user:zhou</c> → zhou; <c>cli:demo-seed</c> → demo-seed).</summary>
     public static string Who(string actor) => actor.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? actor[(colon + 1)..] : actor;
 
-    /// <summary>An instant in China's time, as the pages show it.</summary>
-    public static string Local(DateTime utc) =>
-        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), Ledger.Projections.Zone("Asia/Shanghai"))
-            .ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
-
     public static string Yuan(decimal yuan) => yuan.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -97,10 +97,10 @@ public sealed class CardVolunteeringModel(IMediator mediator, CardHolders cards,
     }
 
     /// <summary>A local day with a start and end time as instants; an end not after the start is on the next day (past midnight).</summary>
-    private static (DateTimeOffset? Start, DateTimeOffset? End) Span(string? day, string? from, string? to)
+    private (DateTimeOffset? Start, DateTimeOffset? End) Span(string? day, string? from, string? to)
     {
-        var start = VolunteerPage.Instant(day, from);
-        var end = VolunteerPage.Instant(day, to);
+        var start = Time.Instant(day, from);
+        var end = Time.Instant(day, to);
         if (start is { } s && end is { } e && e <= s)
         {
             end = e.AddDays(1);
@@ -134,9 +134,9 @@ public sealed class CardVolunteeringModel(IMediator mediator, CardHolders cards,
         _ => status,
     };
 
-    public static string Time(DateTime? utc) => VolunteerPage.Local(utc);
+    public string At(DateTime? utc) => Time.Local(utc);
 
-    public static string LocalDay(DateTime utc) => VolunteerPage.Local(utc, "yyyy-MM-dd");
+    public string LocalDay(DateTime utc) => Time.Local(utc, "yyyy-MM-dd");
 
-    public static string LocalTime(DateTime utc) => VolunteerPage.Local(utc, "HH:mm");
+    public string LocalTime(DateTime utc) => Time.Local(utc, "HH:mm");
 }

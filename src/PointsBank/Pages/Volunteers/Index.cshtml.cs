@@ -10,7 +10,7 @@ namespace PointsBank.Pages.Volunteers;
 /// publish one (local day and times, place, content, capacity, open for check-in now); the volunteers with hours and
 /// star level (registering one with their consent); hour claims and correction requests waiting for a decision.
 /// </summary>
-public sealed class IndexModel(IMediator mediator, TimeProvider clock) : VolunteerPage(mediator)
+public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
 {
     [FromRoute]
     public long CommunityId { get; set; }
@@ -26,9 +26,9 @@ public sealed class IndexModel(IMediator mediator, TimeProvider clock) : Volunte
     [TempData]
     public string? Done { get; set; }
 
-    public string Month => Local(Clock.Now(clock), "yyyy-MM");
+    public string Month => Time.ThisMonth;
 
-    public string Today => Local(Clock.Now(clock), "yyyy-MM-dd");
+    public string Today => Time.TodayText;
 
     /// <summary>Who to register: a name or door-plate code, searched as on 记分与更正 (FindAccounts).</summary>
     [BindProperty(SupportsGet = true, Name = "q")]

@@ -12,19 +12,11 @@ public abstract class VolunteerPage(IMediator mediator) : ShellPage
 
     public string? Error { get; protected set; }
 
-    public static readonly TimeZoneInfo Zone = Ledger.Projections.Zone("Asia/Shanghai");
-
     /// <summary>An instant in the community's time, as the pages show it.</summary>
-    public static string Local(DateTime? utc, string format = "yyyy-MM-dd HH:mm") => utc is { } at
-        ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), Zone).ToString(format, CultureInfo.InvariantCulture)
-        : "";
+    public string Local(DateTime? utc, string format = Features.Communities.CommunityTime.MinuteFormat) => Time.Local(utc, format);
 
-    /// <summary>A local day and time typed on a form, as an instant.</summary>
-    public static DateTimeOffset? Instant(string? day, string? time) =>
-        DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-        && TimeOnly.TryParseExact(time, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
-            ? new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(d.ToDateTime(t), Zone), TimeSpan.Zero)
-            : null;
+    /// <summary>A local day and time typed on a form, as an instant (in the community's time zone).</summary>
+    public DateTimeOffset? Instant(string? day, string? time) => Time.Instant(day, time);
 
     public string StatusName(string status) => status switch
     {

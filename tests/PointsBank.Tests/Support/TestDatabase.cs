@@ -43,6 +43,17 @@ public sealed class TestDatabase : IAsyncDisposable
     public IMediator Mediator => _services.GetRequiredService<IMediator>();
     public FakeClock Clock => (FakeClock)_services.GetRequiredService<TimeProvider>();
     public string? File => _file;
+    public DatabaseProvider Provider => _options.Provider;
+
+    /// <summary>The engines every database suite runs on (SQL Server ignored with the reason when it is not configured).</summary>
+    public static readonly DatabaseProvider[] Engines = [DatabaseProvider.Sqlite, DatabaseProvider.SqlServer];
+
+    /// <summary>
+    /// Verifies the ledger and returns what it found for one community only: on a shared SQL Server other tests'
+    /// communities are in the same database (and the tamper tests leave theirs broken on purpose).
+    /// </summary>
+    public async Task<CommunityVerification> VerifyCommunityAsync(long communityId) =>
+        (await Verifier.VerifyAsync()).Communities.Single(c => c.CommunityId == communityId);
 
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 15, 2, 0, 0, TimeSpan.Zero);
 

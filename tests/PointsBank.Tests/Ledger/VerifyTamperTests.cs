@@ -7,23 +7,12 @@ using PointsBank.Tests.Support;
 namespace PointsBank.Tests.Ledger;
 
 /// <summary>
-/// Tampering made with raw SQL past the append-only triggers (as an attacker with database access could): verify must
-/// find it and name the transaction, on every engine. On SQLite (a file of this test's own) the triggers are dropped
-/// up front; on SQL Server, which other tests share, each tampering statement runs in one transaction that disables
-/// the triggers, tampers with this test's community only and enables them again (DISABLE TRIGGER holds a schema lock
-/// to the commit, so no other session ever sees the journal unguarded). Only this community's result is read.
+/// Tampering made with raw SQL past the append-only triggers (as an attacker with database access could; see
+/// <see cref="Tampering"/> for how on each engine): verify must find it and name the transaction, on every engine.
+/// Only this test's community is tampered with and only its result is read.
 /// </summary>
 public abstract class VerifyTamperTests(DatabaseProvider provider)
 {
-    private static readonly string[] SqliteTriggers =
-        ["tr_ledger_transactions_no_update", "tr_ledger_transactions_no_delete", "tr_ledger_postings_no_update", "tr_ledger_postings_no_delete"];
-
-    private static readonly (string Trigger, string Table)[] SqlServerTriggers =
-    [
-        ("dbo.tr_ledger_transactions_append_only", "dbo.ledger_transactions"),
-        ("dbo.tr_ledger_postings_append_only", "dbo.ledger_postings"),
-    ];
-
     private TestDatabase _db = null!;
     private TestCommunity _community = null!;
     private long _a;
@@ -33,7 +22,7 @@ public abstract class VerifyTamperTests(DatabaseProvider provider)
     public void RequireEngine() => TestDatabase.RequireEngine(provider);
 
     [SetUp]
-    public async Task PostFiveTransactionsAndDropTriggers()
+    public async Task PostFiveTransactions()
     {
         _db = await TestDatabase.CreateAsync(provider);
         _community = await _db.NewCommunityAsync();
@@ -45,13 +34,6 @@ public abstract class VerifyTamperTests(DatabaseProvider provider)
         await _community.PostAsync(_community.Redeem(_b, 5));   // 4
         await _community.PostAsync(_community.Award(_a, 7));    // 5
         Assert.That((await _db.VerifyCommunityAsync(_community.Id)).Break, Is.Null, "the untouched ledger verifies");
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            foreach (var trigger in SqliteTriggers)
-            {
-                await _db.ExecuteRawAsync($"DROP TRIGGER {trigger}");
-            }
-        }
     }
 
     [TearDown]
@@ -64,30 +46,8 @@ public abstract class VerifyTamperTests(DatabaseProvider provider)
     }
 
     /// <summary>Runs tampering SQL past the journal's triggers (and, when asked, past its CHECK constraints).</summary>
-    private async Task TamperAsync(string sql, object? args = null, bool ignoreChecks = false)
-    {
-        await using var connection = await _db.Db.OpenConnectionAsync();
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            await connection.ExecuteAsync(ignoreChecks ? $"PRAGMA ignore_check_constraints = ON; {sql}" : sql, args);
-            return;
-        }
-        var off = string.Join("\n", SqlServerTriggers.Select(t => $"DISABLE TRIGGER {t.Trigger} ON {t.Table};"));
-        var on = string.Join("\n", SqlServerTriggers.Select(t => $"ENABLE TRIGGER {t.Trigger} ON {t.Table};"));
-        // Re-enabled without WITH CHECK: the tampered row stays, as an attacker would leave it.
-        var checksOff = ignoreChecks ? "ALTER TABLE dbo.ledger_transactions NOCHECK CONSTRAINT ALL;" : "";
-        var checksOn = ignoreChecks ? "ALTER TABLE dbo.ledger_transactions CHECK CONSTRAINT ALL;" : "";
-        await connection.ExecuteAsync($"""
-            SET XACT_ABORT ON;
-            BEGIN TRANSACTION;
-            {off}
-            {checksOff}
-            {sql};
-            {checksOn}
-            {on}
-            COMMIT TRANSACTION;
-            """, args);
-    }
+    private Task TamperAsync(string sql, object? args = null, bool ignoreChecks = false) =>
+        _db.TamperAsync(sql, args, ignoreChecks, "ledger_transactions", "ledger_postings");
 
     private string Tx(long seq) => $"(SELECT id FROM ledger_transactions WHERE community_id = {_community.Id} AND seq = {seq})";
 

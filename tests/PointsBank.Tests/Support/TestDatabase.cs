@@ -27,6 +27,7 @@ public sealed class TestDatabase : IAsyncDisposable
     private readonly DatabaseOptions _options;
     private readonly bool _owns;
     private long _communitiesBefore;
+    private string? _scratch;
 
     private TestDatabase(ServiceProvider services, string? file, DatabaseOptions options, bool owns = true)
     {
@@ -91,6 +92,31 @@ public sealed class TestDatabase : IAsyncDisposable
         var database = new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), file, options);
         database._communitiesBefore = Convert.ToInt64(await database.ScalarRawAsync("SELECT COALESCE(MAX(id), 0) FROM communities"));
         return database;
+    }
+
+    /// <summary>
+    /// A database of the test's own on either engine: a fresh SQLite file as <see cref="CreateAsync"/> gives, or on SQL
+    /// Server a scratch database (<see cref="SqlServerScratch"/>) created, migrated and dropped at dispose — for tests
+    /// whose subject is the whole database (the verify verb's report, the first admin, the schema state).
+    /// </summary>
+    public static async Task<TestDatabase> CreateOwnAsync(DatabaseProvider provider, Action<IServiceCollection>? configure = null)
+    {
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            return await CreateAsync(provider, configure);
+        }
+        RequireEngine(provider);
+        var connectionString = await SqlServerScratch.CreateAsync();
+        var options = new DatabaseOptions { Provider = provider, ConnectionString = connectionString };
+        try
+        {
+            return new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), null, options) { _scratch = connectionString };
+        }
+        catch
+        {
+            await SqlServerScratch.DropAsync(connectionString);
+            throw;
+        }
     }
 
     /// <summary>
@@ -165,6 +191,10 @@ public sealed class TestDatabase : IAsyncDisposable
         else
         {
             SqlConnection.ClearAllPools();
+            if (_scratch is not null)
+            {
+                await SqlServerScratch.DropAsync(_scratch);
+            }
         }
     }
 }

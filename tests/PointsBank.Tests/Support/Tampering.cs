@@ -30,11 +30,20 @@ public static class Tampering
             await connection.ExecuteAsync(ignoreChecks ? $"PRAGMA ignore_check_constraints = ON; {sql}" : sql, args);
             return;
         }
+        await connection.ExecuteAsync(SqlServerBatch(sql, ignoreChecks, tables), args);
+    }
+
+    /// <summary>The tables whose triggers the tests step past (each has its trigger on both engines).</summary>
+    public static readonly IReadOnlyList<string> GuardedTables = ["ledger_transactions", "ledger_postings", "ranking_snapshots", "ranking_snapshot_rows"];
+
+    /// <summary>The SQL Server batch <see cref="TamperAsync(TestDatabase, string, object?, bool, string[])"/> sends (parsed by a test here).</summary>
+    public static string SqlServerBatch(string sql, bool ignoreChecks, IReadOnlyList<string> tables)
+    {
         var off = string.Join("\n", tables.Select(t => $"DISABLE TRIGGER dbo.tr_{t}_append_only ON dbo.{t};"));
         var on = string.Join("\n", tables.Select(t => $"ENABLE TRIGGER dbo.tr_{t}_append_only ON dbo.{t};"));
         var checksOff = ignoreChecks ? $"ALTER TABLE dbo.{tables[0]} NOCHECK CONSTRAINT ALL;" : "";
         var checksOn = ignoreChecks ? $"ALTER TABLE dbo.{tables[0]} CHECK CONSTRAINT ALL;" : "";
-        await connection.ExecuteAsync($"""
+        return $"""
             SET XACT_ABORT ON;
             BEGIN TRANSACTION;
             {off}
@@ -43,7 +52,7 @@ public static class Tampering
             {checksOn}
             {on}
             COMMIT TRANSACTION;
-            """, args);
+            """;
     }
 
     public static Task TamperAsync(this TestDatabase db, string sql, params string[] tables) => db.TamperAsync(sql, null, false, tables);

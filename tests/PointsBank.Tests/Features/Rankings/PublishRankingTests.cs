@@ -231,7 +231,7 @@ public abstract class RankingSnapshotTamperTests(DatabaseProvider provider)
     {
         await using var connection = await _db.Db.OpenConnectionAsync();
         var rows = await connection.QueryAsync<(string Hash, long Position, long Points, string Household)>(
-            "SELECT s.snapshot_hash, r.position, r.points, r.household_code FROM ranking_snapshots s JOIN ranking_snapshot_rows r ON r.snapshot_id = s.id " +
+            "SELECT s.snapshot_hash, CAST(r.position AS bigint), r.points, r.household_code FROM ranking_snapshots s JOIN ranking_snapshot_rows r ON r.snapshot_id = s.id " +
             "WHERE s.community_id = @c ORDER BY s.id, r.position", new { c = _c.Id });
         return string.Join(",", rows);
     }

@@ -204,7 +204,8 @@ public abstract class CardsTests(DatabaseProvider provider)
         Assert.ThrowsAsync<RequestValidationException>(() => _db.SendAs(Committee, new UnlockCard(_community.Id, card.CardId, "")));
         var unlocked = await _db.SendAs(Committee, new UnlockCard(_community.Id, card.CardId, "本人持身份证到村委会"));
         Assert.That(unlocked.Value is { Locked: false, PinFailures: 0 });
-        Assert.That(await ScalarAsync<string>("SELECT target FROM audit_log WHERE action = 'UnlockCard' AND outcome = 'ok'"), Does.Contain("本人持身份证到村委会"));
+        Assert.That(await ScalarAsync<string>("SELECT target FROM audit_log WHERE community_id = @c AND action = 'UnlockCard' AND outcome = 'ok'",
+            new { c = _community.Id }), Does.Contain("本人持身份证到村委会"));
         Assert.That((await Check("1234")).Value, Is.EqualTo("ok"));
     }
 

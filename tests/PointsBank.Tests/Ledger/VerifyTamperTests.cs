@@ -9,7 +9,8 @@ namespace PointsBank.Tests.Ledger;
 /// <summary>
 /// Tampering made with raw SQL past the append-only triggers (as an attacker with database access could; see
 /// <see cref="Tampering"/> for how on each engine): verify must find it and name the transaction, on every engine.
-/// Only this test's community is tampered with and only its result is read.
+/// Each test has a database of its own (<see cref="TestDatabase.CreateOwnAsync"/>); even so only its community is
+/// tampered with and only that community's result is read.
 /// </summary>
 public abstract class VerifyTamperTests(DatabaseProvider provider)
 {
@@ -24,7 +25,9 @@ public abstract class VerifyTamperTests(DatabaseProvider provider)
     [SetUp]
     public async Task PostFiveTransactions()
     {
-        _db = await TestDatabase.CreateAsync(provider);
+        // A database of its own: a tampered community left on a shared server would be every later whole-database
+        // verify's first break, and each verify there walks every community other tests made.
+        _db = await TestDatabase.CreateOwnAsync(provider);
         _community = await _db.NewCommunityAsync();
         (_a, _) = await _community.NewHouseholdAccountAsync();
         (_b, _) = await _community.NewHouseholdAccountAsync();

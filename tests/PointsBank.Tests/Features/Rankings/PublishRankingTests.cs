@@ -203,7 +203,7 @@ public abstract class RankingSnapshotTamperTests(DatabaseProvider provider)
     [SetUp]
     public async Task PublishABoard()
     {
-        _db = await TestDatabase.CreateAsync(provider);
+        _db = await TestDatabase.CreateOwnAsync(provider); // a tampered board is left for no other test to find
         _c = await _db.NewCommunityAsync();
         foreach (var (code, points) in new[] { ("A-1", 30L), ("B-2", 20L), ("C-3", 7L) })
         {

@@ -32,7 +32,10 @@ public static class SqlServerScratch
         {
             throw new InvalidOperationException($"refusing to drop {name}: not a scratch database");
         }
-        SqlConnection.ClearAllPools();
+        using (var pooled = new SqlConnection(connectionString))
+        {
+            SqlConnection.ClearPool(pooled);
+        }
         await ExecuteOnMasterAsync($"""
             IF DB_ID(N'{name}') IS NOT NULL
             BEGIN

@@ -47,19 +47,16 @@ public sealed class TestDatabase : IAsyncDisposable
     public string? File => _file;
     public DatabaseProvider Provider => _options.Provider;
 
-    /// <summary>The engines every database suite runs on (SQL Server ignored with the reason when it is not configured).</summary>
-    public static readonly DatabaseProvider[] Engines = [DatabaseProvider.Sqlite, DatabaseProvider.SqlServer];
-
     /// <summary>
     /// Verifies the ledger and returns what it found for one community only: on a shared SQL Server other tests'
-    /// communities are in the same database (and the tamper tests leave theirs broken on purpose).
+    /// communities are in the same database.
     /// </summary>
     public async Task<CommunityVerification> VerifyCommunityAsync(long communityId) =>
         (await Verifier.VerifyAsync()).Communities.Single(c => c.CommunityId == communityId);
 
     /// <summary>
     /// Verifies the ledger and keeps the communities made since this database was handed to the test (all of them on
-    /// a fresh SQLite file); on a shared SQL Server the earlier ones are other tests', some broken on purpose.
+    /// a fresh SQLite file); on a shared SQL Server the earlier ones are other tests' (or earlier runs').
     /// </summary>
     public async Task<VerifyReport> VerifyOwnAsync() =>
         new((await Verifier.VerifyAsync()).Communities.Where(c => c.CommunityId > _communitiesBefore).ToList());

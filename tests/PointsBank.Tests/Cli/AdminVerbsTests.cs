@@ -8,12 +8,15 @@ namespace PointsBank.Tests.Cli;
 
 /// <summary>The admin verbs an operator runs on a fresh installation, through the same pipeline as the API.</summary>
 [NonParallelizable]
-public sealed class AdminVerbsTests
+public abstract class AdminVerbsTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
-    public async Task Create() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task Create() => _db = await TestDatabase.CreateOwnAsync(provider);
 
     [TearDown]
     public async Task Drop() => await _db.DisposeAsync();
@@ -109,3 +112,11 @@ public sealed class AdminVerbsTests
         Assert.That(result.Error, Is.Not.Empty);
     }
 }
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqliteAdminVerbsTests() : AdminVerbsTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqlServerAdminVerbsTests() : AdminVerbsTests(DatabaseProvider.SqlServer);

@@ -227,14 +227,17 @@ public sealed class BackupVerbTests
     }
 }
 
-/// <summary>`year-end` as an operator runs it for a year the job missed.</summary>
+/// <summary>`year-end` as an operator runs it for a year the job missed, on every engine (it names one community).</summary>
 [NonParallelizable]
-public sealed class YearEndVerbTests
+public abstract class YearEndVerbTests(DatabaseProvider provider)
 {
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [Test]
     public async Task YearEnd_PostsTheExpiriesOnce_AndRefusesAYearThatIsNotOver()
     {
-        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        await using var db = await TestDatabase.CreateAsync(provider);
         var community = await db.NewCommunityAsync();
         var policy = (await db.Mediator.Send(new PointsBank.Features.Policy.GetPolicy(community.Id))).Value!;
         await db.Mediator.Send(new PointsBank.Features.Policy.UpdatePolicy(community.Id, policy.AccountMode, policy.NoticeDays,
@@ -266,5 +269,54 @@ public sealed class YearEndVerbTests
             .And.Contain($"year-end 2026, community {community.Id} (zero): 1 expire transaction(s) posted now, 9 points")
             .And.Contain($"year-end 2026, community {community.Id} (zero): 0 expire transaction(s) posted now, 0 points"));
         Assert.That((await community.BalanceAsync(account)).Balance, Is.Zero);
+    }
+}
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqliteYearEndVerbTests() : YearEndVerbTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqlServerYearEndVerbTests() : YearEndVerbTests(DatabaseProvider.SqlServer);
+
+/// <summary>
+/// On SQL Server backups are the DBA's: the backup and restore verbs refuse and say so, and the daily backup job does
+/// nothing (SQL Server only — the SQLite side is <see cref="BackupVerbTests"/>).
+/// </summary>
+[NonParallelizable]
+public sealed class BackupOnSqlServerTests
+{
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(DatabaseProvider.SqlServer);
+
+    [Test]
+    public async Task BackupAndRestore_AreRefused_NamingTheDbasRoute_AndTheJobDoesNothing()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"backups-{Guid.NewGuid():N}");
+        await using var db = await TestDatabase.CreateAsync(DatabaseProvider.SqlServer, s => s.Configure<BackupOptions>(o => o.Folder = folder));
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(output);
+        int backup, restore;
+        try
+        {
+            backup = await Verbs.RunAsync(db.Services, ["backup", "--to", folder]);
+            restore = await Verbs.RunAsync(db.Services, ["restore", "--from", Path.Combine(folder, "pointsbank-20261115-020000.db")]);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+        var job = db.Services.GetServices<IJob>().Single(j => j.Name == "backup");
+        var ran = await JobRegistry.RunOnceAsync(db.Services, job, CancellationToken.None);
+
+        Assert.That(backup, Is.Not.Zero, output.ToString());
+        Assert.That(restore, Is.Not.Zero, output.ToString());
+        Assert.That(output.ToString(), Does.Contain("backup refused").And.Contain("restore refused").And.Contain("DBA's"));
+        Assert.That(ran, Is.Zero);
+        Assert.That(!Directory.Exists(folder) || Directory.GetFiles(folder).Length == 0, Is.True, "nothing written to the folder");
     }
 }

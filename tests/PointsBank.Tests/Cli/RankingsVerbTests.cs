@@ -7,17 +7,23 @@ using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Cli;
 
-/// <summary>`rankings verify` and `verify` check every published ranking revision; exit codes say whether all match.</summary>
+/// <summary>
+/// `rankings verify` and `verify` check every published ranking revision; exit codes say whether all match. On every
+/// engine, on a database of the test's own (the verbs report on the whole database).
+/// </summary>
 [NonParallelizable]
-public sealed class RankingsVerbTests
+public abstract class RankingsVerbTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
     private TestCommunity _c = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
     public async Task PublishTwoRevisions()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _db = await TestDatabase.CreateOwnAsync(provider);
         _c = await _db.NewCommunityAsync();
         var (account, _) = await _c.NewHouseholdAccountAsync();
         await _c.PostAsync(_c.Award(account, 10));
@@ -54,8 +60,9 @@ public sealed class RankingsVerbTests
         var all = await Run("rankings", "verify");
         var one = await Run("rankings", "verify", "--community", _c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--month", "2026-11", "--revision", "2");
         var verify = await Run("verify");
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ranking_snapshot_rows_no_update");
-        await _db.ExecuteRawAsync("UPDATE ranking_snapshot_rows SET points = 99 WHERE snapshot_id = (SELECT id FROM ranking_snapshots WHERE revision = 1)");
+        await _db.TamperAsync(
+            $"UPDATE ranking_snapshot_rows SET points = 99 WHERE snapshot_id = (SELECT id FROM ranking_snapshots WHERE community_id = {_c.Id} AND revision = 1)",
+            "ranking_snapshot_rows");
         var tampered = await Run("rankings", "verify");
         var verifyTampered = await Run("verify");
 
@@ -81,3 +88,11 @@ public sealed class RankingsVerbTests
         Assert.That(output, Does.Contain("usage: rankings verify"));
     }
 }
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqliteRankingsVerbTests() : RankingsVerbTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqlServerRankingsVerbTests() : RankingsVerbTests(DatabaseProvider.SqlServer);

@@ -4,14 +4,20 @@ using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Cli;
 
-/// <summary>`verify` as an operator runs it: the exit code says whether the ledger is intact, the output where it broke.</summary>
+/// <summary>
+/// `verify` as an operator runs it: the exit code says whether the ledger is intact, the output where it broke. On every
+/// engine, on a database of the test's own (the verb reports on the whole database).
+/// </summary>
 [NonParallelizable]
-public sealed class VerifyVerbTests
+public abstract class VerifyVerbTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
-    public async Task Create() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task Create() => _db = await TestDatabase.CreateOwnAsync(provider);
 
     [TearDown]
     public async Task Drop() => await _db.DisposeAsync();
@@ -42,8 +48,7 @@ public sealed class VerifyVerbTests
         var last = await community.PostAsync(community.Award(account, 20));
 
         var intact = await Verify();
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ledger_postings_no_update");
-        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount + 5 WHERE account_id = {account} AND amount = 20");
+        await _db.TamperAsync($"UPDATE ledger_postings SET amount = amount + 5 WHERE account_id = {account} AND amount = 20", "ledger_postings");
         var broken = await Verify();
 
         Assert.That(intact.Exit, Is.Zero);
@@ -56,13 +61,21 @@ public sealed class VerifyVerbTests
     [Test]
     public async Task Verify_OnADatabaseWhoseSchemaIsBehind_NamesThePendingScript_AndAppliesNothing()
     {
-        var last = Migrator.Scripts(DatabaseProvider.Sqlite)[^1];
+        var last = Migrator.Scripts(provider)[^1];
         await _db.ExecuteRawAsync($"DELETE FROM schema_migrations WHERE version = {last.Version}");
 
         var result = await Verify();
 
         Assert.That(result.Exit, Is.EqualTo(2));
         Assert.That(result.Out, Does.Contain("pending").And.Contain($"{last.Version:D4}_{last.Name}"));
-        Assert.That(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM schema_migrations WHERE version = {last.Version}"), Is.EqualTo(0L));
+        Assert.That(Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM schema_migrations WHERE version = {last.Version}")), Is.Zero);
     }
 }
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqliteVerifyVerbTests() : VerifyVerbTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqlServerVerifyVerbTests() : VerifyVerbTests(DatabaseProvider.SqlServer);

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Data;
@@ -5,12 +7,19 @@ using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Data;
 
-public sealed class MigratorTests
+/// <summary>
+/// The migrator on every engine, on a database of the test's own (these tests change the schema's own record). The
+/// connection settings are SQLite's alone.
+/// </summary>
+public abstract class MigratorTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
-    public async Task Create() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task Create() => _db = await TestDatabase.CreateOwnAsync(provider);
 
     [TearDown]
     public async Task Drop() => await _db.DisposeAsync();
@@ -22,10 +31,10 @@ public sealed class MigratorTests
     {
         var again = await Migrator.MigrateAsync();
 
-        var scripts = PointsBank.Data.Migrator.Scripts(DatabaseProvider.Sqlite);
+        var scripts = PointsBank.Data.Migrator.Scripts(provider);
         Assert.That(again.Applied, Is.Empty);
         Assert.That(again.AlreadyApplied, Is.EqualTo(scripts.Count));
-        Assert.That(await _db.ScalarRawAsync("SELECT checksum FROM schema_migrations WHERE version = 1"), Is.EqualTo(scripts[0].Checksum));
+        Assert.That(Convert.ToString(await _db.ScalarRawAsync("SELECT checksum FROM schema_migrations WHERE version = 1"))!.Trim(), Is.EqualTo(scripts[0].Checksum));
     }
 
     [Test]
@@ -52,8 +61,11 @@ public sealed class MigratorTests
     [Test]
     public async Task CheckOnly_RefusesPendingScripts()
     {
-        await using var fresh = new SqliteDataSource($"Data Source={_db.File}-fresh");
-        var migrator = new Migrator(fresh, SqlDialect.Sqlite, TimeProvider.System);
+        var sqlServer = provider == DatabaseProvider.SqlServer ? await SqlServerScratch.CreateAsync() : null;
+        await using DbDataSource fresh = sqlServer is null
+            ? new SqliteDataSource($"Data Source={_db.File}-fresh")
+            : SqlClientFactory.Instance.CreateDataSource(sqlServer);
+        var migrator = new Migrator(fresh, provider == DatabaseProvider.Sqlite ? SqlDialect.Sqlite : SqlDialect.SqlServer, TimeProvider.System);
         try
         {
             var error = Assert.ThrowsAsync<MigrationException>(() => migrator.MigrateAsync(apply: false));
@@ -62,8 +74,15 @@ public sealed class MigratorTests
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
-            File.Delete($"{_db.File}-fresh");
+            if (sqlServer is null)
+            {
+                SqliteConnection.ClearAllPools();
+                File.Delete($"{_db.File}-fresh");
+            }
+            else
+            {
+                await SqlServerScratch.DropAsync(sqlServer);
+            }
         }
     }
 
@@ -73,15 +92,25 @@ public sealed class MigratorTests
     [TestCase("PRAGMA busy_timeout", 30000L)]
     public async Task SqliteConnections_HaveTheRequiredSettings(string pragma, object expected)
     {
+        if (provider != DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("SQLite's connection settings (PRAGMA); SQL Server has none of them");
+        }
         Assert.That(await _db.ScalarRawAsync(pragma), Is.EqualTo(expected));
     }
 
     [Test]
     public async Task ForeignKeys_AreEnforced()
     {
-        var error = Assert.ThrowsAsync<SqliteException>(() =>
+        var error = Assert.CatchAsync<DbException>(() =>
             _db.ExecuteRawAsync("INSERT INTO balances (account_id, community_id, balance, held, last_seq) VALUES (424242, 424242, 0, 0, 0)"));
 
         Assert.That(error!.Message, Does.Contain("FOREIGN KEY"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteMigratorTests() : MigratorTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerMigratorTests() : MigratorTests(DatabaseProvider.SqlServer);

@@ -112,7 +112,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
             Is.EqualTo(0));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = 'error'"),
             Is.EqualTo(1));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     [Test]
@@ -266,7 +266,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That(reversed.Transaction!.EffectiveDate, Is.EqualTo(new DateOnly(2026, 11, 30)));
         Assert.That(await CountAsync($"SELECT SUM(earned) FROM monthly_aggregates WHERE community_id = @c AND account_id = {account} AND month = '2026-11'"),
             Is.EqualTo(0));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     [TestCase(1, LedgerError.EffectiveDateInFuture, "effective_date_in_future")]
@@ -310,7 +310,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That(await CountAsync($"SELECT COUNT(*) FROM holds WHERE id = {unexpired.Hold!.Id} AND status = 'open'"), Is.EqualTo(1));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'ReleaseExpiredHolds' AND actor = 'job:release-expired-holds'"),
             Is.EqualTo(1));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     [Test]
@@ -331,7 +331,7 @@ public abstract class UnitOfWorkTests(DatabaseProvider provider)
         Assert.That(runs.Sum(), Is.EqualTo(10));
         var balance = await _community.BalanceAsync(account);
         Assert.That((balance.Held, balance.Available), Is.EqualTo((0L, 50L)));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     private async Task<(long Account, long Household)> NewHouseholdAsync()

@@ -5,7 +5,7 @@ using PointsBank.Features.Rankings;
 namespace PointsBank.Tests.Http;
 
 /// <summary>Data for the rankings samples: a published revision in each community with the sample account on it.</summary>
-public sealed partial class AuthorizationMatrixTests
+public abstract partial class AuthorizationMatrixTests
 {
     private readonly Dictionary<long, string> _rankings = [];
 

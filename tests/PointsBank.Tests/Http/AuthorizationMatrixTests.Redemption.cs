@@ -7,7 +7,7 @@ using PointsBank.Features.Shops;
 namespace PointsBank.Tests.Http;
 
 /// <summary>Data for the redemption samples: each community's shop (the demo shopkeeper's in the own one), a product, vouchers.</summary>
-public sealed partial class AuthorizationMatrixTests
+public abstract partial class AuthorizationMatrixTests
 {
     private readonly Dictionary<long, (long Shop, long Product)> _counters = [];
 

@@ -4,7 +4,7 @@ using PointsBank.Features.Volunteers;
 namespace PointsBank.Tests.Http;
 
 /// <summary>Samples and data for the volunteer-service endpoints: fresh volunteers, activities, claims and records made at the command line.</summary>
-public sealed partial class AuthorizationMatrixTests
+public abstract partial class AuthorizationMatrixTests
 {
     static AuthorizationMatrixTests()
     {

@@ -20,8 +20,9 @@ namespace PointsBank.Tests.Http;
 /// Every endpoint the app maps × every role (and anonymous, and a system administrator) × the caller's own
 /// community and another one → the status the endpoint's declared access implies. Built from the app's own
 /// endpoint list: a new endpoint without declared access, or without a sample request here, fails the test.
+/// On every engine (the host over a database of its own, <see cref="AppFactory"/>).
 /// </summary>
-public sealed partial class AuthorizationMatrixTests
+public abstract partial class AuthorizationMatrixTests(PointsBank.Data.DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private readonly Dictionary<string, Principal> _principals = [];
@@ -46,7 +47,7 @@ public sealed partial class AuthorizationMatrixTests
     [OneTimeSetUp]
     public async Task SetUpPrincipalsAndCommunities()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         var db = _app.Services.GetRequiredService<System.Data.Common.DbDataSource>();
         await using var connection = await db.OpenConnectionAsync();
@@ -579,3 +580,9 @@ public sealed partial class AuthorizationMatrixTests
             new SampleRequest($"{s.C}/residents/{await s.Test.NewResidentAsync(s.Community)}/export"),
     };
 }
+
+[TestFixture]
+public sealed class SqliteAuthorizationMatrixTests() : AuthorizationMatrixTests(PointsBank.Data.DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAuthorizationMatrixTests() : AuthorizationMatrixTests(PointsBank.Data.DatabaseProvider.SqlServer);

@@ -9,6 +9,7 @@ using PointsBank.Features.Points;
 using PointsBank.Identity;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
@@ -17,7 +18,7 @@ namespace PointsBank.Tests.Http;
 /// URL, a new card revoking the old, the resident's card page /c/{token} (figures, explanations, masked name, no full
 /// name or phone anywhere), one plain 404 page for every invalid token, and the PIN's validation.
 /// </summary>
-public sealed class CardsApiTests
+public abstract class CardsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private const string FullName = "欧阳明华";
     private const string Phone = "13912345678";
@@ -31,7 +32,7 @@ public sealed class CardsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _committee = await _app.ClientAsAsync("committee");
         _community = await _app.DemoCommunityAsync();
         // A household whose only member has a full name and phone that must never reach the card page; 30 points
@@ -204,3 +205,9 @@ public sealed class CardsApiTests
         Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE target LIKE '%864209%'"), Is.Zero);
     }
 }
+
+[TestFixture]
+public sealed class SqliteCardsApiTests() : CardsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCardsApiTests() : CardsApiTests(DatabaseProvider.SqlServer);

@@ -5,11 +5,12 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
 /// <summary>The HTTP API through the real host: demo seed, health, writes with their keys, problem details.</summary>
-public sealed class PointsApiTests
+public abstract class PointsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -18,7 +19,7 @@ public sealed class PointsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
@@ -116,6 +117,10 @@ public sealed class PointsApiTests
     [Test]
     public async Task Award_OverHttp_IsOneWriteTransaction_WithItsAuditRow()
     {
+        if (Provider != DatabaseProvider.Sqlite)
+        {
+            Assert.Ignore("counts the SQLite data source's commits; SQL Server's data source keeps no such count (the one-transaction rule is the unit of work's, shared by both)");
+        }
         using var client = await _app.ClientAsAsync("committee");
         var sqlite = (PointsBank.Data.SqliteDataSource)_app.Services.GetRequiredService<DbDataSource>();
         var key = Guid.NewGuid().ToString();
@@ -402,3 +407,9 @@ public sealed class PointsApiTests
         Assert.That(report.Communities.Single().Transactions, Is.GreaterThan(40));
     }
 }
+
+[TestFixture]
+public sealed class SqlitePointsApiTests() : PointsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerPointsApiTests() : PointsApiTests(DatabaseProvider.SqlServer);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
@@ -15,7 +16,7 @@ namespace PointsBank.Tests.Http;
 /// both.
 /// </summary>
 [TestFixture]
-public sealed class ResidentExportApiTests
+public abstract class ResidentExportApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -24,7 +25,7 @@ public sealed class ResidentExportApiTests
     [OneTimeSetUp]
     public async Task AResident()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _community = await _app.DemoCommunityAsync();
         using var scope = _app.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("export-test");
@@ -81,3 +82,9 @@ public sealed class ResidentExportApiTests
         Assert.That(refused, Does.Contain("role=\"alert\"").And.Not.Contain("上官婉儿").And.Not.Contain("13612345678"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteResidentExportApiTests() : ResidentExportApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerResidentExportApiTests() : ResidentExportApiTests(DatabaseProvider.SqlServer);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using MiniExcelLibs;
 using PointsBank.Features.Communities;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
@@ -13,7 +14,7 @@ namespace PointsBank.Tests.Http;
 /// the 422 with every problem and nothing written, the export that imports again unchanged, and ?format=xlsx on the
 /// reports.
 /// </summary>
-public sealed class RosterWorkbookApiTests
+public abstract class RosterWorkbookApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private HttpClient _committee = null!;
@@ -22,7 +23,7 @@ public sealed class RosterWorkbookApiTests
     [OneTimeSetUp]
     public async Task Start()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _committee = await _app.ClientAsAsync("committee");
         _c = await _app.DemoCommunityAsync();
     }
@@ -109,3 +110,9 @@ public sealed class RosterWorkbookApiTests
         Assert.That(rows, Has.Count.EqualTo(csvLines.Length).And.Count.GreaterThan(1));
     }
 }
+
+[TestFixture]
+public sealed class SqliteRosterWorkbookApiTests() : RosterWorkbookApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRosterWorkbookApiTests() : RosterWorkbookApiTests(DatabaseProvider.SqlServer);

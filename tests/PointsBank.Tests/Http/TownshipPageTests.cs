@@ -8,6 +8,7 @@ using PointsBank.Features.Users;
 using PointsBank.Identity;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
@@ -17,7 +18,7 @@ namespace PointsBank.Tests.Http;
 /// to it; the committee may not open it.
 /// </summary>
 [TestFixture]
-public sealed class TownshipPageTests
+public abstract class TownshipPageTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _demo;
@@ -27,7 +28,7 @@ public sealed class TownshipPageTests
     [OneTimeSetUp]
     public async Task TwoVillagesForTheTownship()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _demo = await _app.DemoCommunityAsync();
         _month = Projections.Month(DateTime.UtcNow, Projections.Zone("Asia/Shanghai"));
         _neighbour = (await Cli(new CreateCommunity("lincun", "邻村"))).Value!.CommunityId;
@@ -107,3 +108,9 @@ public sealed class TownshipPageTests
         Assert.That(await refused.Content.ReadAsStringAsync(), Does.Not.Contain("data-testid=\"township-community\""));
     }
 }
+
+[TestFixture]
+public sealed class SqliteTownshipPageTests() : TownshipPageTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerTownshipPageTests() : TownshipPageTests(DatabaseProvider.SqlServer);

@@ -1,5 +1,6 @@
 using System.Net;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Http;
 
@@ -10,7 +11,7 @@ namespace PointsBank.Tests.Http;
 /// (The same for both engines without a web host: <c>Jobs/TwoInstancesTests</c>.)
 /// </summary>
 [TestFixture]
-public sealed class TwoHostsTests
+public abstract class TwoHostsTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _first = null!;
     private AppFactory _second = null!;
@@ -18,7 +19,7 @@ public sealed class TwoHostsTests
     [OneTimeSetUp]
     public async Task StartBoth()
     {
-        _first = new AppFactory();
+        _first = new AppFactory(Provider);
         // The first host migrates and seeds before the second one starts on the same file.
         await _first.DemoCommunityAsync();
         _second = new AppFactory(_first);
@@ -91,3 +92,9 @@ public sealed class TwoHostsTests
         Assert.That(card.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the unsealed token opens the resident's card page");
     }
 }
+
+[TestFixture]
+public sealed class SqliteTwoHostsTests() : TwoHostsTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerTwoHostsTests() : TwoHostsTests(DatabaseProvider.SqlServer);

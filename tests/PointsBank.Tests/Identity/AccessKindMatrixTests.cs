@@ -12,9 +12,10 @@ namespace PointsBank.Tests.Identity;
 /// The authorization matrix over every request type in the app and every kind of caller (DESIGN §9): public,
 /// card holder, any signed-in staff user, roles. The HTTP matrix (AuthorizationMatrixTests) covers the endpoints with
 /// signed-in users and anonymous callers; this one covers the kinds no endpoint authenticates yet (a card holder) and
-/// requests no endpoint sends, straight through the pipeline's authorization step.
+/// requests no endpoint sends, straight through the pipeline's authorization step. On every engine, on a database of its
+/// own: the invented ids below (community 7, account 70, shop 700) must name nothing, as on a fresh SQLite file.
 /// </summary>
-public sealed class AccessKindMatrixTests
+public abstract class AccessKindMatrixTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private const long Community = 7;
     private const long Account = 70;
@@ -23,7 +24,7 @@ public sealed class AccessKindMatrixTests
     private TestDatabase _db = null!;
 
     [OneTimeSetUp]
-    public async Task CreateDatabase() => _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+    public async Task CreateDatabase() => _db = await TestDatabase.CreateOwnAsync(Provider);
 
     [OneTimeTearDown]
     public async Task DropDatabase() => await _db.DisposeAsync();
@@ -187,3 +188,9 @@ public sealed class AccessKindMatrixTests
         }
     }
 }
+
+[TestFixture]
+public sealed class SqliteAccessKindMatrixTests() : AccessKindMatrixTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAccessKindMatrixTests() : AccessKindMatrixTests(DatabaseProvider.SqlServer);

@@ -6,11 +6,12 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Identity;
 
 /// <summary>Tokens and passwords through the real host: revocation, expiry, lockout, and nothing stored readable.</summary>
-public sealed class AuthenticationTests
+public abstract class AuthenticationTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -19,7 +20,7 @@ public sealed class AuthenticationTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         await using var connection = await Db().OpenConnectionAsync();
         _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
@@ -228,3 +229,9 @@ public sealed class AuthenticationTests
         Assert.That(after.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
     }
 }
+
+[TestFixture]
+public sealed class SqliteAuthenticationTests() : AuthenticationTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAuthenticationTests() : AuthenticationTests(DatabaseProvider.SqlServer);

@@ -10,7 +10,8 @@ namespace PointsBank.Tests.Infrastructure;
 /// <summary>
 /// The upgrade from a key folder: an installation before schema 0016 kept its data-protection keys in
 /// <c>DataProtection:KeysPath</c>. Its files are imported into the database once, so the card tokens it sealed (and
-/// the cookies it issued) stay readable; a second start imports nothing more.
+/// the cookies it issued) stay readable; a second start imports nothing more. The key ring is the installation's, so
+/// each test has a database of its own on either engine.
 /// </summary>
 public abstract class DataProtectionKeysTests(DatabaseProvider provider)
 {
@@ -34,7 +35,7 @@ public abstract class DataProtectionKeysTests(DatabaseProvider provider)
             Assert.That(files, Has.Length.EqualTo(1));
             var keyName = Path.GetFileNameWithoutExtension(files[0]);
 
-            await using var upgraded = await TestDatabase.CreateAsync(provider,
+            await using var upgraded = await TestDatabase.CreateOwnAsync(provider,
                 services => services.Configure<DataProtectionKeyOptions>(o => o.ImportFolder = folder));
             var again = await DataProtectionKeys.ImportFolderAsync(upgraded.Db, folder, DateTime.UtcNow, CancellationToken.None);
 
@@ -53,7 +54,7 @@ public abstract class DataProtectionKeysTests(DatabaseProvider provider)
     [Test]
     public async Task WithoutAFolder_NothingIsImported()
     {
-        await using var db = await TestDatabase.CreateAsync(provider);
+        await using var db = await TestDatabase.CreateOwnAsync(provider);
 
         Assert.That(await DataProtectionKeys.ImportFolderAsync(db.Db, Path.Combine(Path.GetTempPath(), $"absent-{Guid.NewGuid():N}"), DateTime.UtcNow,
             CancellationToken.None), Is.Zero);

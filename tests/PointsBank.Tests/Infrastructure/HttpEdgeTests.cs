@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Infrastructure;
 
@@ -12,7 +13,7 @@ namespace PointsBank.Tests.Infrastructure;
 /// The HTTP edge through the real host: requests bound straight from body, route and header; bodies that say more
 /// or other than the request takes are refused and change nothing; framework errors are problems with a code.
 /// </summary>
-public sealed class HttpEdgeTests
+public abstract class HttpEdgeTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private HttpClient _committee = null!;
@@ -22,7 +23,7 @@ public sealed class HttpEdgeTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _committee = await _app.ClientAsAsync("committee");
         _community = await _app.DemoCommunityAsync();
         _account = await _app.ScalarAsync<long>("SELECT MIN(id) FROM accounts WHERE kind = 'household' AND community_id = @c", new { c = _community });
@@ -271,3 +272,9 @@ public sealed class HttpEdgeTests
             Is.SupersetOf(new[] { "communityId", "accountId", "page", "pageSize" }));
     }
 }
+
+[TestFixture]
+public sealed class SqliteHttpEdgeTests() : HttpEdgeTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerHttpEdgeTests() : HttpEdgeTests(DatabaseProvider.SqlServer);

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using PointsBank.Infrastructure;
 using PointsBank.Jobs;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Infrastructure;
 
@@ -18,7 +19,7 @@ namespace PointsBank.Tests.Infrastructure;
 /// The metrics on <c>/metrics</c> and the one structured log line per request, through the real host: an award moves
 /// the posting counter, a refusal the counter of its code, a job run the job counters; who may read the metrics.
 /// </summary>
-public sealed class ObservabilityTests
+public abstract class ObservabilityTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private const string Token = "metrics-test-token-0123456789";
 
@@ -53,7 +54,7 @@ public sealed class ObservabilityTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _lines = new RequestLines();
         // The demo host with a metrics token and a logger provider that keeps every request line.
         _factory = _app.WithWebHostBuilder(builder =>
@@ -252,3 +253,9 @@ public sealed class ObservabilityTests
     public void WithNoTokenConfigured_NoBearerOpensTheMetrics() =>
         Assert.That(Observability.MayReadMetrics(new MetricsOptions(), [], IPAddress.Parse("203.0.113.9"), "Bearer "), Is.False);
 }
+
+[TestFixture]
+public sealed class SqliteObservabilityTests() : ObservabilityTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerObservabilityTests() : ObservabilityTests(DatabaseProvider.SqlServer);

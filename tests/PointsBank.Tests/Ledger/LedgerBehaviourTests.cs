@@ -31,7 +31,7 @@ public abstract class LedgerBehaviourTests(DatabaseProvider provider)
 
     private async Task AssertIntact()
     {
-        var report = await _db.Verifier.VerifyAsync();
+        var report = await _db.VerifyOwnAsync();
         Assert.That(report.FirstBreak, Is.Null, report.FirstBreak?.ToString());
     }
 

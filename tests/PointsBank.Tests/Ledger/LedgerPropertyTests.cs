@@ -177,7 +177,7 @@ public abstract class LedgerPropertyTests(DatabaseProvider provider)
             var balance = await community.BalanceAsync(accounts[i]);
             Expect(balance.Balance == model.Balance[i] && balance.Held == model.Held[i], $"account {i}: ledger {balance}, model {model.Balance[i]}/{model.Held[i]}");
         }
-        var report = await _db.Verifier.VerifyAsync();
+        var report = await _db.VerifyOwnAsync();
         Expect(report.Intact, report.FirstBreak?.ToString() ?? "");
         var last = await _db.Ledger.GetTransactionAsync(community.Id, seq + 1);
         Expect(last is null && (seq == 0 || await _db.Ledger.GetTransactionAsync(community.Id, seq) is not null), "sequence numbers are gapless");

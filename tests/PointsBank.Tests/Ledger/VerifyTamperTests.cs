@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dapper;
 using PointsBank.Data;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
@@ -6,20 +7,27 @@ using PointsBank.Tests.Support;
 namespace PointsBank.Tests.Ledger;
 
 /// <summary>
-/// Tampering made with raw SQL after dropping the append-only triggers (as an attacker with database access could):
-/// verify must find it and name the transaction.
+/// Tampering made with raw SQL past the append-only triggers (as an attacker with database access could; see
+/// <see cref="Tampering"/> for how on each engine): verify must find it and name the transaction, on every engine.
+/// Each test has a database of its own (<see cref="TestDatabase.CreateOwnAsync"/>); even so only its community is
+/// tampered with and only that community's result is read.
 /// </summary>
-public sealed class VerifyTamperTests
+public abstract class VerifyTamperTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
     private TestCommunity _community = null!;
     private long _a;
     private long _b;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
-    public async Task PostFiveTransactionsAndDropTriggers()
+    public async Task PostFiveTransactions()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        // A database of its own: a tampered community left on a shared server would be every later whole-database
+        // verify's first break, and each verify there walks every community other tests made.
+        _db = await TestDatabase.CreateOwnAsync(provider);
         _community = await _db.NewCommunityAsync();
         (_a, _) = await _community.NewHouseholdAccountAsync();
         (_b, _) = await _community.NewHouseholdAccountAsync();
@@ -28,29 +36,45 @@ public sealed class VerifyTamperTests
         await _community.PostAsync(_community.Deduct(_a, 3));   // 3
         await _community.PostAsync(_community.Redeem(_b, 5));   // 4
         await _community.PostAsync(_community.Award(_a, 7));    // 5
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True, "the untouched ledger verifies");
-        foreach (var trigger in new[] { "tr_ledger_transactions_no_update", "tr_ledger_transactions_no_delete", "tr_ledger_postings_no_update", "tr_ledger_postings_no_delete" })
-        {
-            await _db.ExecuteRawAsync($"DROP TRIGGER {trigger}");
-        }
+        Assert.That((await _db.VerifyCommunityAsync(_community.Id)).Break, Is.Null, "the untouched ledger verifies");
     }
 
     [TearDown]
-    public async Task Drop() => await _db.DisposeAsync();
+    public async Task Drop()
+    {
+        if (_db is not null)
+        {
+            await _db.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs tampering SQL past the journal's triggers (and, when asked, past its CHECK constraints).</summary>
+    private Task TamperAsync(string sql, object? args = null, bool ignoreChecks = false) =>
+        _db.TamperAsync(sql, args, ignoreChecks, "ledger_transactions", "ledger_postings");
 
     private string Tx(long seq) => $"(SELECT id FROM ledger_transactions WHERE community_id = {_community.Id} AND seq = {seq})";
 
-    // Inserts a transaction chained correctly on its predecessor, as a forger who knows the algorithm would.
+    // Inserts a transaction chained correctly on its predecessor, as a forger who knows the algorithm would (INSERT
+    // passes the append-only triggers on both engines).
     private async Task<string> InsertForgedAsync(LedgerTransaction forged)
     {
         var hash = CanonicalForm.Hash(forged.PrevHash, forged);
-        await _db.ExecuteRawAsync($"""
+        await using var connection = await _db.Db.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
             INSERT INTO ledger_transactions (community_id, seq, kind, category, idempotency_key, request_hash, facts, explanation, actor,
                 occurred_at, effective_date, prev_hash, hash)
-            VALUES ({_community.Id}, {forged.Seq}, 'award', '{forged.Category}', '{forged.IdempotencyKey}', 'x', '{forged.Facts}',
-                '{forged.Explanation}', '{forged.Actor}', '{forged.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)}',
-                '{forged.EffectiveDate:yyyy-MM-dd}', '{forged.PrevHash}', '{hash}')
-            """);
+            VALUES (@community, @seq, 'award', @category, @key, 'x', @facts, @explanation, @actor, @occurredAt, @effectiveDate, @prevHash, @hash)
+            """,
+            new
+            {
+                community = _community.Id, seq = forged.Seq, category = forged.Category, key = forged.IdempotencyKey, facts = forged.Facts,
+                explanation = forged.Explanation, actor = forged.Actor,
+                // SQLite keeps the text the app writes; SQL Server's datetime2(3) takes the value.
+                occurredAt = provider == DatabaseProvider.Sqlite
+                    ? forged.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)
+                    : (object)forged.OccurredAt,
+                effectiveDate = forged.EffectiveDate, prevHash = forged.PrevHash, hash,
+            });
         foreach (var (posting, line) in forged.Postings.Select((p, i) => (p, i + 1)))
         {
             await _db.ExecuteRawAsync(
@@ -61,15 +85,15 @@ public sealed class VerifyTamperTests
 
     private async Task<ChainBreak> FirstBreak()
     {
-        var report = await _db.Verifier.VerifyAsync();
-        Assert.That(report.Intact, Is.False, "verify must notice the tampering");
-        return report.FirstBreak!;
+        var found = (await _db.VerifyCommunityAsync(_community.Id)).Break;
+        Assert.That(found, Is.Not.Null, "verify must notice the tampering");
+        return found!;
     }
 
     [Test]
     public async Task ChangedPostingAmount_IsNamedBySequence()
     {
-        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount - 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
+        await TamperAsync($"UPDATE ledger_postings SET amount = amount - 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
 
         var found = await FirstBreak();
 
@@ -80,7 +104,7 @@ public sealed class VerifyTamperTests
     [Test]
     public async Task ChangedPostingAmountsThatStillBalance_BreakTheHash()
     {
-        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = -amount * 2 WHERE transaction_id = {Tx(3)}");
+        await TamperAsync($"UPDATE ledger_postings SET amount = -amount * 2 WHERE transaction_id = {Tx(3)}");
 
         var found = await FirstBreak();
 
@@ -91,7 +115,7 @@ public sealed class VerifyTamperTests
     [Test]
     public async Task ChangedExplanation_BreaksTheHash()
     {
-        await _db.ExecuteRawAsync($"UPDATE ledger_transactions SET explanation = '改过的说明' WHERE id = {Tx(2)}");
+        await TamperAsync($"UPDATE ledger_transactions SET explanation = @text WHERE id = {Tx(2)}", new { text = "改过的说明" });
 
         var found = await FirstBreak();
 
@@ -102,8 +126,8 @@ public sealed class VerifyTamperTests
     [Test]
     public async Task DeletedTransaction_IsNamedAsMissing()
     {
-        await _db.ExecuteRawAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(3)}");
-        await _db.ExecuteRawAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(3)}");
+        await TamperAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(3)}");
+        await TamperAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(3)}");
 
         var found = await FirstBreak();
 
@@ -114,8 +138,8 @@ public sealed class VerifyTamperTests
     [Test]
     public async Task DeletedLastTransaction_IsNamedAsMissing()
     {
-        await _db.ExecuteRawAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(5)}");
-        await _db.ExecuteRawAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(5)}");
+        await TamperAsync($"DELETE FROM ledger_postings WHERE transaction_id = {Tx(5)}");
+        await TamperAsync($"DELETE FROM ledger_transactions WHERE id = {Tx(5)}");
 
         var found = await FirstBreak();
 
@@ -186,14 +210,20 @@ public sealed class VerifyTamperTests
         Assert.That(found.What, Does.Contain($"held of account {_a}"));
     }
 
-    // Values no app would write; CHECK constraints are switched off for the statement, as an attacker could.
-    [TestCase("occurred_at", "'2026-11-15 02:00:00.1234567'", "cannot be hashed", TestName = "SubMillisecondTime_IsABreak")]
-    [TestCase("occurred_at", "'not a time'", "cannot be read", TestName = "UnparsableTime_IsABreak")]
-    [TestCase("kind", "'gift'", "cannot be read", TestName = "UnknownKind_IsABreak")]
-    [TestCase("hash", "'not-a-hash'", "hash mismatch", TestName = "UnparsableHash_IsABreak")]
-    public async Task BadStoredValue_IsABreakNamingTheSequence_NotACrash(string column, string value, string what)
+    // Values no app would write; CHECK constraints are switched off for the statement, as an attacker could. The two
+    // times cannot be stored on SQL Server at all (datetime2(3) rounds the first and refuses the second), so those
+    // cases are SQLite's.
+    [TestCase("occurred_at", "'2026-11-15 02:00:00.1234567'", "cannot be hashed", false, TestName = "SubMillisecondTime_IsABreak")]
+    [TestCase("occurred_at", "'not a time'", "cannot be read", false, TestName = "UnparsableTime_IsABreak")]
+    [TestCase("kind", "'gift'", "cannot be read", true, TestName = "UnknownKind_IsABreak")]
+    [TestCase("hash", "'not-a-hash'", "hash mismatch", true, TestName = "UnparsableHash_IsABreak")]
+    public async Task BadStoredValue_IsABreakNamingTheSequence_NotACrash(string column, string value, string what, bool sqlServerCanStoreIt)
     {
-        await _db.ExecuteRawAsync($"PRAGMA ignore_check_constraints = ON; UPDATE ledger_transactions SET {column} = {value} WHERE id = {Tx(2)}");
+        if (provider == DatabaseProvider.SqlServer && !sqlServerCanStoreIt)
+        {
+            Assert.Ignore($"SQL Server's datetime2(3) {column} column cannot hold {value}: this tampering is SQLite's only");
+        }
+        await TamperAsync($"UPDATE ledger_transactions SET {column} = {value} WHERE id = {Tx(2)}", ignoreChecks: true);
 
         var found = await FirstBreak();
 
@@ -254,20 +284,20 @@ public sealed class VerifyTamperTests
                 {
                     await nextPosting();
                 }
-                if ((await _db.Verifier.VerifyAsync()).FirstBreak is { } broken)
+                if ((await _db.VerifyCommunityAsync(_community.Id)).Break is { } broken)
                 {
                     falseBreaks.Add(broken.ToString());
                 }
             }
         });
-        await _db.ExecuteRawAsync($"UPDATE ledger_postings SET amount = amount + 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
+        await TamperAsync($"UPDATE ledger_postings SET amount = amount + 1 WHERE transaction_id = {Tx(3)} AND line_no = 1");
         var tampered = new List<ChainBreak?>();
         await RunPostersWhile(async nextPosting =>
         {
             for (var run = 0; run < 10; run++)
             {
                 await nextPosting();
-                tampered.Add((await _db.Verifier.VerifyAsync()).FirstBreak);
+                tampered.Add((await _db.VerifyCommunityAsync(_community.Id)).Break);
             }
         });
 
@@ -276,3 +306,9 @@ public sealed class VerifyTamperTests
         Assert.That(tampered.Select(b => b?.Seq), Is.All.EqualTo(3));
     }
 }
+
+[TestFixture]
+public sealed class SqliteVerifyTamperTests() : VerifyTamperTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerVerifyTamperTests() : VerifyTamperTests(DatabaseProvider.SqlServer);

@@ -5,10 +5,15 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Support;
 
-/// <summary>The real host (Program) over a fresh SQLite file, in Development with the demo seed.</summary>
+/// <summary>
+/// The real host (Program) over a fresh database, in Development with the demo seed: a SQLite file, or on SQL Server
+/// (POINTSBANK_SQLSERVER) a scratch database of its own (<see cref="SqlServerScratch"/>), since the seed's community
+/// and users have fixed names. Dropped when the factory is disposed.
+/// </summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPasswordSuffix = "-demo-2026";
@@ -16,27 +21,56 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"app-{Guid.NewGuid():N}.db");
     private readonly bool _owns = true;
     private readonly TimeProvider? _clock;
+    private readonly DatabaseProvider _provider = DatabaseProvider.Sqlite;
+    private readonly string? _sqlServer;
 
-    /// <summary>A fresh database; <paramref name="clock"/> replaces the system clock when given.</summary>
+    /// <summary>A fresh SQLite database; <paramref name="clock"/> replaces the system clock when given.</summary>
     public AppFactory(TimeProvider? clock = null)
     {
         _clock = clock;
     }
 
-    /// <summary>A second app instance on the same database file as <paramref name="first"/> (which owns the file).</summary>
+    /// <summary>
+    /// A fresh database on <paramref name="provider"/>; ignores the calling fixture (with the reason) when that engine
+    /// is not configured here.
+    /// </summary>
+    public AppFactory(DatabaseProvider provider, TimeProvider? clock = null)
+    {
+        TestDatabase.RequireEngine(provider);
+        _provider = provider;
+        _clock = clock;
+        if (provider == DatabaseProvider.SqlServer)
+        {
+            _sqlServer = SqlServerScratch.Create();
+        }
+    }
+
+    /// <summary>A second app instance on the same database as <paramref name="first"/> (which owns it).</summary>
     public AppFactory(AppFactory first)
     {
         _file = first._file;
         _owns = false;
         _clock = first._clock;
+        _provider = first._provider;
+        _sqlServer = first._sqlServer;
     }
 
-    public string DatabaseFile => _file;
+    public string DatabaseFile => _provider == DatabaseProvider.Sqlite ? _file : throw new InvalidOperationException("no file on SQL Server");
+
+    public DatabaseProvider Provider => _provider;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
+        if (_sqlServer is not null)
+        {
+            builder.UseSetting("Database:Provider", "SqlServer");
+            builder.UseSetting("ConnectionStrings:PointsBank", _sqlServer);
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
+        }
         builder.UseSetting("RateLimits:SignInPerMinute", "10000");
         builder.UseSetting("Backup:Enabled", "false");
         builder.UseSetting("RateLimits:PublicPerMinute", "10000");
@@ -97,6 +131,11 @@ public sealed class AppFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (!_owns)
         {
+            return;
+        }
+        if (_sqlServer is not null)
+        {
+            await SqlServerScratch.DropAsync(_sqlServer);
             return;
         }
         SqliteConnection.ClearAllPools();

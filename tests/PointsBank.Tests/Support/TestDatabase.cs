@@ -26,6 +26,8 @@ public sealed class TestDatabase : IAsyncDisposable
     private readonly string? _file;
     private readonly DatabaseOptions _options;
     private readonly bool _owns;
+    private long _communitiesBefore;
+    private string? _scratch;
 
     private TestDatabase(ServiceProvider services, string? file, DatabaseOptions options, bool owns = true)
     {
@@ -43,6 +45,21 @@ public sealed class TestDatabase : IAsyncDisposable
     public IMediator Mediator => _services.GetRequiredService<IMediator>();
     public FakeClock Clock => (FakeClock)_services.GetRequiredService<TimeProvider>();
     public string? File => _file;
+    public DatabaseProvider Provider => _options.Provider;
+
+    /// <summary>
+    /// Verifies the ledger and returns what it found for one community only: on a shared SQL Server other tests'
+    /// communities are in the same database.
+    /// </summary>
+    public async Task<CommunityVerification> VerifyCommunityAsync(long communityId) =>
+        (await Verifier.VerifyAsync()).Communities.Single(c => c.CommunityId == communityId);
+
+    /// <summary>
+    /// Verifies the ledger and keeps the communities made since this database was handed to the test (all of them on
+    /// a fresh SQLite file); on a shared SQL Server the earlier ones are other tests' (or earlier runs').
+    /// </summary>
+    public async Task<VerifyReport> VerifyOwnAsync() =>
+        new((await Verifier.VerifyAsync()).Communities.Where(c => c.CommunityId > _communitiesBefore).ToList());
 
     public static readonly DateTimeOffset DefaultNow = new(2026, 11, 15, 2, 0, 0, TimeSpan.Zero);
 
@@ -69,7 +86,34 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             options = new DatabaseOptions { Provider = provider, ConnectionString = Environment.GetEnvironmentVariable(SqlServerVariable)! };
         }
-        return new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), file, options);
+        var database = new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), file, options);
+        database._communitiesBefore = Convert.ToInt64(await database.ScalarRawAsync("SELECT COALESCE(MAX(id), 0) FROM communities"));
+        return database;
+    }
+
+    /// <summary>
+    /// A database of the test's own on either engine: a fresh SQLite file as <see cref="CreateAsync"/> gives, or on SQL
+    /// Server a scratch database (<see cref="SqlServerScratch"/>) created, migrated and dropped at dispose — for tests
+    /// whose subject is the whole database (the verify verb's report, the first admin, the schema state).
+    /// </summary>
+    public static async Task<TestDatabase> CreateOwnAsync(DatabaseProvider provider, Action<IServiceCollection>? configure = null)
+    {
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            return await CreateAsync(provider, configure);
+        }
+        RequireEngine(provider);
+        var connectionString = await SqlServerScratch.CreateAsync();
+        var options = new DatabaseOptions { Provider = provider, ConnectionString = connectionString };
+        try
+        {
+            return new TestDatabase(await StartAsync(options, new FakeClock(DefaultNow), configure), null, options) { _scratch = connectionString };
+        }
+        catch
+        {
+            await SqlServerScratch.DropAsync(connectionString);
+            throw;
+        }
     }
 
     /// <summary>
@@ -78,7 +122,7 @@ public sealed class TestDatabase : IAsyncDisposable
     /// leaves the database to its first instance.
     /// </summary>
     public async Task<TestDatabase> AnotherInstanceAsync(Action<IServiceCollection>? configure = null) =>
-        new(await StartAsync(_options, Clock, configure), _file, _options, owns: false);
+        new(await StartAsync(_options, Clock, configure), _file, _options, owns: false) { _communitiesBefore = _communitiesBefore };
 
     private static async Task<ServiceProvider> StartAsync(DatabaseOptions options, FakeClock clock, Action<IServiceCollection>? configure)
     {
@@ -144,6 +188,10 @@ public sealed class TestDatabase : IAsyncDisposable
         else
         {
             SqlConnection.ClearAllPools();
+            if (_scratch is not null)
+            {
+                await SqlServerScratch.DropAsync(_scratch);
+            }
         }
     }
 }

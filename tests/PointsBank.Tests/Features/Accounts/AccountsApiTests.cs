@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Accounts;
 
 /// <summary>Finding member accounts, the accounts households and residents show, and which accounts a community opens.</summary>
-public sealed class AccountsApiTests
+public abstract class AccountsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -16,7 +17,7 @@ public sealed class AccountsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _community = await _app.DemoCommunityAsync();
         _firstHousehold = await _app.ScalarAsync<long>("SELECT id FROM households WHERE code = '一组-01'");
         _firstAccount = await _app.ScalarAsync<long>("SELECT id FROM accounts WHERE household_id = @h", new { h = _firstHousehold });
@@ -132,3 +133,9 @@ public sealed class AccountsApiTests
         Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM accounts"), Is.EqualTo(before));
     }
 }
+
+[TestFixture]
+public sealed class SqliteAccountsApiTests() : AccountsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAccountsApiTests() : AccountsApiTests(DatabaseProvider.SqlServer);

@@ -166,9 +166,10 @@ public abstract class CardsTests(DatabaseProvider provider)
         var hash = await ScalarAsync<string>("SELECT pin_hash FROM cards WHERE id = @id", new { id = card.CardId });
         Assert.That(hash, Does.Not.Contain("482913"));
         Assert.That(CardSecrets.PinMatches(hash, "482913"), Is.True);
-        var audit = await ScalarAsync<string>("SELECT target FROM audit_log WHERE action = 'SetCardPin'");
+        var audit = await ScalarAsync<string>("SELECT target FROM audit_log WHERE community_id = @c AND action = 'SetCardPin'", new { c = _community.Id });
         Assert.That(audit, Does.Not.Contain("482913"));
-        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE target LIKE '%482913%' OR detail LIKE '%482913%'"), Is.Zero);
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND (target LIKE '%482913%' OR detail LIKE '%482913%')",
+            new { c = _community.Id }), Is.Zero);
     }
 
     [Test]
@@ -203,7 +204,8 @@ public abstract class CardsTests(DatabaseProvider provider)
         Assert.ThrowsAsync<RequestValidationException>(() => _db.SendAs(Committee, new UnlockCard(_community.Id, card.CardId, "")));
         var unlocked = await _db.SendAs(Committee, new UnlockCard(_community.Id, card.CardId, "本人持身份证到村委会"));
         Assert.That(unlocked.Value is { Locked: false, PinFailures: 0 });
-        Assert.That(await ScalarAsync<string>("SELECT target FROM audit_log WHERE action = 'UnlockCard' AND outcome = 'ok'"), Does.Contain("本人持身份证到村委会"));
+        Assert.That(await ScalarAsync<string>("SELECT target FROM audit_log WHERE community_id = @c AND action = 'UnlockCard' AND outcome = 'ok'",
+            new { c = _community.Id }), Does.Contain("本人持身份证到村委会"));
         Assert.That((await Check("1234")).Value, Is.EqualTo("ok"));
     }
 

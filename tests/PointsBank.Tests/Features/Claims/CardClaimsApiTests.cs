@@ -9,6 +9,7 @@ using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Tests.Features.Redemption;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Claims;
 
@@ -19,7 +20,7 @@ namespace PointsBank.Tests.Features.Claims;
 /// it (the card is not a user, so dual control never sees it as the reviewer); another household's card objects to it
 /// and the committee decides; the card withdraws its own account's claim and no other; a card never reviews or decides.
 /// </summary>
-public sealed class CardClaimsApiTests
+public abstract class CardClaimsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -27,7 +28,7 @@ public sealed class CardClaimsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
     }
@@ -233,3 +234,9 @@ public sealed class CardClaimsApiTests
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
     }
 }
+
+[TestFixture]
+public sealed class SqliteCardClaimsApiTests() : CardClaimsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCardClaimsApiTests() : CardClaimsApiTests(DatabaseProvider.SqlServer);

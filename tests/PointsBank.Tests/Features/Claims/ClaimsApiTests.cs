@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Claims;
 
@@ -9,7 +10,7 @@ namespace PointsBank.Tests.Features.Claims;
 /// Claims through the real host: the routes and fields of API.md, the refusal of one's own claim as a 403 with its
 /// code, and the public 公示 list and page (anonymous, names masked).
 /// </summary>
-public sealed class ClaimsApiTests
+public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -17,7 +18,7 @@ public sealed class ClaimsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
     }
@@ -125,3 +126,9 @@ public sealed class ClaimsApiTests
         Assert.That(after, Does.Not.Contain($"data-testid=\"claim-{mine}\"").And.Contain($"data-testid=\"claim-{theirs}\""));
     }
 }
+
+[TestFixture]
+public sealed class SqliteClaimsApiTests() : ClaimsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerClaimsApiTests() : ClaimsApiTests(DatabaseProvider.SqlServer);

@@ -113,7 +113,7 @@ public abstract class ClaimsTests(DatabaseProvider provider)
         Assert.That(posted.Status, Is.EqualTo(ClaimStatus.Posted));
         Assert.That(posted.PostedSeq, Is.Not.Null);
         Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c AND idempotency_key = 'claim-" + claim.Id + "'"), Is.EqualTo(1));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     [Test]
@@ -131,7 +131,7 @@ public abstract class ClaimsTests(DatabaseProvider provider)
         Assert.That(runs.Sum(), Is.EqualTo(5));
         Assert.That(await BalanceAsync(), Is.EqualTo(50));
         Assert.That(await CountAsync("SELECT COUNT(*) FROM claims WHERE community_id = @c AND status = 'posted' AND posted_seq IS NOT NULL"), Is.EqualTo(5));
-        Assert.That((await _db.Verifier.VerifyAsync()).FirstBreak, Is.Null);
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 
     [Test]

@@ -5,11 +5,12 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Communities;
 
 /// <summary>The roster management API through the real host, over the demo community and its demo users.</summary>
-public sealed class CommunityApiTests
+public abstract class CommunityApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -18,7 +19,7 @@ public sealed class CommunityApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
@@ -143,3 +144,9 @@ public sealed class CommunityApiTests
         }));
     }
 }
+
+[TestFixture]
+public sealed class SqliteCommunityApiTests() : CommunityApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCommunityApiTests() : CommunityApiTests(DatabaseProvider.SqlServer);

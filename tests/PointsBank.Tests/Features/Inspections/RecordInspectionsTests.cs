@@ -6,6 +6,7 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Inspections;
 
@@ -14,7 +15,7 @@ namespace PointsBank.Tests.Features.Inspections;
 /// evaluator, counted in the graded month; all or nothing; the same batch again posts nothing new; a second grading
 /// is refused until the first is corrected; a grid-limited inspector grades only their grid.
 /// </summary>
-public sealed class RecordInspectionsTests
+public abstract class RecordInspectionsTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -28,7 +29,7 @@ public sealed class RecordInspectionsTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
@@ -229,3 +230,9 @@ public sealed class RecordInspectionsTests
         Assert.That(now.GetProperty("effectiveDate").GetString(), Is.EqualTo(today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), now.ToString());
     }
 }
+
+[TestFixture]
+public sealed class SqliteRecordInspectionsTests() : RecordInspectionsTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRecordInspectionsTests() : RecordInspectionsTests(DatabaseProvider.SqlServer);

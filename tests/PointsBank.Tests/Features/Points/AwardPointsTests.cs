@@ -8,15 +8,18 @@ using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Features.Points;
 
-public sealed class AwardPointsTests
+public abstract class AwardPointsTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
     private TestCommunity _community = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
     public async Task Create()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _db = await TestDatabase.CreateAsync(provider);
         _community = await _db.NewCommunityAsync();
     }
 
@@ -212,6 +215,12 @@ public sealed class AwardPointsTests
         Assert.That(before.Succeeded, Is.True, "no entries yet: the time zone may change");
         Assert.That(after.Failure!.Code, Is.EqualTo("time_zone_locked"));
         Assert.That(renamed.Succeeded, Is.True, "other settings still change");
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+        Assert.That((await _db.VerifyOwnAsync()).Intact, Is.True);
     }
 }
+
+[TestFixture]
+public sealed class SqliteAwardPointsTests() : AwardPointsTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAwardPointsTests() : AwardPointsTests(DatabaseProvider.SqlServer);

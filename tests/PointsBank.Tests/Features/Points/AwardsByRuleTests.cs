@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Points;
 
@@ -10,7 +11,7 @@ namespace PointsBank.Tests.Features.Points;
 /// rule's evaluator, limits count the account's earlier entries of the rule by effective date, the entry names the
 /// rule and its version and is explained by it, and refusals post nothing.
 /// </summary>
-public sealed class AwardsByRuleTests
+public abstract class AwardsByRuleTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -18,7 +19,7 @@ public sealed class AwardsByRuleTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
     }
@@ -171,3 +172,9 @@ public sealed class AwardsByRuleTests
         Assert.That(versions.EnumerateArray().Select(v => v.GetProperty("version").GetInt32()), Is.EqualTo(new[] { 2, 1 }));
     }
 }
+
+[TestFixture]
+public sealed class SqliteAwardsByRuleTests() : AwardsByRuleTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerAwardsByRuleTests() : AwardsByRuleTests(DatabaseProvider.SqlServer);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Points;
 
@@ -11,7 +12,7 @@ namespace PointsBank.Tests.Features.Points;
 /// request, and the points move; a gift beyond what the giver has is refused in Chinese and moves nothing; with the
 /// policy closed the page says so.
 /// </summary>
-public sealed class TransferPageTests
+public abstract class TransferPageTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -19,7 +20,7 @@ public sealed class TransferPageTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
     }
@@ -127,3 +128,9 @@ public sealed class TransferPageTests
         }
     }
 }
+
+[TestFixture]
+public sealed class SqliteTransferPageTests() : TransferPageTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerTransferPageTests() : TransferPageTests(DatabaseProvider.SqlServer);

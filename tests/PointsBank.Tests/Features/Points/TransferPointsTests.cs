@@ -75,7 +75,7 @@ public abstract class TransferPointsTests(DatabaseProvider provider)
 
     private async Task AssertIntact()
     {
-        var report = await _db.Verifier.VerifyAsync();
+        var report = await _db.VerifyOwnAsync();
         Assert.That(report.FirstBreak, Is.Null, report.FirstBreak?.ToString());
     }
 

@@ -135,7 +135,7 @@ public abstract class PolicyTests(DatabaseProvider provider)
         Assert.That(byCommunity.Failure!.Code, Is.EqualTo("account_mode_locked"));
         Assert.That(otherFields.Succeeded, Is.True, "other fields still change");
         Assert.That((await ReadAsync()).AccountMode, Is.EqualTo("household"));
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+        Assert.That((await _db.VerifyOwnAsync()).Intact, Is.True);
     }
 
     [Test]

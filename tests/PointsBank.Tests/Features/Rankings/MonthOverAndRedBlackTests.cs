@@ -15,7 +15,7 @@ namespace PointsBank.Tests.Features.Rankings;
 /// (the boundary with a fake clock), and the optional 红黑榜 — a policy switch, off by default — that adds the month's
 /// deductions to the live ranking and to a published board, read live from the monthly aggregates.
 /// </summary>
-public sealed class MonthOverAndRedBlackTests
+public abstract class MonthOverAndRedBlackTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
     private TestCommunity _c = null!;
@@ -26,10 +26,13 @@ public sealed class MonthOverAndRedBlackTests
     /// <summary>00:00:00 on 1 December in Shanghai, the first second of December there.</summary>
     private static readonly DateTimeOffset FirstSecondOfDecember = new(2026, 11, 30, 16, 0, 0, TimeSpan.Zero);
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
     public async Task CreateDatabase()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _db = await TestDatabase.CreateAsync(provider);
         _c = await _db.NewCommunityAsync("person");
     }
 
@@ -38,7 +41,7 @@ public sealed class MonthOverAndRedBlackTests
 
     private Caller Committee => Acting.As(Role.Committee, _c.Id);
 
-    private async Task<long> SnapshotsAsync() => Convert.ToInt64(await _db.ScalarRawAsync("SELECT COUNT(*) FROM ranking_snapshots"));
+    private async Task<long> SnapshotsAsync() => Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM ranking_snapshots WHERE community_id = {_c.Id}"));
 
     /// <summary>A household with one resident on a person account (this community keeps points per person).</summary>
     private async Task<long> PersonAsync(string code, string name)
@@ -148,3 +151,9 @@ public sealed class MonthOverAndRedBlackTests
         Assert.That(off.SnapshotHash, Is.EqualTo(board.SnapshotHash), "the switch does not touch the published snapshot");
     }
 }
+
+[TestFixture]
+public sealed class SqliteMonthOverAndRedBlackTests() : MonthOverAndRedBlackTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerMonthOverAndRedBlackTests() : MonthOverAndRedBlackTests(DatabaseProvider.SqlServer);

@@ -1,5 +1,6 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Dapper;
 using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
@@ -186,18 +187,23 @@ public sealed class SqlitePublishRankingTests() : PublishRankingTests(DatabasePr
 public sealed class SqlServerPublishRankingTests() : PublishRankingTests(DatabaseProvider.SqlServer);
 
 /// <summary>
-/// The published snapshot is immutable by the database (SQLite triggers, checked live; SQL Server trigger and DENY,
-/// checked by parsing the scripts), and tampering with it behind the database's back (triggers dropped) is found by verify.
+/// The published snapshot is immutable by the database on every engine (SQLite's RAISE(ABORT) triggers; SQL Server's
+/// INSTEAD OF triggers, THROW 51030/51031, and the app role's DENY, checked by parsing the scripts), and tampering with
+/// it behind the database's back (<see cref="Tampering"/>) is found by verify. Only this test's community's snapshot is
+/// touched and read.
 /// </summary>
-public sealed class RankingSnapshotTamperTests
+public abstract class RankingSnapshotTamperTests(DatabaseProvider provider)
 {
     private TestDatabase _db = null!;
     private TestCommunity _c = null!;
 
+    [OneTimeSetUp]
+    public void RequireEngine() => TestDatabase.RequireEngine(provider);
+
     [SetUp]
     public async Task PublishABoard()
     {
-        _db = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _db = await TestDatabase.CreateOwnAsync(provider); // a tampered board is left for no other test to find
         _c = await _db.NewCommunityAsync();
         foreach (var (code, points) in new[] { ("A-1", 30L), ("B-2", 20L), ("C-3", 7L) })
         {
@@ -210,44 +216,51 @@ public sealed class RankingSnapshotTamperTests
     }
 
     [TearDown]
-    public async Task Drop() => await _db.DisposeAsync();
+    public async Task Drop()
+    {
+        if (_db is not null)
+        {
+            await _db.DisposeAsync();
+        }
+    }
 
     private async Task<RankingVerification> VerifyAsync() =>
         (await _db.SendAs(Acting.As(Role.Committee, _c.Id), new VerifyRankingRevision(_c.Id, "2026-11", 1))).Value!;
 
-    private async Task<string?> Snapshot() => (string?)await _db.ScalarRawAsync(
-        "SELECT group_concat(s.snapshot_hash || ':' || r.position || ':' || r.points || ':' || r.household_code) FROM ranking_snapshots s JOIN ranking_snapshot_rows r ON r.snapshot_id = s.id");
+    private async Task<string> Snapshot()
+    {
+        await using var connection = await _db.Db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<(string Hash, long Position, long Points, string Household)>(
+            "SELECT s.snapshot_hash, CAST(r.position AS bigint), r.points, r.household_code FROM ranking_snapshots s JOIN ranking_snapshot_rows r ON r.snapshot_id = s.id " +
+            "WHERE s.community_id = @c ORDER BY s.id, r.position", new { c = _c.Id });
+        return string.Join(",", rows);
+    }
 
-    [TestCase("UPDATE ranking_snapshot_rows SET points = points + 100 WHERE position = 2")]
-    [TestCase("UPDATE ranking_snapshots SET snapshot_hash = '00'")]
-    [TestCase("DELETE FROM ranking_snapshot_rows WHERE position = 0")]
-    [TestCase("DELETE FROM ranking_snapshots")]
+    // This community's snapshots: the statements below must touch no other test's rows on a shared server.
+    private const string Own = "snapshot_id IN (SELECT id FROM ranking_snapshots WHERE community_id = {c})";
+
+    private string Scoped(string sql) => sql.Replace("{c}", _c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    [TestCase("UPDATE ranking_snapshot_rows SET points = points + 100 WHERE " + Own + " AND position = 2")]
+    [TestCase("UPDATE ranking_snapshots SET snapshot_hash = '00' WHERE community_id = {c}")]
+    [TestCase("DELETE FROM ranking_snapshot_rows WHERE " + Own + " AND position = 0")]
+    [TestCase("DELETE FROM ranking_snapshots WHERE community_id = {c}")]
     public async Task RawUpdateOrDelete_OnASnapshot_IsRejectedByTheDatabase(string sql)
     {
         var before = await Snapshot();
+        Assert.That(before, Does.Contain(", 1, 20, B-2)"), "the community's board is there");
 
-        var error = Assert.ThrowsAsync<SqliteException>(() => _db.ExecuteRawAsync(sql));
+        var error = Assert.CatchAsync<DbException>(() => _db.ExecuteRawAsync(Scoped(sql)));
 
         Assert.That(error!.Message, Does.Contain("append-only"));
         Assert.That(await Snapshot(), Is.EqualTo(before));
     }
 
     [Test]
-    public void SqlServerScripts_GuardTheSnapshots_WithTriggers_AndDenyTheAppRoleUpdateAndDelete()
-    {
-        var scripts = TSqlScripts.ParseSqlServerScripts().Select(s => s.Script).ToList();
-
-        Assert.That(JournalProtection.TablesRejectingUpdateAndDelete(scripts), Is.SupersetOf(new[] { "ranking_snapshots", "ranking_snapshot_rows" }));
-        Assert.That(JournalProtection.TablesDenyingUpdateAndDelete(scripts, JournalProtection.AppRole),
-            Is.SupersetOf(new[] { "ranking_snapshots", "ranking_snapshot_rows" }));
-    }
-
-    [Test]
     public async Task ATamperedRow_IsDetected()
     {
         Assert.That((await VerifyAsync()).Matches, Is.True);
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ranking_snapshot_rows_no_update");
-        await _db.ExecuteRawAsync("UPDATE ranking_snapshot_rows SET points = 70 WHERE position = 2");
+        await _db.TamperAsync(Scoped("UPDATE ranking_snapshot_rows SET points = 70 WHERE " + Own + " AND position = 2"), "ranking_snapshot_rows");
 
         var verification = await VerifyAsync();
 
@@ -261,11 +274,9 @@ public sealed class RankingSnapshotTamperTests
     [Test]
     public async Task ARowAndRootChangedTogether_AreStillDetected_ByTheLedger()
     {
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ranking_snapshot_rows_no_update");
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ranking_snapshots_no_update");
-        await _db.ExecuteRawAsync("UPDATE ranking_snapshot_rows SET points = 70 WHERE position = 2");
+        await _db.TamperAsync(Scoped("UPDATE ranking_snapshot_rows SET points = 70 WHERE " + Own + " AND position = 2"), "ranking_snapshot_rows");
         var forged = (await _db.Mediator.Send(new GetRankingRevision(_c.Id, "2026-11", 1))).Value!;
-        await _db.ExecuteRawAsync($"UPDATE ranking_snapshots SET snapshot_hash = '{Snapshots.Root(forged.Rows)}'");
+        await _db.TamperAsync($"UPDATE ranking_snapshots SET snapshot_hash = '{Snapshots.Root(forged.Rows)}' WHERE community_id = {_c.Id}", "ranking_snapshots");
 
         var verification = await VerifyAsync();
 
@@ -278,12 +289,31 @@ public sealed class RankingSnapshotTamperTests
     [Test]
     public async Task AChangedChainHead_IsDetected()
     {
-        await _db.ExecuteRawAsync("DROP TRIGGER tr_ranking_snapshots_no_update");
-        await _db.ExecuteRawAsync("UPDATE ranking_snapshots SET chain_head_seq = 2");
+        await _db.TamperAsync($"UPDATE ranking_snapshots SET chain_head_seq = 2 WHERE community_id = {_c.Id}", "ranking_snapshots");
 
         var verification = await VerifyAsync();
 
         Assert.That(verification.Matches, Is.False);
         Assert.That(verification.ChainHeadMatches, Is.False);
+    }
+}
+
+[TestFixture]
+public sealed class SqliteRankingSnapshotTamperTests() : RankingSnapshotTamperTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRankingSnapshotTamperTests() : RankingSnapshotTamperTests(DatabaseProvider.SqlServer);
+
+/// <summary>The SQL Server scripts guard the snapshots with triggers and deny the app's role UPDATE and DELETE (parsed).</summary>
+public sealed class RankingSnapshotScriptTests
+{
+    [Test]
+    public void SqlServerScripts_GuardTheSnapshots_WithTriggers_AndDenyTheAppRoleUpdateAndDelete()
+    {
+        var scripts = TSqlScripts.ParseSqlServerScripts().Select(s => s.Script).ToList();
+
+        Assert.That(JournalProtection.TablesRejectingUpdateAndDelete(scripts), Is.SupersetOf(new[] { "ranking_snapshots", "ranking_snapshot_rows" }));
+        Assert.That(JournalProtection.TablesDenyingUpdateAndDelete(scripts, JournalProtection.AppRole),
+            Is.SupersetOf(new[] { "ranking_snapshots", "ranking_snapshot_rows" }));
     }
 }

@@ -10,6 +10,7 @@ using PointsBank.Features.Rankings;
 using PointsBank.Identity;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Rankings;
 
@@ -19,7 +20,7 @@ namespace PointsBank.Tests.Features.Rankings;
 /// that is not over is a clear problem on the API and on the committee's page.
 /// </summary>
 [NonParallelizable]
-public sealed class RedBlackPagesTests
+public abstract class RedBlackPagesTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -29,7 +30,7 @@ public sealed class RedBlackPagesTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         _community = await _app.DemoCommunityAsync();
         // A household awarded 40 and deducted 9 on the last day of last month (in Shanghai), and that month published.
         var today = Projections.LocalDate(DateTime.UtcNow, Projections.Zone("Asia/Shanghai"));
@@ -151,3 +152,11 @@ public sealed class RedBlackPagesTests
         Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ranking_snapshots"), Is.EqualTo(before));
     }
 }
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqliteRedBlackPagesTests() : RedBlackPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+[NonParallelizable]
+public sealed class SqlServerRedBlackPagesTests() : RedBlackPagesTests(DatabaseProvider.SqlServer);

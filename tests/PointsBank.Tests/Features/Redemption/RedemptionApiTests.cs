@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using PointsBank.Features.Cards;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Redemption;
 
@@ -11,7 +12,7 @@ namespace PointsBank.Tests.Features.Redemption;
 /// receipt for a voucher scanned by many counters at once, wrong PINs counted over HTTP though each request fails,
 /// and a resident's card ordering with its PIN and no sign-in.
 /// </summary>
-public sealed class RedemptionApiTests
+public abstract class RedemptionApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -20,7 +21,7 @@ public sealed class RedemptionApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
         _shop = await _app.ScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
@@ -212,3 +213,9 @@ public sealed class RedemptionApiTests
         Assert.That((await Json(again)).GetProperty("code").GetString(), Is.EqualTo("voucher_not_open"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteRedemptionApiTests() : RedemptionApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRedemptionApiTests() : RedemptionApiTests(DatabaseProvider.SqlServer);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Reports;
 
@@ -11,7 +12,7 @@ namespace PointsBank.Tests.Features.Reports;
 /// in, donated, redeemed at the counter and returned: the figures, the CSV for Excel (UTF-8 with a byte-order mark),
 /// who may read them, and the pages.
 /// </summary>
-public sealed class ReportsTests
+public abstract class ReportsTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -39,7 +40,7 @@ public sealed class ReportsTests
     [OneTimeSetUp]
     public async Task ShopWithARedemptionMonth()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
         using var committee = await _app.ClientAsAsync("committee");
@@ -188,3 +189,9 @@ public sealed class ReportsTests
         Assert.That(System.Text.RegularExpressions.Regex.Match(shop, "data-testid=\"net\">(\\d+)<").Groups[1].Value, Is.EqualTo("50"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteReportsTests() : ReportsTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerReportsTests() : ReportsTests(DatabaseProvider.SqlServer);

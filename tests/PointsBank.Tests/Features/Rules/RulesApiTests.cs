@@ -5,11 +5,12 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Rules;
 
 /// <summary>The rule catalogue API through the real host, over the demo community (which got the default catalogue).</summary>
-public sealed class RulesApiTests
+public abstract class RulesApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -17,7 +18,7 @@ public sealed class RulesApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
     }
@@ -205,3 +206,9 @@ public sealed class RulesApiTests
         Assert.That(async () => await connection.ExecuteAsync("DELETE FROM rule_catalogue_versions"), Throws.InstanceOf<DbException>());
     }
 }
+
+[TestFixture]
+public sealed class SqliteRulesApiTests() : RulesApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRulesApiTests() : RulesApiTests(DatabaseProvider.SqlServer);

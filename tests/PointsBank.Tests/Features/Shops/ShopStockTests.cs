@@ -135,7 +135,7 @@ public abstract class ShopStockTests(DatabaseProvider provider)
         Assert.That(history[0].Note, Is.EqualTo("包装破损 2 袋"));
         Assert.That(history[2].Donor, Is.Null);
         Assert.That(await _db.ScalarRawAsync($"SELECT value_fen FROM stock_movements WHERE id = {donated.Movement.Id}"), Is.EqualTo(9650L));
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+        Assert.That((await _db.VerifyOwnAsync()).Intact, Is.True);
     }
 
     [Test]
@@ -284,7 +284,7 @@ public abstract class ShopStockTests(DatabaseProvider provider)
         Assert.That(outcomes.Where(o => !o.Succeeded).Select(o => o.Failure!.Code), Is.All.EqualTo("out_of_stock"));
         Assert.That((await ProductAsync(oil.Id)).OnHand, Is.Zero);
         Assert.That((await MovementsAsync(oil.Id)).Count(m => m.Kind == "correction"), Is.EqualTo(3));
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+        Assert.That((await _db.VerifyOwnAsync()).Intact, Is.True);
     }
 
     [Test]
@@ -301,18 +301,18 @@ public abstract class ShopStockTests(DatabaseProvider provider)
         Assert.That(product.OnHand, Is.GreaterThanOrEqualTo(0));
         Assert.That(product.OnHand, Is.EqualTo(moved));
         Assert.That(outcomes.Count(o => o.Succeeded), Is.EqualTo((await MovementsAsync(eggs.Id)).Count - 1), "one movement per success, plus the first restock");
-        Assert.That((await _db.Verifier.VerifyAsync()).Intact, Is.True);
+        Assert.That((await _db.VerifyOwnAsync()).Intact, Is.True);
     }
 
     [Test]
     public async Task Verify_FindsAStockCountTamperedInTheDatabase_AndNamesTheProduct()
     {
         var rice = await NewProductAsync("大米", 80, "袋", stock: 20);
-        Assert.That(VerificationOf(await _db.Verifier.VerifyAsync()).Break, Is.Null);
+        Assert.That(VerificationOf(await _db.VerifyOwnAsync()).Break, Is.Null);
 
         await _db.ExecuteRawAsync($"UPDATE products SET on_hand = on_hand + 5 WHERE id = {rice.Id}");
 
-        var broken = VerificationOf(await _db.Verifier.VerifyAsync()).Break;
+        var broken = VerificationOf(await _db.VerifyOwnAsync()).Break;
         Assert.That(broken, Is.Not.Null);
         Assert.That(broken!.What, Does.Contain($"product {rice.Id}").And.Contain("大米").And.Contain("25").And.Contain("20"));
     }

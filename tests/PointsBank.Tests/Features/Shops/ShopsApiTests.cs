@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Shops;
 
@@ -10,7 +11,7 @@ namespace PointsBank.Tests.Features.Shops;
 /// refusals (which change nothing), an Idempotency-Key that makes a retried movement harmless, the demo shelf, and
 /// a shopkeeper kept to their own shop.
 /// </summary>
-public sealed class ShopsApiTests
+public abstract class ShopsApiTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private AppFactory _app = null!;
     private long _community;
@@ -19,7 +20,7 @@ public sealed class ShopsApiTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory();
+        _app = new AppFactory(Provider);
         using var warmup = _app.CreateClient();
         _community = await _app.DemoCommunityAsync();
         _shop = await _app.ScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
@@ -163,3 +164,9 @@ public sealed class ShopsApiTests
         Assert.That(donations, Has.All.Matches<JsonElement>(d => d.GetProperty("valueFen").GetInt64() > 0));
     }
 }
+
+[TestFixture]
+public sealed class SqliteShopsApiTests() : ShopsApiTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerShopsApiTests() : ShopsApiTests(DatabaseProvider.SqlServer);

@@ -10,6 +10,7 @@ using PointsBank.Features.Volunteers;
 using PointsBank.Identity;
 using PointsBank.Rules;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Features.Volunteers;
 
@@ -82,7 +83,7 @@ public sealed class ServiceTimeTests
 /// Volunteer service through the real host with a clock the test sets: attendance by card, refusals, certification
 /// posting once per record, nobody certifying their own service, corrections, star levels.
 /// </summary>
-public sealed class VolunteerServiceTests
+public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private readonly FakeClock _clock = new(DateTimeOffset.UtcNow);
     private AppFactory _app = null!;
@@ -94,7 +95,7 @@ public sealed class VolunteerServiceTests
     [OneTimeSetUp]
     public async Task StartApp()
     {
-        _app = new AppFactory(_clock);
+        _app = new AppFactory(Provider, _clock);
         _community = await _app.DemoCommunityAsync();
         _organizer = await _app.ClientAsAsync("organizer");
         _committee = await _app.ClientAsAsync("committee");
@@ -371,7 +372,7 @@ public sealed class VolunteerServiceTests
             new { k = $"service-record-reversal-{original}" }), Is.EqualTo(1));
 
         // Nothing is edited in place: the database refuses to change a record's facts.
-        Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() =>
+        Assert.CatchAsync<System.Data.Common.DbException>(() =>
             _app.ScalarAsync<long>("UPDATE service_records SET ends_at = starts_at WHERE id = @original; SELECT 1", new { original }));
 
         // A second request about the corrected record is refused; a rejection changes nothing.
@@ -513,3 +514,9 @@ public sealed class VolunteerServiceTests
         Assert.That(await BalanceAsync(v.Account), Is.EqualTo(1));
     }
 }
+
+[TestFixture]
+public sealed class SqliteVolunteerServiceTests() : VolunteerServiceTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerVolunteerServiceTests() : VolunteerServiceTests(DatabaseProvider.SqlServer);

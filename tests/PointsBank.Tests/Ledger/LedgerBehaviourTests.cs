@@ -430,19 +430,6 @@ public abstract class LedgerBehaviourTests(DatabaseProvider provider)
         await AssertIntact();
     }
 
-    [Test]
-    public async Task ChangedMonthlyTotal_IsReportedByVerify()
-    {
-        var (account, member) = await _community.NewHouseholdAccountAsync();
-        await _community.PostAsync(_community.Award(account, 10, member: member));
-        await AssertIntact();
-
-        await _db.ExecuteRawAsync($"UPDATE monthly_totals SET earned = earned + 1 WHERE account_id = {account}");
-
-        var report = await _db.Verifier.VerifyAsync();
-        Assert.That(report.FirstBreak?.What, Does.Contain("monthly total").And.Contain($"account {account}"));
-    }
-
     private async Task<List<(string, string, long, long, long, long)>> Totals(long account)
     {
         await using var connection = await _db.Db.OpenConnectionAsync();

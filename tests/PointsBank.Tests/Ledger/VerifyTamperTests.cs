@@ -201,6 +201,17 @@ public abstract class VerifyTamperTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task ChangedMonthlyTotal_IsReported()
+    {
+        // The aggregates stay right; only the per-month total over their categories (migration 0018) is changed.
+        await _db.ExecuteRawAsync($"UPDATE monthly_totals SET earned = earned + 1 WHERE account_id = {_a}");
+
+        var found = await FirstBreak();
+
+        Assert.That(found.What, Does.Contain("monthly total").And.Contain($"account {_a}"));
+    }
+
+    [Test]
     public async Task ChangedHeldAmount_IsReported()
     {
         await _db.ExecuteRawAsync($"UPDATE balances SET held = 4 WHERE account_id = {_a}");

@@ -1,3 +1,4 @@
+using PointsBank.Data;
 using System.Net;
 using System.Text.RegularExpressions;
 using MediatR;
@@ -19,8 +20,7 @@ namespace PointsBank.Tests.Http;
 /// (and the ledger accepts it there), the card page shows each card's issue time in its village's clock, and the
 /// township page opens on the latest month begun and names both zones.
 /// </summary>
-[TestFixture]
-public sealed class CommunityTimePagesTests
+public abstract class CommunityTimePagesTests(DatabaseProvider provider) : EngineFixture(provider)
 {
     private static readonly DateTimeOffset Instant = new(2026, 11, 30, 17, 0, 0, TimeSpan.Zero);
 
@@ -31,7 +31,7 @@ public sealed class CommunityTimePagesTests
     [OneTimeSetUp]
     public async Task TwoVillagesInTwoZones()
     {
-        _app = new AppFactory(new FakeClock(Instant));
+        _app = new AppFactory(Provider, new FakeClock(Instant));
         _demo = await _app.DemoCommunityAsync();
         _west = Must(await Cli(new CreateCommunity("xibu", "西部村", TimeZone: "Asia/Urumqi"))).CommunityId;
         Assert.That((await Cli(new GrantRole(_west, "committee", "committee"))).Failure, Is.Null);
@@ -132,7 +132,7 @@ public sealed class CommunityTimePagesTests
             using var posted = await committee.PostAsync($"/points/{community}/accounts/{account}?handler=Rule&rule={rule}", form);
             Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), WebUtility.HtmlDecode(await posted.Content.ReadAsStringAsync()));
             Assert.That(await _app.ScalarAsync<string>(
-                "SELECT effective_date FROM ledger_transactions WHERE community_id = @community AND seq = (SELECT MAX(seq) FROM ledger_transactions WHERE community_id = @community)",
+                "SELECT CAST(effective_date AS varchar(10)) FROM ledger_transactions WHERE community_id = @community AND seq = (SELECT MAX(seq) FROM ledger_transactions WHERE community_id = @community)",
                 new { community }),
                 Does.StartWith(today));
         }
@@ -160,3 +160,9 @@ public sealed class CommunityTimePagesTests
         Assert.That(Regex.Match(html, "data-testid=\"zones\">([^<]+)<").Groups[1].Value, Does.Contain("Asia/Shanghai、Asia/Urumqi"));
     }
 }
+
+[TestFixture]
+public sealed class SqliteCommunityTimePagesTests() : CommunityTimePagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCommunityTimePagesTests() : CommunityTimePagesTests(DatabaseProvider.SqlServer);

@@ -14,7 +14,7 @@ public sealed record TokenInfo(long Id, string Name, string Prefix, DateTime Cre
 /// API bearer tokens: <c>pbk_&lt;prefix&gt;_&lt;secret&gt;</c> with 160 random bits of secret, shown once, stored only as
 /// SHA-256 (a high-entropy secret needs no slow hash), expiring, revocable, tied to a user.
 /// </summary>
-public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clock)
+public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clock, Ledger.PointsLedger ledger)
 {
     public const string Scheme = "pbk";
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(90);
@@ -117,15 +117,51 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
         {
             return (null, "the token is unknown, revoked or expired");
         }
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = (await connection.QueryAsync<CallerRow>(new CommandDefinition(SelectCallerByPrefix, new { prefix = parts[1] }, cancellationToken: ct)))
-            .AsList();
+        var rows = await CallerRowsAsync(parts[1], ct);
         if (rows.Count == 0 || rows[0].RevokedAt is not null || Clock.AsUtc(rows[0].ExpiresAt) <= Clock.Now(clock)
             || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(presented)), Encoding.ASCII.GetBytes(rows[0].TokenHash.Trim())))
         {
             return (null, "the token is unknown, revoked or expired");
         }
         return UserStore.CallerOf(rows) is { } caller ? (caller, null) : (null, "the token's user is deactivated");
+    }
+
+    // Every API request reads this: on a pooled connection of the ledger's, with the statement prepared once on it (as
+    // the ledger keeps its own), rather than a Dapper command compiled anew on every request. A connection that saw an
+    // error is dropped, not returned.
+    private async Task<List<CallerRow>> CallerRowsAsync(string prefix, CancellationToken ct)
+    {
+        var context = await ledger.Contexts.RentAsync(ct);
+        try
+        {
+            var rows = new List<CallerRow>(2);
+            await using (var reader = await context.Command(SelectCallerByPrefix, null, [("@prefix", prefix)]).ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    rows.Add(new CallerRow
+                    {
+                        TokenHash = reader.GetString(0),
+                        ExpiresAt = reader.GetDateTime(1),
+                        RevokedAt = reader.IsDBNull(2) ? null : reader.GetDateTime(2),
+                        UserId = Convert.ToInt64(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
+                        Username = reader.GetString(4),
+                        IsActive = Convert.ToBoolean(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
+                        CommunityId = reader.IsDBNull(6) ? null : Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture),
+                        Role = reader.IsDBNull(7) ? null : reader.GetString(7),
+                        GridId = reader.IsDBNull(8) ? null : Convert.ToInt64(reader.GetValue(8), System.Globalization.CultureInfo.InvariantCulture),
+                        ShopId = reader.IsDBNull(9) ? null : Convert.ToInt64(reader.GetValue(9), System.Globalization.CultureInfo.InvariantCulture),
+                    });
+                }
+            }
+            await ledger.Contexts.ReturnAsync(context);
+            return rows;
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The user a presented token belongs to, or null when it is malformed, unknown, revoked or expired.</summary>

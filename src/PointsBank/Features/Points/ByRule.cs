@@ -21,7 +21,7 @@ internal static class ByRule
     // The account's entries of one rule whose effective dates lie in the year of the evaluated date, less reversed
     // ones (with their reversals): what the evaluator's day, month and year limits count.
     private const string PriorEntries = """
-        SELECT t.rule_code AS RuleCode, t.effective_date AS EffectiveDate, p.amount AS Points
+        SELECT t.rule_code AS RuleCode, t.effective_date AS effective_date, p.amount AS Points
           FROM ledger_transactions t
           JOIN ledger_postings p ON p.transaction_id = t.id
          WHERE t.community_id = @communityId AND p.account_id = @accountId AND t.rule_code = @ruleCode
@@ -29,7 +29,31 @@ internal static class ByRule
            AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq)
         """;
 
-    private sealed record PriorRow(string RuleCode, DateOnly EffectiveDate, long Points);
+    /// <summary>
+    /// Whether the evaluator looks at the account's earlier entries of the rule at all: only a cap or an occurrence
+    /// limit counts them (<see cref="RuleEvaluator.Evaluate"/>). A rule without either needs no read of them.
+    /// </summary>
+    public static bool CountsPriorEntries(RuleLimits limits) =>
+        limits.CapPerDay is not null || limits.CapPerMonth is not null || limits.CapPerYear is not null
+        || limits.MaxPerDay is not null || limits.MaxPerMonth is not null || limits.MaxPerYear is not null;
+
+    // Run on every award under a rule with limits: prepared once per pooled connection (UnitOfWork.Prepared), as the
+    // ledger keeps its statements, instead of compiled anew by Dapper on every request.
+    private static async Task<IReadOnlyList<PriorEntry>> PriorEntriesAsync(UnitOfWork work, long communityId, long accountId, string ruleCode,
+        DateOnly date, CancellationToken ct)
+    {
+        var prior = new List<PriorEntry>();
+        await using var reader = await work.Prepared(PriorEntries, ("@communityId", communityId), ("@accountId", accountId), ("@ruleCode", ruleCode),
+            ("@yearStart", new DateOnly(date.Year, 1, 1).ToString(Projections.DateFormat, System.Globalization.CultureInfo.InvariantCulture)),
+            ("@yearEnd", new DateOnly(date.Year, 12, 31).ToString(Projections.DateFormat, System.Globalization.CultureInfo.InvariantCulture)))
+            .ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            prior.Add(new PriorEntry(reader.GetString(0), LedgerReader.EffectiveDate(reader) ?? throw new FormatException("a rule's entry has no effective date"),
+                Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return prior;
+    }
 
     /// <summary>What the ledger stores as the entry's facts: what happened, and how the rule counted it.</summary>
     public sealed record StoredFacts(RuleFacts Facts, Evaluation Evaluation, string? EvidenceNote);
@@ -46,14 +70,17 @@ internal static class ByRule
         long communityId, long accountId, string ruleCode, RuleFacts? facts, long? amount, string? evidenceNote, long? memberId,
         DateOnly? occurredOn, string ledgerKey, CancellationToken ct, Reviewed? reviewed = null, IMediator? claims = null)
     {
-        if (reviewed is null && claims is not null && await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is { } current
-            && work.Community is not null && NeedsClaim(current.Rule))
+        // The current version is read once per request: the claim check and the direct rule's checks share it.
+        var current = reviewed is null && claims is not null && work.Community is not null
+            ? await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct)
+            : null;
+        if (current is not null && NeedsClaim(current.Rule))
         {
-            return await ClaimAsync(work, claims, kind, current, accountId, facts, amount, evidenceNote, memberId,
+            return await ClaimAsync(work, claims!, kind, current, accountId, facts, amount, evidenceNote, memberId,
                 occurredOn ?? Today(work), ct);
         }
         var rule = reviewed is null
-            ? await DirectRuleAsync(work, caller, communityId, ruleCode, ct)
+            ? await DirectRuleAsync(work, caller, communityId, ruleCode, ct, current)
             : await ReviewedRuleAsync(work, communityId, ruleCode, reviewed, ct);
         if (!rule.Succeeded)
         {
@@ -86,14 +113,15 @@ internal static class ByRule
     /// many entries it makes): refused when the community or rule does not exist, the caller's role may not record
     /// it, or its entries go through a claim.
     /// </summary>
+    /// <param name="current">The rule's current version when the caller has just read it in this unit (null: read it here).</param>
     public static async Task<Outcome<RuleVersion>> DirectRuleAsync(UnitOfWork work, Caller caller, long communityId, string ruleCode,
-        CancellationToken ct)
+        CancellationToken ct, RuleVersion? current = null)
     {
         if (work.Community is null)
         {
             return new Failure("community_not_found", $"community {communityId} does not exist");
         }
-        if (await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct) is not { } rule)
+        if ((current ?? await RuleCatalog.CurrentAsync(work, communityId, ruleCode, ct)) is not { } rule)
         {
             return new Failure("rule_not_found", $"community {communityId} has no rule '{ruleCode}'");
         }
@@ -163,13 +191,11 @@ internal static class ByRule
         {
             return notAllowed;
         }
-        var prior = await work.QueryAsync<PriorRow>(PriorEntries, new
-        {
-            communityId, accountId, ruleCode,
-            yearStart = new DateOnly(date.Year, 1, 1), yearEnd = new DateOnly(date.Year, 12, 31),
-        }, ct);
+        var prior = CountsPriorEntries(rule.Rule.EffectiveLimits)
+            ? await PriorEntriesAsync(work, communityId, accountId, ruleCode, date, ct)
+            : [];
         var given = (facts ?? RuleFacts.None) with { Amount = amount ?? facts?.Amount };
-        var evaluation = RuleEvaluator.Evaluate(rule, given, prior.Select(p => new PriorEntry(p.RuleCode, p.EffectiveDate, p.Points)).ToList(), date);
+        var evaluation = RuleEvaluator.Evaluate(rule, given, prior, date);
         if (!evaluation.Accepted)
         {
             return new Failure("rule_refused", evaluation.En());

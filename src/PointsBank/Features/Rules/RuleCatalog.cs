@@ -91,8 +91,49 @@ public static class RuleCatalog
         """;
 
     /// <summary>The rule's current version in the community, or null when the community has no rule with that code.</summary>
-    public static async Task<RuleVersion?> CurrentAsync(UnitOfWork work, long communityId, string code, CancellationToken ct) =>
-        (await work.QueryAsync<RuleRow>(SelectCurrentOfCode, new { communityId, code }, ct)).SingleOrDefault()?.ToView().ToRuleVersion();
+    /// <remarks>
+    /// Every award by rule reads it, so the statement is prepared once per pooled connection (<c>UnitOfWork.Prepared</c>,
+    /// as the ledger keeps its statements) and a definition's JSON is parsed once per distinct text
+    /// (<see cref="Definition"/>); the row itself is read in the unit every time, so a new version counts at once.
+    /// </remarks>
+    public static async Task<RuleVersion?> CurrentAsync(UnitOfWork work, long communityId, string code, CancellationToken ct)
+    {
+        await using var reader = await work.Prepared(SelectCurrentOfCode, ("@communityId", communityId), ("@code", code)).ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        // Columns of SelectRules: code, version, definition_json, …
+        var current = new RuleVersion(Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture), Definition(reader.GetString(0), reader.GetString(2)));
+        return await reader.ReadAsync(ct)
+            ? throw new InvalidOperationException($"community {communityId} has more than one current version of rule '{code}'")
+            : current;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Code, string Json), RuleDefinition> Parsed = new();
+
+    /// <summary>
+    /// A stored definition as <see cref="RuleView.ToRuleVersion"/> gives it (the row's code, the effective limits, no
+    /// null recorders), parsed once per distinct code and JSON text: versions are append-only and the definition is a
+    /// pure function of the two, so the cache can never answer for another database or an older version. Bounded: it
+    /// is emptied when it holds 1,024 texts.
+    /// </summary>
+    private static RuleDefinition Definition(string code, string json)
+    {
+        if (Parsed.TryGetValue((code, json), out var rule))
+        {
+            return rule;
+        }
+        var stored = RuleJson.Deserialize(json);
+        rule = new RuleDefinition(code, stored.NameZh, stored.NameEn, stored.Category, stored.Formula, stored.EffectiveLimits,
+            stored.RecordedBy ?? [], stored.NeedsReview, stored.NeedsEvidence, stored.Direct, stored.NeedsSecondApproval);
+        if (Parsed.Count >= 1024)
+        {
+            Parsed.Clear();
+        }
+        Parsed.TryAdd((code, json), rule);
+        return rule;
+    }
 
     /// <summary>One version of a rule (the one an old entry names), or null.</summary>
     public static async Task<RuleVersion?> VersionAsync(UnitOfWork work, long communityId, string code, int version, CancellationToken ct) =>

@@ -89,15 +89,14 @@ public static class Database
 /// SQLite connections with the per-connection settings every connection needs: foreign keys on, a full fsync on
 /// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue (other
 /// processes, and writes outside the write queue). Set once per physical connection.
-/// <c>temp_store=MEMORY</c> keeps SQLite's own temporary files in memory: above all the sub-journal of a savepoint
-/// (every unit of a write group runs in one), which otherwise spills past 64 KiB to a new file under /var/tmp that
-/// is created, written page by page and unlinked for every award (issue 12: 1 open, 2 access, 1 unlink and ~40
-/// pwrite calls per HTTP award). Durability is unchanged: the sub-journal only undoes a savepoint; the WAL and its
-/// fsync are what a commit rests on.
+/// Not <c>temp_store=MEMORY</c>: it keeps a savepoint's sub-journal (every unit of a write group runs in one) in
+/// memory, which spares the HTTP award the temporary file SQLite otherwise creates, writes and unlinks once the
+/// sub-journal passes 64 KiB (+20–35% awards/s on a quiet machine), but it made the batch path — thousands of postings
+/// in one unit — 1.3× slower at 50k entries and 3× at 200k, below the kept b/a target (docs/performance.md, "temp_store").
 /// </summary>
 public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {
-    private const string ConnectionPragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;";
+    private const string ConnectionPragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
 
     private long _commits;
 

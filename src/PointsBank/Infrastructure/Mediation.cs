@@ -30,7 +30,11 @@ public static class Mediation
     }
 }
 
-/// <summary>Logs every request with its duration and outcome.</summary>
+/// <summary>
+/// Logs every request with its duration and outcome, and counts refusals by code — once per request from outside: a
+/// handler that sends another request (a resident's export reads the resident through <c>GetResident</c>) and passes
+/// its refusal on is one refusal, not two.
+/// </summary>
 public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior<TRequest, TResponse>> logger,
     PointsBankMetrics? metrics = null)
     : IPipelineBehavior<TRequest, TResponse>
@@ -39,6 +43,14 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
     {
         var name = typeof(TRequest).Name;
         var started = Stopwatch.GetTimestamp();
+        var outermost = !MediationDepth.Inside;
+        // Counted only by the outermost request's behaviour: the nested ones run inside it, flagged for the rest of
+        // this flow (an AsyncLocal set here is seen by what next() awaits, and undone when this call returns).
+        if (outermost)
+        {
+            MediationDepth.Inside = true;
+        }
+        var counting = outermost ? metrics : null;
         try
         {
             var response = await next();
@@ -49,7 +61,7 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
             }
             else
             {
-                metrics?.Refused(failure.Code);
+                counting?.Refused(failure.Code);
                 // The detail can quote the request (a username, a code): escaped, so it cannot forge a log line.
                 logger.LogWarning("{Request} refused with {Code}: {Detail}", name, failure.Code, LogText.Escape(failure.Detail));
             }
@@ -57,7 +69,7 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
         }
         catch (Exception e) when (RefusalCode(e) is { } code)
         {
-            metrics?.Refused(code);
+            counting?.Refused(code);
             throw;
         }
         catch (Exception e) when (e is not RequestValidationException and not OperationCanceledException
@@ -65,6 +77,13 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
         {
             logger.LogError(e, "{Request} failed after {Elapsed:0.0} ms", name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             throw;
+        }
+        finally
+        {
+            if (outermost)
+            {
+                MediationDepth.Inside = false;
+            }
         }
     }
 
@@ -98,5 +117,17 @@ public sealed class ValidationBehavior<TRequest, TResponse> : IPipelineBehavior<
             }
         }
         return next();
+    }
+}
+
+/// <summary>Whether the current flow is already inside a mediated request (see <see cref="LoggingBehavior{TRequest, TResponse}"/>).</summary>
+internal static class MediationDepth
+{
+    private static readonly AsyncLocal<bool> Flag = new();
+
+    public static bool Inside
+    {
+        get => Flag.Value;
+        set => Flag.Value = value;
     }
 }

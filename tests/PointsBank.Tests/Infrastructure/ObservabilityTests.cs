@@ -145,6 +145,20 @@ public abstract class ObservabilityTests(DatabaseProvider provider) : EngineFixt
     }
 
     [Test]
+    public async Task ARefusalPassedOnByAnOuterRequest_CountsOnce()
+    {
+        // The export reads the resident through GetResident and passes its refusal on: one refused request.
+        using var client = await CommitteeAsync();
+        var before = await SampleAsync("pointsbank_refusals_total{code=\"resident_not_found\"}");
+
+        var refused = await client.GetAsync(Api("/residents/999999999/export"));
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("resident_not_found"));
+        Assert.That(await SampleAsync("pointsbank_refusals_total{code=\"resident_not_found\"}"), Is.EqualTo(before + 1));
+    }
+
+    [Test]
     public async Task AJobRun_CountsItsRun_AndTheLastSuccess()
     {
         var services = _factory.Services;

@@ -95,18 +95,13 @@ sealed class RecordAttendanceHandler(UnitOfWork work, CallerContext callers) : I
         }
         var caller = callers.Current;
         // The organizer's scan of the card, or the volunteer's own phone with the card and its PIN.
-        var presented = await ClaimCards.PresentedAsync(work, caller, request.CommunityId, request.CardToken, request.Pin, ct);
+        var presented = await VolunteerStore.PresentedVolunteerAsync(work, caller, request.CommunityId, request.ResidentId, request.CardToken,
+            request.Pin, ct);
         if (!presented.Succeeded)
         {
             return presented.Failure!;
         }
-        var actor = presented.Value!.Actor;
-        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, presented.Value.AccountId, ct);
-        if (!volunteer.Succeeded)
-        {
-            return volunteer.Failure!;
-        }
-        var volunteerId = volunteer.Value;
+        var (volunteerId, actor) = presented.Value;
         var who = (await work.SingleOrDefaultAsync<WhoRow>(Who, new { volunteerId }, ct))!;
         var name = Communities.PersonalData.Visible(caller, request.CommunityId) ? who.Name : Communities.PersonalData.MaskName(who.Name);
         if (activity.Status != ActivityStatus.Open)

@@ -124,38 +124,34 @@ sealed class HourClaimHandlers(UnitOfWork work, CallerContext callers)
             return VolunteerStore.ActivityNotFound(request.CommunityId, request.ActivityId);
         }
         var caller = callers.Current;
-        var presented = await ClaimCards.PresentedAsync(work, caller, request.CommunityId, request.CardToken, request.Pin, ct);
+        var presented = await VolunteerStore.PresentedVolunteerAsync(work, caller, request.CommunityId, request.ResidentId, request.CardToken,
+            request.Pin, ct);
         if (!presented.Succeeded)
         {
             return presented.Failure!;
         }
-        var actor = presented.Value!.Actor;
-        var volunteer = await VolunteerStore.VolunteerAsync(work, request.CommunityId, request.ResidentId, presented.Value.AccountId, ct);
-        if (!volunteer.Succeeded)
-        {
-            return volunteer.Failure!;
-        }
-        var args = new { activityId = activity.Id, volunteerId = volunteer.Value };
+        var (volunteerId, actor) = presented.Value;
+        var args = new { activityId = activity.Id, volunteerId };
         if (await work.ScalarAsync<long>(HasAttendance, args, ct) > 0)
         {
-            return new Failure("has_attendance", $"volunteer {volunteer.Value} checked in to activity {activity.Id}: the attendance makes the record, ask for a correction instead");
+            return new Failure("has_attendance", $"volunteer {volunteerId} checked in to activity {activity.Id}: the attendance makes the record, ask for a correction instead");
         }
         if (await work.ScalarAsync<long>(Pending, args, ct) > 0)
         {
-            return new Failure("hour_claim_pending", $"volunteer {volunteer.Value} has a claim for activity {activity.Id} waiting for the organizer");
+            return new Failure("hour_claim_pending", $"volunteer {volunteerId} has a claim for activity {activity.Id} waiting for the organizer");
         }
         var (start, end) = (Clock.Truncate(request.StartsAt.UtcDateTime), Clock.Truncate(request.EndsAt.UtcDateTime));
         if (start < activity.StartsUtc || end > activity.EndsUtc || end > work.Now)
         {
             return new Failure("outside_activity_window", $"a claim covers time inside the activity's window ({activity.StartsUtc:yyyy-MM-dd HH:mm}–{activity.EndsUtc:HH:mm} UTC) that has passed");
         }
-        if (await VolunteerStore.OverlapAsync(work, volunteer.Value, activity.Id, start, end, null, ct) is { } overlap)
+        if (await VolunteerStore.OverlapAsync(work, volunteerId, activity.Id, start, end, null, ct) is { } overlap)
         {
             return overlap;
         }
         var id = await work.ScalarAsync<long>(work.Dialect.Pick(Insert), new
         {
-            communityId = request.CommunityId, activityId = activity.Id, volunteerId = volunteer.Value, startsAt = start, endsAt = end,
+            communityId = request.CommunityId, activityId = activity.Id, volunteerId, startsAt = start, endsAt = end,
             note = request.Note.Trim(), userId = caller.Kind == CallerKind.User ? caller.UserId : null, actor, now = work.Now,
         }, ct);
         return (await HourClaimStore.FindAsync(work, request.CommunityId, id, ct))!;

@@ -258,6 +258,27 @@ internal static class VolunteerStore
         """;
 
     /// <summary>
+    /// The volunteer a request acts for, and who acts: the card it presents (<see cref="Claims.ClaimCards.PresentedAsync"/>:
+    /// the volunteer's own phone with the card and its PIN acts as the card, staff scanning it act as themselves), then
+    /// the volunteer by resident or by that card's account (<see cref="VolunteerAsync"/>).
+    /// </summary>
+    public static async Task<Outcome<(long VolunteerId, string Actor)>> PresentedVolunteerAsync(UnitOfWork work, Caller caller, long communityId,
+        long? residentId, string? cardToken, string? pin, CancellationToken ct)
+    {
+        var presented = await Claims.ClaimCards.PresentedAsync(work, caller, communityId, cardToken, pin, ct);
+        if (!presented.Succeeded)
+        {
+            return presented.Failure!;
+        }
+        var volunteer = await VolunteerAsync(work, communityId, residentId, presented.Value!.AccountId, ct);
+        if (!volunteer.Succeeded)
+        {
+            return volunteer.Failure!;
+        }
+        return (volunteer.Value, presented.Value.Actor);
+    }
+
+    /// <summary>
     /// The volunteer a scan or a request names: by resident, or by the card's account (its one volunteer; a household
     /// with several volunteers needs the resident as well). Null and the refusal when none fits.
     /// </summary>

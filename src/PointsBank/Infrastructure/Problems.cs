@@ -147,6 +147,7 @@ public static class ProblemCatalog
         ["resident_already_erased"] = new(409, "这位居民的个人信息已经注销", "The resident's personal data was erased already"),
         ["internal_error"] = new(500, "服务器内部错误，请稍后再试", "Internal server error; please try again later"),
         ["service_unavailable"] = new(503, "服务暂不可用", "The service is unavailable"),
+        ["card_exists"] = new(409, "这个账户已经有积分卡了；卡丢了请用“补办新卡”", "The account has a card already; replace it on purpose if it is lost"),
     };
 
     public static IReadOnlyDictionary<string, Entry> All => Entries;

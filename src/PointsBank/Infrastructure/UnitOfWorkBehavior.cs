@@ -123,6 +123,28 @@ public static class RequestKeys
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    // An answer as stored under its key: without its secrets (a card's URL carries the card's token), which a replay
+    // answers as null rather than keep them in the clear in request_keys.
+    private static readonly JsonSerializerOptions StoredAnswers = new(Answers)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                static info =>
+                {
+                    foreach (var property in info.Properties)
+                    {
+                        if (property.AttributeProvider?.IsDefined(typeof(SecretAttribute), true) == true)
+                        {
+                            property.ShouldSerialize = static (_, _) => false;
+                        }
+                    }
+                },
+            },
+        },
+    };
+
     // What the caller asked, without the key itself and without secrets: equal requests, equal hashes.
     private static readonly JsonSerializerOptions Requests = new(JsonSerializerDefaults.Web)
     {
@@ -168,7 +190,7 @@ public static class RequestKeys
     public static async Task StoreAsync(UnitOfWork work, long communityId, string key, string requestName, string requestHash, object? answer,
         CancellationToken ct) =>
         await work.Prepared(Insert, ("@communityId", communityId), ("@key", key), ("@requestName", requestName), ("@requestHash", requestHash),
-            ("@responseJson", JsonSerializer.Serialize(answer, answer?.GetType() ?? typeof(object), Answers)), ("@now", work.Now)).ExecuteNonQueryAsync(ct);
+            ("@responseJson", JsonSerializer.Serialize(answer, answer?.GetType() ?? typeof(object), StoredAnswers)), ("@now", work.Now)).ExecuteNonQueryAsync(ct);
 
     /// <summary>The stored answer, marked as a replay where it can say so.</summary>
     public static object? Answer(Stored stored, Type valueType)

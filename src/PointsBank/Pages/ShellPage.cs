@@ -19,6 +19,13 @@ public abstract class ShellPage : PageModel
 
     public string T(string zh, string en) => HttpContext.T(zh, en);
 
+    /// <summary>
+    /// A fresh one-time key for each form rendered (hidden field <c>key</c>), passed as the request's Idempotency-Key: the
+    /// unit of work stores the first answer under it, so a double click or a browser's re-send of the same form replays
+    /// that answer instead of doing the thing twice. A page with several forms suffixes it per form (<c>-r12</c>).
+    /// </summary>
+    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
+
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         var http = context.HttpContext;

@@ -33,18 +33,16 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         return Account is null && Error is null ? NotFound() : Page();
     }
 
-    public async Task<IActionResult> OnPostIssueAsync(bool confirmReplace, CancellationToken ct)
-    {
-        await LoadAsync(ct);
-        if (Card is not null && !confirmReplace)
-        {
-            Error = T("补办新卡会让旧卡立即作废，请勾选确认后再提交。", "A new card revokes the old one at once: tick the confirmation and send again.");
-            return Page();
-        }
-        return await SendAsync(new IssueCard(CommunityId, AccountId), issued => issued.ReplacedCardId is { } old
-            ? T($"已补办新卡（第 {issued.CardId} 号），旧卡（第 {old} 号）已作废。请打印新卡。", $"New card {issued.CardId} issued; the old card {old} no longer works. Print the new card.")
-            : T($"已发卡（第 {issued.CardId} 号）。请打印这张卡。", $"Card {issued.CardId} issued. Print it."), ct);
-    }
+    /// <summary>
+    /// 发卡, or 补办 when <c>confirmReplace</c> is ticked (unticked, an account that has a card keeps it: <c>card_exists</c>,
+    /// checked inside the request after its key's replay). The form's one-time key makes a double click issue one card:
+    /// the second post replays the first answer (the same message), never a second card that revokes the printed one.
+    /// </summary>
+    public Task<IActionResult> OnPostIssueAsync(bool confirmReplace, string? key, CancellationToken ct) =>
+        SendAsync(new IssueCard(CommunityId, AccountId, string.IsNullOrEmpty(key) ? null : key, FirstCardOnly: !confirmReplace),
+            issued => issued.ReplacedCardId is { } old
+                ? T($"已补办新卡（第 {issued.CardId} 号），旧卡（第 {old} 号）已作废。请打印新卡。", $"New card {issued.CardId} issued; the old card {old} no longer works. Print the new card.")
+                : T($"已发卡（第 {issued.CardId} 号）。请打印这张卡。", $"Card {issued.CardId} issued. Print it."), ct);
 
     public Task<IActionResult> OnPostPinAsync(long cardId, string? pin, CancellationToken ct) =>
         SendAsync(new SetCardPin(CommunityId, cardId, pin ?? ""), _ => T("密码已设置。", "The PIN is set."), ct);
@@ -55,7 +53,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     public Task<IActionResult> OnPostRevokeAsync(long cardId, string? reason, CancellationToken ct) =>
         SendAsync(new RevokeCard(CommunityId, cardId, reason ?? ""), _ => T("已挂失，这张卡不能再用。", "The card is revoked and no longer works."), ct);
 
-    private async Task<IActionResult> SendAsync<T>(IRequest<Outcome<T>> request, Func<T, string> done, CancellationToken ct)
+    private async Task<IActionResult> SendAsync<TValue>(IRequest<Outcome<TValue>> request, Func<TValue, string> done, CancellationToken ct)
     {
         try
         {
@@ -65,7 +63,9 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
                 Done = done(outcome.Value!);
                 return Redirect($"/cards/{CommunityId}/{AccountId}");
             }
-            Error = PageText.Problem(this, outcome.Failure!);
+            Error = outcome.Failure!.Code == "card_exists"
+                ? T("补办新卡会让旧卡立即作废，请勾选确认后再提交。", "A new card revokes the old one at once: tick the confirmation and send again.")
+                : PageText.Problem(this, outcome.Failure!);
         }
         catch (RequestValidationException e)
         {

@@ -21,9 +21,6 @@ public abstract class CardPage(IMediator mediator, CardHolders cards, CallerCont
 
     public string? Error { get; protected set; }
 
-    /// <summary>A fresh Idempotency-Key for each form rendered, so a double tap creates one claim or objection.</summary>
-    public string FormKey { get; } = Guid.NewGuid().ToString("N");
-
     protected IMediator Mediator => mediator;
 
     protected async Task<bool> ActAsCardAsync(CancellationToken ct)

@@ -47,8 +47,6 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
     /// <summary>What the worker picked per household when a refused batch comes back (so nothing is lost).</summary>
     public IReadOnlyDictionary<long, (string Grade, string? Note)> Picked { get; private set; } = new Dictionary<long, (string, string?)>();
 
-    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
-
     /// <summary>This month in the community's time zone: the default period.</summary>
     public string ThisMonth => Time.ThisMonth;
 

@@ -55,9 +55,6 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current is var caller
         && (caller.Kind == Identity.CallerKind.System || caller.Holds(CommunityId, Identity.Role.Committee));
 
-    /// <summary>A fresh key for each form shown; the same key comes back if the form is sent twice.</summary>
-    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
-
     /// <summary>Today in the community's own time zone, the default day of an entry (the ledger checks it in the same zone).</summary>
     public string Today => Time.TodayText;
 

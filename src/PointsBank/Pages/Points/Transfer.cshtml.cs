@@ -39,8 +39,6 @@ public sealed class TransferModel(IMediator mediator) : ShellPage
 
     public string? Error { get; private set; }
 
-    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
-
     public string Today => Time.TodayText;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)

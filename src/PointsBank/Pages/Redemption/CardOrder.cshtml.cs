@@ -16,9 +16,6 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
     [BindProperty(SupportsGet = true, Name = "shopId")]
     public long? PickedShop { get; set; }
 
-    /// <summary>One key per form shown: a double click posts once.</summary>
-    public string FormKey { get; } = $"counter-{Guid.NewGuid():N}";
-
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await ResolveAsync(PickedShop, ct) ? Page() : Forbid();
 
     public async Task<IActionResult> OnPostAsync(string? pin, string? key, CancellationToken ct)

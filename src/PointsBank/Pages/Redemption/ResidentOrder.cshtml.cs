@@ -31,7 +31,7 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await LoadAsync(ct) ? Page() : NotFound();
 
-    public async Task<IActionResult> OnPostAsync(string? pin, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? pin, string? key, CancellationToken ct)
     {
         if (!await LoadAsync(ct))
         {
@@ -40,7 +40,8 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
         var items = Request.Form.Keys.Where(k => k.StartsWith("qty-", StringComparison.Ordinal))
             .Select(k => (Id: long.TryParse(k[4..], out var id) ? id : 0, Q: int.TryParse(Request.Form[k], out var q) ? q : 0))
             .Where(l => l.Id > 0 && l.Q > 0).Select(l => new OrderItem(l.Id, l.Q)).ToList();
-        Voucher = await SendAsync(new IssueVoucher(CommunityId, Catalog!.ShopId ?? 0, Items: items, CardToken: Token, Pin: pin ?? ""), ct);
+        Voucher = await SendAsync(new IssueVoucher(CommunityId, Catalog!.ShopId ?? 0, Items: items, CardToken: Token, Pin: pin ?? "",
+            IdempotencyKey: string.IsNullOrEmpty(key) ? null : key), ct);
         return Page();
     }
 

@@ -37,13 +37,14 @@ public sealed class StaffOrderModel(IMediator mediator) : CounterPage(mediator)
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? key, CancellationToken ct)
     {
         if (!await ResolveAsync(PickedShop, ct))
         {
             return Forbid();
         }
-        Voucher = await SendAsync(new IssueVoucher(CommunityId, ShopId, AccountId ?? 0, PickedItems()), ct);
+        Voucher = await SendAsync(new IssueVoucher(CommunityId, ShopId, AccountId ?? 0, PickedItems(),
+            IdempotencyKey: string.IsNullOrEmpty(key) ? null : key), ct);
         return Page();
     }
 }

@@ -23,8 +23,6 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
     [TempData]
     public string? Done { get; set; }
 
-    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
-
     public bool CanAddShop =>
         HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
         && (caller.Kind == CallerKind.System || caller.IsSystemAdmin || caller.Holds(CommunityId, Role.Committee) || caller.Holds(CommunityId, Role.Admin));

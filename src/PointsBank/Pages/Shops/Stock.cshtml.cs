@@ -40,8 +40,6 @@ public sealed class StockModel(IMediator mediator) : ShellPage
     [TempData]
     public string? Done { get; set; }
 
-    public string FormKey { get; } = $"page-{Guid.NewGuid():N}";
-
     /// <summary>The committee, admins and this shop's own shopkeeper manage the goods (the requests check again).</summary>
     public bool CanManage =>
         HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller

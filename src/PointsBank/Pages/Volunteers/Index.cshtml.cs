@@ -73,7 +73,7 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
     }
 
     public async Task<IActionResult> OnPostCreateAsync(string? title, string? content, string? place, string? day, string? from, string? to, int? capacity,
-        bool open, CancellationToken ct)
+        bool open, string? key, CancellationToken ct)
     {
         var (start, end) = (Instant(day, from), Instant(day, to));
         if (start is null || end is null)
@@ -84,7 +84,8 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
         {
             // An activity that runs past midnight ends the next day.
             var ends = end <= start ? end.Value.AddDays(1) : end.Value;
-            if (await SendAsync(new CreateActivity(CommunityId, title ?? "", content ?? "", place ?? "", start.Value, ends, "volunteer_service", capacity, open), ct)
+            if (await SendAsync(new CreateActivity(CommunityId, title ?? "", content ?? "", place ?? "", start.Value, ends, "volunteer_service", capacity, open,
+                    string.IsNullOrEmpty(key) ? null : key), ct)
                 is { } created)
             {
                 return Redirect($"/volunteers/{CommunityId}/activities/{created.Id}");

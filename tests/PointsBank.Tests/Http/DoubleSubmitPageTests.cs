@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PointsBank.Data;
+using PointsBank.Tests.Support;
+
+namespace PointsBank.Tests.Http;
+
+/// <summary>
+/// A double click (or a browser's re-send) on a page's submit button does the thing once: each rendered form carries a
+/// one-time key, and the same form posted twice — the same key, the same antiforgery token — makes one card, one
+/// revision, one activity, one voucher, and the second answer shows the first one's message, not an error. Counts are
+/// narrowed to the test's own account, month, title or shop.
+/// </summary>
+public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineFixture(provider)
+{
+    private AppFactory _app = null!;
+    private long _community;
+
+    [OneTimeSetUp]
+    public async Task StartApp()
+    {
+        _app = new AppFactory(Provider);
+        using var warmup = _app.CreateClient();
+        _community = await _app.DemoCommunityAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp() => await _app.DisposeAsync();
+
+    private string Api(string path) => $"/api/v1/communities/{_community}{path}";
+
+    private static string Key(string html, string form = "") =>
+        Regex.Match(html, $"{form}[\\s\\S]*?name=\"key\" value=\"([^\"]+)\"").Groups[1].Value;
+
+    private static string Html(string raw) => WebUtility.HtmlDecode(raw);
+
+    /// <summary>Posts the form as the browser would, and when the page redirects, what the page then says.</summary>
+    private static async Task<(HttpStatusCode Status, string Page)> PostAsync(HttpClient page, string path, Dictionary<string, string> fields)
+    {
+        using var sent = await page.PostAsync(path, new FormUrlEncodedContent(fields));
+        if (sent.StatusCode == HttpStatusCode.Redirect)
+        {
+            return (sent.StatusCode, Html(await page.GetStringAsync(sent.Headers.Location!.OriginalString)));
+        }
+        return (sent.StatusCode, Html(await sent.Content.ReadAsStringAsync()));
+    }
+
+    private static string Done(string html) => Regex.Match(html, "data-testid=\"done\">([^<]*)<").Groups[1].Value;
+
+    private async Task<long> HouseholdAccountAsync(HttpClient committee)
+    {
+        var code = $"双击-{Guid.NewGuid():N}"[..12];
+        var household = await (await committee.PostAsJsonAsync(Api("/households"), new { code })).Content.ReadFromJsonAsync<JsonElement>();
+        var opened = await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household.GetProperty("householdId").GetInt64() });
+        return (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accountId").GetInt64();
+    }
+
+    private Task<long> CardsAsync(long account, string? status = null) => _app.ScalarAsync<long>(
+        "SELECT COUNT(*) FROM cards WHERE community_id = @community AND account_id = @account AND (@status IS NULL OR status = @status)",
+        new { community = _community, account, status });
+
+    [Test]
+    public async Task IssuingACard_Twice_FromOneForm_IssuesOneCard_AndBothAnswersSayTheSame()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/cards/{_community}/{account}"));
+        Assert.That(form, Does.Contain("data-testid=\"issue\""));
+        var fields = new Dictionary<string, string> { ["key"] = Key(form), ["__RequestVerificationToken"] = AppFactory.Antiforgery(form) };
+
+        var first = await PostAsync(page, $"/cards/{_community}/{account}?handler=Issue", fields);
+        var second = await PostAsync(page, $"/cards/{_community}/{account}?handler=Issue", fields);
+
+        Assert.That((first.Status, second.Status), Is.EqualTo((HttpStatusCode.Redirect, HttpStatusCode.Redirect)));
+        Assert.That(Done(first.Page), Does.StartWith("已发卡（第 "));
+        Assert.That(Done(second.Page), Is.EqualTo(Done(first.Page)), "the second click answers the first card, not an error nor a second card");
+        Assert.That((await CardsAsync(account), await CardsAsync(account, "active")), Is.EqualTo((1L, 1L)), "one card, still active");
+        var cardId = await _app.ScalarAsync<long>("SELECT id FROM cards WHERE community_id = @c AND account_id = @account", new { c = _community, account });
+        Assert.That(Done(first.Page), Does.Contain($"第 {cardId} 号"));
+        var stored = await _app.ScalarAsync<string>("SELECT response_json FROM request_keys WHERE community_id = @c AND idempotency_key = @key",
+            new { c = _community, key = fields["key"] });
+        Assert.That(stored, Does.Not.Contain("/c/"), "the stored answer keeps no card token");
+
+        // A stale 发卡 form (another key) does not replace the card now printed: it asks for the 补办 confirmation.
+        var stale = await PostAsync(page, $"/cards/{_community}/{account}?handler=Issue", new Dictionary<string, string>(fields) { ["key"] = fields["key"] + "x" });
+        Assert.That(stale.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(stale.Page, Does.Contain("请勾选确认后再提交"));
+        Assert.That((await CardsAsync(account), await CardsAsync(account, "active")), Is.EqualTo((1L, 1L)), "a refused issue changes nothing");
+    }
+
+    [Test]
+    public async Task ReplacingACard_Twice_FromOneForm_ReplacesItOnce()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        var issued = await committee.PostAsync(Api($"/accounts/{account}/card"), null);
+        Assert.That(issued.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/cards/{_community}/{account}"));
+        var fields = new Dictionary<string, string>
+        {
+            ["key"] = Key(form, "data-testid=\"replace-form\""), ["confirmReplace"] = "true", ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
+        };
+
+        var first = await PostAsync(page, $"/cards/{_community}/{account}?handler=Issue", fields);
+        var second = await PostAsync(page, $"/cards/{_community}/{account}?handler=Issue", fields);
+
+        Assert.That(Done(first.Page), Does.StartWith("已补办新卡"));
+        Assert.That(Done(second.Page), Is.EqualTo(Done(first.Page)));
+        Assert.That((await CardsAsync(account), await CardsAsync(account, "active")), Is.EqualTo((2L, 1L)),
+            "the old card and one new one: the new card is not replaced by a third");
+    }
+
+    [Test]
+    public async Task TheApi_RetriesAnIssueWithTheSameKey_AndGetsTheSameCard_WithoutItsUrl()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        var key = Guid.NewGuid().ToString("N");
+        async Task<HttpResponseMessage> IssueAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Api($"/accounts/{account}/card"));
+            request.Headers.Add("Idempotency-Key", key);
+            return await committee.SendAsync(request);
+        }
+
+        using var first = await IssueAsync();
+        using var again = await IssueAsync();
+        var (card, replay) = (await first.Content.ReadFromJsonAsync<JsonElement>(), await again.Content.ReadFromJsonAsync<JsonElement>());
+        Assert.That((first.StatusCode, again.StatusCode), Is.EqualTo((HttpStatusCode.Created, HttpStatusCode.Created)));
+        Assert.That(again.Headers.TryGetValues("Idempotent-Replayed", out var replayed) && replayed.Single() == "true");
+        Assert.That(replay.GetProperty("cardId").GetInt64(), Is.EqualTo(card.GetProperty("cardId").GetInt64()));
+        Assert.That(card.GetProperty("url").GetString(), Does.Contain("/c/"));
+        Assert.That(replay.GetProperty("url").ValueKind, Is.EqualTo(JsonValueKind.Null), "the token is not kept to be replayed");
+        Assert.That(await CardsAsync(account), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task PublishingTheRanking_Twice_FromOneForm_MakesOneRevision()
+    {
+        var month = DateTime.UtcNow.AddMonths(-2).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/rankings/{_community}?month={month}"));
+        Assert.That(form, Does.Contain("data-testid=\"publish\""));
+        Task<long> RevisionsAsync() => _app.ScalarAsync<long>("SELECT COUNT(*) FROM ranking_snapshots WHERE community_id = @c AND month = @month",
+            new { c = _community, month });
+        var before = await RevisionsAsync();
+        var fields = new Dictionary<string, string> { ["key"] = Key(form), ["__RequestVerificationToken"] = AppFactory.Antiforgery(form) };
+
+        var first = await PostAsync(page, $"/rankings/{_community}?month={month}&handler=Publish", fields);
+        var second = await PostAsync(page, $"/rankings/{_community}?month={month}&handler=Publish", fields);
+
+        Assert.That(Done(first.Page), Does.StartWith($"已公布 {month} 第 {before + 1} 版"));
+        Assert.That(Done(second.Page), Is.EqualTo(Done(first.Page)));
+        Assert.That(await RevisionsAsync(), Is.EqualTo(before + 1));
+    }
+
+    [Test]
+    public async Task CreatingAnActivity_Twice_FromOneForm_CreatesOne_AndBothOpenIt()
+    {
+        var title = $"双击活动{Guid.NewGuid():N}"[..12];
+        var start = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).AddDays(2);
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/volunteers/{_community}"));
+        var fields = new Dictionary<string, string>
+        {
+            ["key"] = Key(form, "data-testid=\"create-activity\""), ["title"] = title, ["content"] = "清扫主干道", ["place"] = "村委会门口",
+            ["day"] = start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["from"] = "09:00", ["to"] = "11:00",
+            ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
+        };
+
+        using var first = await page.PostAsync($"/volunteers/{_community}?handler=Create", new FormUrlEncodedContent(fields));
+        using var second = await page.PostAsync($"/volunteers/{_community}?handler=Create", new FormUrlEncodedContent(fields));
+
+        Assert.That((first.StatusCode, second.StatusCode), Is.EqualTo((HttpStatusCode.Redirect, HttpStatusCode.Redirect)), Html(await second.Content.ReadAsStringAsync()));
+        Assert.That(second.Headers.Location, Is.EqualTo(first.Headers.Location), "both open the one activity");
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM volunteer_activities WHERE community_id = @c AND title = @title",
+            new { c = _community, title }), Is.EqualTo(1));
+    }
+}
+
+[TestFixture]
+public sealed class SqliteDoubleSubmitPageTests() : DoubleSubmitPageTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerDoubleSubmitPageTests() : DoubleSubmitPageTests(DatabaseProvider.SqlServer);

@@ -27,19 +27,24 @@
         }
       });
     }, 0);
+    // No answer after a long wait (a dropped village connection): the button can be pressed again; the same key
+    // makes that safe.
+    setTimeout(function () { if (form.getAttribute("data-submitting") === "true") release(form); }, 20000);
   });
+
+  function release(form) {
+    form.removeAttribute("data-submitting");
+    form.querySelectorAll("[data-label]").forEach(function (button) {
+      if (button.tagName === "INPUT") button.value = button.getAttribute("data-label"); else button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("data-label");
+    });
+    form.querySelectorAll("button, input[type=submit]").forEach(function (button) { button.disabled = false; });
+  }
 
   // Back to a page kept in the browser's cache: its forms can be used again (a new send carries the same key, and
   // the server answers what it answered the first time).
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
-    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
-      form.removeAttribute("data-submitting");
-      form.querySelectorAll("[data-label]").forEach(function (button) {
-        if (button.tagName === "INPUT") button.value = button.getAttribute("data-label"); else button.textContent = button.getAttribute("data-label");
-        button.removeAttribute("data-label");
-      });
-      form.querySelectorAll("button, input[type=submit]").forEach(function (button) { button.disabled = false; });
-    });
+    document.querySelectorAll("form[data-submitting]").forEach(release);
   });
 })();

@@ -140,6 +140,36 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
     }
 
     [Test]
+    public async Task RevisingARule_Twice_WithTheSameKey_RecordsOneVersion()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var code = $"r{Guid.NewGuid():N}"[..16];
+        object Rule(long points) => new
+        {
+            code, nameZh = "帮助困难居民", nameEn = "Helping needy residents", category = "good_deed", formula = new { kind = "fixed", points },
+            limits = new { capPerMonth = 20, maxPerDay = 1 }, recordedBy = new[] { "committee" },
+        };
+        var adoption = new { meeting = "2026年第3次村民代表大会", adoptedOn = "2026-03-01" };
+        Assert.That((await committee.PostAsJsonAsync(Api("/rules"), new { rule = Rule(5), adoption })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var key = Guid.NewGuid().ToString("N");
+        async Task<HttpResponseMessage> ReviseAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, Api($"/rules/{code}")) { Content = JsonContent.Create(new { rule = Rule(8), adoption }) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await committee.SendAsync(request);
+        }
+
+        using var first = await ReviseAsync();
+        using var again = await ReviseAsync();
+
+        Assert.That((first.StatusCode, again.StatusCode), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)), await again.Content.ReadAsStringAsync());
+        Assert.That((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32(), Is.EqualTo(2));
+        Assert.That(again.Headers.Contains("Idempotent-Replayed"));
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM rule_versions WHERE community_id = @c AND code = @code", new { c = _community, code }),
+            Is.EqualTo(2), "version 1 and one revision");
+    }
+
+    [Test]
     public async Task PublishingTheRanking_Twice_FromOneForm_MakesOneRevision()
     {
         var month = DateTime.UtcNow.AddMonths(-2).ToString("yyyy-MM", CultureInfo.InvariantCulture);

@@ -9,12 +9,15 @@ namespace PointsBank.Features.Rules;
 
 /// <summary>
 /// A new version of a rule, under a new catalogue version that records the meeting which adopted it. The old version
-/// stays (entries it produced keep naming it). The committee only.
+/// stays (entries it produced keep naming it). The committee only. An optional Idempotency-Key makes a retry (the
+/// page's form sent twice) answer the version it recorded instead of recording another.
 /// </summary>
 [Allow(Role.Committee)]
 public sealed record ReviseRule([property: JsonIgnore] long CommunityId, [property: JsonIgnore] string Code, RuleDefinition Rule,
-    RuleAdoption Adoption) : IRequest<Outcome<RuleView>>, IValidated, ICommunityWide
+    RuleAdoption Adoption, [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<RuleView>>, IValidated, ICommunityWide, IIdempotent
 {
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate()
     {
         foreach (var error in RuleRequests.Validate(Rule, Adoption))

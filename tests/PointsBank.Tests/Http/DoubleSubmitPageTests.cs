@@ -131,7 +131,8 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
         using var first = await IssueAsync();
         using var again = await IssueAsync();
         var (card, replay) = (await first.Content.ReadFromJsonAsync<JsonElement>(), await again.Content.ReadFromJsonAsync<JsonElement>());
-        Assert.That((first.StatusCode, again.StatusCode), Is.EqualTo((HttpStatusCode.Created, HttpStatusCode.Created)));
+        Assert.That((first.StatusCode, again.StatusCode), Is.EqualTo((HttpStatusCode.Created, HttpStatusCode.OK)));
+        Assert.That(replay.GetProperty("replayed").GetBoolean());
         Assert.That(again.Headers.TryGetValues("Idempotent-Replayed", out var replayed) && replayed.Single() == "true");
         Assert.That(replay.GetProperty("cardId").GetInt64(), Is.EqualTo(card.GetProperty("cardId").GetInt64()));
         Assert.That(card.GetProperty("url").GetString(), Does.Contain("/c/"));

@@ -9,9 +9,16 @@ namespace PointsBank.Features.Cards;
 /// <summary>
 /// A card just issued: its URL (what the QR encodes) and the card it replaced, if any. The URL carries the card's token,
 /// so it is <see cref="SecretAttribute">secret</see>: the answer stored under an Idempotency-Key leaves it out, and a
-/// replay answers the same card with no URL (null in JSON) — print it from the card's QR (<c>…/cards/{cardId}/qr.png</c>).
+/// replay answers the same card (200, <c>replayed: true</c>) with no URL (null in JSON) — print it from the card's QR
+/// (<c>…/cards/{cardId}/qr.png</c>).
 /// </summary>
-public sealed record CardIssued(long CardId, [property: Secret] string Url, long AccountId, DateTime IssuedAt, long? ReplacedCardId);
+public sealed record CardIssued(long CardId, [property: Secret] string Url, long AccountId, DateTime IssuedAt, long? ReplacedCardId,
+    bool Replayed = false) : IReplayable<CardIssued>
+{
+    CardIssued IReplayable<CardIssued>.Resource => this;
+
+    public object AsReplayed() => this with { Replayed = true };
+}
 
 /// <summary>
 /// 发卡 / 补办: issues a household or person account a new card (a random token; the QR encodes

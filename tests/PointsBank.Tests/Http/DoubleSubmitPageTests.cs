@@ -191,6 +191,43 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
     }
 
     [Test]
+    public async Task OrderingAtTheCounter_Twice_FromOneForm_MakesOneVoucher_AndHoldsThePointsOnce()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        using (var award = new HttpRequestMessage(HttpMethod.Post, Api("/awards")) { Content = JsonContent.Create(new { accountId = account, ruleCode = "security_patrol" }) })
+        {
+            award.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+            Assert.That((await committee.SendAsync(award)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        }
+        var shop = (await (await committee.PostAsJsonAsync(Api("/shops"), new { name = $"双击超市{Guid.NewGuid():N}"[..10] }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("shopId").GetInt64();
+        var product = (await (await committee.PostAsJsonAsync(Api($"/shops/{shop}/products"), new { name = "洗衣粉", pointsPrice = 1, unit = "袋" }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        Assert.That((await committee.PostAsJsonAsync(Api($"/shops/{shop}/products/{product}/movements"), new { kind = "restock", quantity = 10 })).IsSuccessStatusCode);
+        Task<long> HeldAsync() => _app.ScalarAsync<long>("SELECT held FROM balances WHERE account_id = @account", new { account });
+
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/counter/order?shopId={shop}&accountId={account}"));
+        var fields = new Dictionary<string, string>
+        {
+            ["key"] = Key(form), ["shopId"] = shop.ToString(CultureInfo.InvariantCulture), ["accountId"] = account.ToString(CultureInfo.InvariantCulture),
+            [$"qty-{product}"] = "1", ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
+        };
+
+        var first = await PostAsync(page, $"/counter/order?shopId={shop}", fields);
+        var second = await PostAsync(page, $"/counter/order?shopId={shop}", fields);
+
+        string Code(string html) => Regex.Match(html, "data-testid=\"voucher-code\">([^<]+)<").Groups[1].Value;
+        Assert.That((first.Status, second.Status), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)));
+        Assert.That(Code(first.Page), Is.Not.Empty, first.Page);
+        Assert.That(Code(second.Page), Is.EqualTo(Code(first.Page)), "the second click shows the same voucher");
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM vouchers WHERE community_id = @c AND account_id = @account", new { c = _community, account }),
+            Is.EqualTo(1));
+        Assert.That(await HeldAsync(), Is.EqualTo(1), "the points are held once");
+    }
+
+    [Test]
     public async Task CreatingAnActivity_Twice_FromOneForm_CreatesOne_AndBothOpenIt()
     {
         var title = $"双击活动{Guid.NewGuid():N}"[..12];

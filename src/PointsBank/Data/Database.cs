@@ -89,10 +89,10 @@ public static class Database
 /// SQLite connections with the per-connection settings every connection needs: foreign keys on, a full fsync on
 /// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue (other
 /// processes, and writes outside the write queue). Set once per physical connection.
-/// Not <c>temp_store=MEMORY</c>: it keeps a savepoint's sub-journal (every unit of a write group runs in one) in
-/// memory, which spares the HTTP award the temporary file SQLite otherwise creates, writes and unlinks once the
-/// sub-journal passes 64 KiB (+20–35% awards/s on a quiet machine), but it made the batch path — thousands of postings
-/// in one unit — 1.3× slower at 50k entries and 3× at 200k, below the kept b/a target (docs/performance.md, "temp_store").
+/// Not <c>temp_store=MEMORY</c>: it would keep a savepoint's sub-journal in memory, and a batch (thousands of postings
+/// in one unit) run in a savepoint then became 1.3× slower at 50k entries and 3× at 200k (docs/performance.md,
+/// "temp_store"). What it was for — sparing an award the temporary file SQLite creates once a sub-journal passes 64 KiB —
+/// is done instead by running the unit that opens a write group without a savepoint (<see cref="WriteQueue"/>).
 /// </summary>
 public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {

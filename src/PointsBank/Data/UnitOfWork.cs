@@ -24,6 +24,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
     private PostingContext? _context;
     private DbTransaction? _transaction;
     private WriteGroup? _group;
+    private bool _inSavepoint;
     private List<(string Sql, object? Args)>? _keptOnFailure;
 
     /// <summary>True between <see cref="BeginAsync"/> and its commit or rollback.</summary>
@@ -95,7 +96,10 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
             }
             if (_group is { } group)
             {
-                await ExecuteSavepointAsync($"RELEASE {WriteQueue.Savepoint}");
+                if (_inSavepoint)
+                {
+                    await ExecuteSavepointAsync($"RELEASE {WriteQueue.Savepoint}");
+                }
                 group.Released++;
                 Reset();
                 await ledger.Queue!.EndUnitAsync();
@@ -206,11 +210,17 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         await ledger.Contexts.ReturnAsync(context);
     }
 
-    // SQLite: wait for the turn, then open a group (BEGIN IMMEDIATE) or join the open one, in a savepoint of this unit.
+    // SQLite: wait for the turn, then open a group (BEGIN IMMEDIATE) or join the open one. The unit that opens a group
+    // runs in its transaction directly: nothing else is in the group yet, so undoing it is undoing the transaction. A
+    // unit that joins an open group runs in a savepoint of its own, so that undoing it leaves the units before it. (A
+    // savepoint keeps every page the unit changes in a sub-journal, which spills to a temporary file past 64 KiB — an
+    // award's ~17 pages did, once per award; without the outer savepoint each statement's journal is dropped when the
+    // statement ends. A lone request, and every batch that runs alone, no longer pays for it.)
     private async Task JoinGroupAsync(WriteQueue queue, CancellationToken ct)
     {
         await queue.EnterAsync(ct);
         var group = queue.Group;
+        var opens = group is null;
         if (group is null)
         {
             PostingContext? context = null;
@@ -234,9 +244,14 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         _group = group;
         _context = group.Context;
         _transaction = group.Transaction;
+        if (opens)
+        {
+            return;
+        }
         try
         {
             await ExecuteSavepointAsync($"SAVEPOINT {WriteQueue.Savepoint}");
+            _inSavepoint = true;
         }
         catch (Exception e)
         {
@@ -246,11 +261,19 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         }
     }
 
-    // Undoes this unit back to its savepoint and passes the turn on (the group commits when nobody waits). When even
-    // that fails, the group's transaction is not to be trusted: it is dropped and its waiting units get the error.
+    // Undoes this unit and passes the turn on: back to its savepoint (the group commits when nobody waits), or, for the
+    // unit that opened the group and is still alone in it, the whole transaction (the next waiting unit opens a new
+    // group). When even that fails, the group's transaction is not to be trusted: it is dropped and its waiting units get
+    // the error.
     private async Task LeaveGroupAsync(bool rethrow)
     {
         var queue = ledger.Queue!;
+        if (!_inSavepoint)
+        {
+            Reset();
+            await queue.DiscardGroupAsync();
+            return;
+        }
         try
         {
             await ExecuteSavepointAsync($"ROLLBACK TO {WriteQueue.Savepoint}");
@@ -309,6 +332,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         _context = null;
         _transaction = null;
         _group = null;
+        _inSavepoint = false;
         LedgerSession = null;
         Community = null;
         CommunityId = null;

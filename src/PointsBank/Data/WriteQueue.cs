@@ -7,7 +7,8 @@ namespace PointsBank.Data;
 /// <summary>
 /// The write queue of one process on SQLite, with group commit. SQLite has one writer per file: instead of sleeping in
 /// SQLite's busy handler while the lock sits free, a unit of work waits here, in order, for the turn. The unit holding
-/// the turn runs inside the open database transaction of the current <em>group</em>, in a savepoint of its own. When it
+/// the turn runs inside the open database transaction of the current <em>group</em>: the unit that opens the group runs
+/// in the transaction itself, every unit that joins it in a savepoint of its own. When it
 /// ends, the turn goes straight to the next waiting unit, which joins the same transaction; when nobody waits (a lone
 /// request waits for no one), or the group is full or old enough, the unit holding the turn commits the group once
 /// (one fsync under <c>synchronous=FULL</c>) and only then is every unit of the group answered.
@@ -15,7 +16,9 @@ namespace PointsBank.Data;
 /// <remarks>
 /// The database lock stays the authority: a group opens with <c>BEGIN IMMEDIATE</c>, so two processes on one file,
 /// each with its own queue, still take turns at the file. A unit that fails rolls back to its savepoint and is answered
-/// at once; the others stand. When the group's transaction itself fails (its commit, or a rollback to a savepoint),
+/// at once; the others stand. The unit that opened the group has no savepoint (a savepoint journals every page the
+/// unit changes, spilling to a temporary file past 64 KiB): it is alone in the group while it runs, so when it fails the
+/// transaction is rolled back and the next unit opens a new group. When the group's transaction itself fails (its commit, or a rollback to a savepoint),
 /// every unit waiting for that commit gets the error: none of them was acknowledged, and a client retrying with the
 /// same Idempotency-Key finds nothing or the whole of its unit. SQL Server does not use this class: each unit keeps a
 /// transaction of its own there (its log writer already groups concurrent commits).
@@ -26,7 +29,7 @@ public sealed class WriteQueue
 
     internal WriteQueue(PostingContextPool pool) => _pool = pool;
 
-    /// <summary>The savepoint of the unit holding the turn (units do not nest: a request sent from inside another joins its unit).</summary>
+    /// <summary>The savepoint of a unit that joined an open group (units do not nest: a request sent from inside another joins its unit).</summary>
     internal const string Savepoint = "pb_unit";
 
     private readonly object _gate = new();
@@ -164,6 +167,31 @@ public sealed class WriteQueue
         {
             Leave();
             group.Committed.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The unit that opened the open group failed while still alone in it (no savepoint: it ran in the transaction
+    /// itself): the transaction is rolled back and the turn passed on; the next waiting unit opens a new group.
+    /// </summary>
+    internal async Task DiscardGroupAsync()
+    {
+        var group = Group!;
+        Group = null;
+        try
+        {
+            await group.Transaction.RollbackAsync(CancellationToken.None);
+            await group.Transaction.DisposeAsync();
+            await _pool.ReturnAsync(group.Context);
+        }
+        catch
+        {
+            // SQLite may have ended the transaction itself (an I/O error, a full disk): the connection is not kept.
+            await DropAsync(group);
+        }
+        finally
+        {
+            Leave();
         }
     }
 

@@ -41,18 +41,24 @@ public sealed class AuditLog(PointsBank.Ledger.PointsLedger ledger)
     {
         await using var work = new UnitOfWork(ledger);
         await work.BeginAsync(null, ct);
-        await RecordAsync(work, caller, request, outcome, detail, ct);
+        await RecordAsync(work, caller, request, Target(request), outcome, detail, ct);
         await work.CommitAsync(ct);
     }
 
-    /// <summary>Records a successful write in its own unit of work, so the row commits with the write or not at all.</summary>
-    public async Task RecordAsync(UnitOfWork work, Caller caller, object request, string outcome, string detail, CancellationToken ct)
+    /// <summary>
+    /// Records a successful write in its own unit of work, so the row commits with the write or not at all;
+    /// <paramref name="target"/> is <see cref="Target"/> of the request, worked out before the unit began.
+    /// </summary>
+    public async Task RecordAsync(UnitOfWork work, Caller caller, object request, string target, string outcome, string detail, CancellationToken ct)
     {
         await work.Prepared(Insert, ("@occurredAt", work.Now), ("@actor", caller.Actor), ("@userId", caller.UserId),
             ("@communityId", (request as ICommunityScoped)?.CommunityId), ("@action", request.GetType().Name),
-            ("@target", Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400)), ("@outcome", Truncate(outcome, 64)),
+            ("@target", target), ("@outcome", Truncate(outcome, 64)),
             ("@detail", Truncate(detail, 2000))).ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>What the audit row says the request was about: its JSON without secrets or personal data, route values first, cut at 400 characters.</summary>
+    public static string Target(object request) => Truncate(JsonSerializer.Serialize(request, request.GetType(), TargetJson), 400);
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..(max - 1)] + "…";
 

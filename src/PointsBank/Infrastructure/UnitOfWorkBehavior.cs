@@ -37,11 +37,14 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
             return await next();
         }
         var communityId = (request as ICommunityScoped)?.CommunityId;
+        // What depends on the request alone is worked out before the unit begins: on SQLite the unit holds the one
+        // writer's turn from BeginAsync to its commit, and every other write waits for it meanwhile.
+        var key = request is IIdempotent { IdempotencyKey: { Length: > 0 } sent } ? sent : null;
+        var requestHash = key is null ? "" : RequestKeys.Hash(request!);
+        var target = AuditLog.Target(request!);
         await work.BeginAsync(communityId, cancellationToken);
         try
         {
-            var key = request is IIdempotent { IdempotencyKey: { Length: > 0 } sent } ? sent : null;
-            var requestHash = key is null ? "" : RequestKeys.Hash(request!);
             if (key is not null && await RequestKeys.FindAsync(work, communityId ?? 0, key, cancellationToken) is { } stored)
             {
                 if (stored.RequestHash != requestHash)
@@ -52,7 +55,7 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
                 }
                 var replay = Outcomes.Succeed<TResponse>(RequestKeys.Answer(stored, Outcomes.ValueType<TResponse>()));
                 replayed.Replayed = true;
-                await audit.RecordAsync(work, callers.Current, request!, "replayed", "", cancellationToken);
+                await audit.RecordAsync(work, callers.Current, request!, target, "replayed", "", cancellationToken);
                 await work.CommitAsync(cancellationToken);
                 return replay;
             }
@@ -71,7 +74,7 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
                 await RequestKeys.StoreAsync(work, communityId ?? 0, key, typeof(TRequest).Name, requestHash, Outcomes.ValueOf(response),
                     cancellationToken);
             }
-            await audit.RecordAsync(work, callers.Current, request!, "ok", "", cancellationToken);
+            await audit.RecordAsync(work, callers.Current, request!, target, "ok", "", cancellationToken);
             await work.CommitAsync(cancellationToken);
             return response;
         }
@@ -167,14 +170,18 @@ public static class RequestKeys
         },
     };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.PropertyInfo[]> RoutedMembers = new();
+
     public static string Hash(object request)
     {
         // Members the route fills are [JsonIgnore] (so a body cannot set them) but are part of what was asked: the seq
         // a reversal undoes must not let one key replay the reversal of another transaction.
-        var routed = request.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-            .Where(p => p.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), true)
-                        && p.Name != nameof(IIdempotent.IdempotencyKey) && !p.IsDefined(typeof(SecretAttribute), true))
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
+        var routed = RoutedMembers.GetOrAdd(request.GetType(), static type => type
+                .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                .Where(p => p.IsDefined(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), true)
+                            && p.Name != nameof(IIdempotent.IdempotencyKey) && !p.IsDefined(typeof(SecretAttribute), true))
+                .OrderBy(p => p.Name, StringComparer.Ordinal)
+                .ToArray())
             .Select(p => p.Name + "=" + JsonSerializer.Serialize(p.GetValue(request), p.PropertyType, Answers));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             request.GetType().Name + "\n" + JsonSerializer.Serialize(request, request.GetType(), Requests) + "\n" + string.Join("\n", routed))));

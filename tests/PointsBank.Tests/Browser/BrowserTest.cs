@@ -1,5 +1,9 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NUnit.Framework.Interfaces;
+using PointsBank.Data;
+using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Browser;
 
@@ -7,8 +11,12 @@ namespace PointsBank.Tests.Browser;
 /// Base of the browser suites: per fixture one app on Kestrel and one headless Chromium (Debian's, at
 /// <see cref="ChromiumPath"/>; Playwright's own browser downloads are not used); per test a fresh browser context
 /// (no cookies carried over) and page. A failed test leaves a screenshot in <c>TestResults/screenshots/</c>.
+/// Every suite runs on both engines, as the web-host suites do: an abstract suite taking the provider and two sealed
+/// fixtures, <c>Sqlite…Tests</c> and <c>SqlServer…Tests</c>; <see cref="EngineFixture"/>'s one-time set-up runs first
+/// and ignores the SQL Server fixture (with the reason) when POINTSBANK_SQLSERVER is unset, before a host or Chromium
+/// is started.
 /// </summary>
-public abstract class BrowserTest
+public abstract class BrowserTest(DatabaseProvider provider) : EngineFixture(provider)
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -26,8 +34,13 @@ public abstract class BrowserTest
     /// <summary>Errors the page reported (a script error, a style or script the content security policy blocked, a failed load).</summary>
     protected List<string> ConsoleErrors { get; } = [];
 
-    /// <summary>Where screenshots go: TestResults/screenshots at the repository root.</summary>
-    protected static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+    private static string ScreenshotRoot { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+
+    /// <summary>
+    /// Where screenshots go: TestResults/screenshots at the repository root; the SQL Server fixtures' in its
+    /// <c>sqlserver/</c> folder, so that a run on both engines keeps both sets.
+    /// </summary>
+    protected string ScreenshotDirectory => Provider == DatabaseProvider.SqlServer ? Path.Combine(ScreenshotRoot, "sqlserver") : ScreenshotRoot;
 
     [OneTimeSetUp]
     public async Task StartAppAndBrowser()
@@ -37,7 +50,7 @@ public abstract class BrowserTest
             Assert.Fail($"Browser tests need Chromium at {ChromiumPath}: install it with `apt-get install -y chromium fonts-noto-cjk` " +
                 "(.ci/run does this). Playwright's own browser download is not used here.");
         }
-        App = new BrowserApp(Clock);
+        App = new BrowserApp(Provider, Clock);
         BaseUrl = App.Start();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
@@ -114,6 +127,13 @@ public abstract class BrowserTest
         var file = Path.Combine(ScreenshotDirectory, safe + ".png");
         await Page.ScreenshotAsync(new() { Path = file, FullPage = true });
         return file;
+    }
+
+    /// <summary>The id of the seeded demo community (never assumed to be 1: ids are the engine's to give).</summary>
+    protected async Task<long> DemoCommunityAsync()
+    {
+        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
     }
 
     /// <summary>The path of the page's current address.</summary>

@@ -5,6 +5,7 @@ using PointsBank.Features.Cards;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -13,7 +14,7 @@ namespace PointsBank.Tests.Browser;
 /// claim with the PIN (待审核), the reviewer approving it on the review page (公示中 on the resident's page), and a
 /// neighbour objecting from their own card's 公示与异议 page; no full names of other households, no phone numbers.
 /// </summary>
-public sealed class CardClaimPagesTests : BrowserTest
+public abstract class CardClaimPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = AppFactory.DemoPasswordSuffix;
 
@@ -22,12 +23,6 @@ public sealed class CardClaimPagesTests : BrowserTest
         using var scope = App.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("claims-browser-test");
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
-    private async Task<long> CommunityAsync()
-    {
-        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
-        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM communities WHERE code = 'demo'");
     }
 
     /// <summary>A household with a member and a phone number, its account, and a card with a PIN; the card's path.</summary>
@@ -50,7 +45,7 @@ public sealed class CardClaimPagesTests : BrowserTest
     [Test]
     public async Task AResidentClaimsWithTheCard_TheReviewerApproves_AndANeighbourObjectsFromTheirOwnCard()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var mine = await ResidentWithCardAsync(community, "申报-01", "欧阳春花", "2580");
         var neighbour = await ResidentWithCardAsync(community, "申报-02", "司徒建国", "1357");
         await Page.SetViewportSizeAsync(360, 740);
@@ -125,3 +120,9 @@ public sealed class CardClaimPagesTests : BrowserTest
         }
     }
 }
+
+[TestFixture]
+public sealed class SqliteCardClaimPagesTests() : CardClaimPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCardClaimPagesTests() : CardClaimPagesTests(DatabaseProvider.SqlServer);

@@ -9,6 +9,7 @@ using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -17,7 +18,7 @@ namespace PointsBank.Tests.Browser;
 /// a card from the account page, setting its PIN and printing it; the A4 sheet of a grid after a batch issue, whose
 /// QR codes are exactly the grid's active cards; and the resident's page at phone width.
 /// </summary>
-public sealed class CardPagesTests : BrowserTest
+public abstract class CardPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = AppFactory.DemoPasswordSuffix;
 
@@ -33,12 +34,6 @@ public sealed class CardPagesTests : BrowserTest
         using var scope = App.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("cards-browser-test");
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
-    private async Task<long> CommunityAsync()
-    {
-        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
-        return await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM communities WHERE code = 'demo'");
     }
 
     /// <summary>A household of the grid (or of none) with a member and an account, and no card yet.</summary>
@@ -62,7 +57,7 @@ public sealed class CardPagesTests : BrowserTest
     [Test]
     public async Task QrSvg_RenderedByChromium_DecodesToExactlyTheIssuedUrl()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var account = await NewHouseholdAccountAsync(community, null, "SVG-01", "韩梅梅");
         using var api = await CommitteeApiAsync();
         using var issued = await api.PostAsync($"/api/v1/communities/{community}/accounts/{account}/card", null);
@@ -82,7 +77,7 @@ public sealed class CardPagesTests : BrowserTest
     [Test]
     public async Task Committee_IssuesACardFromTheAccountPage_SetsThePin_PrintsIt_AndTheResidentOpensItOnAPhone()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var account = await NewHouseholdAccountAsync(community, null, "卡页-01", "司马光明");
         await SignInAsync("committee");
         await Page.GotoAsync($"/points/{community}/accounts/{account}");
@@ -135,7 +130,7 @@ public sealed class CardPagesTests : BrowserTest
     [Test]
     public async Task A4Sheet_AfterTheBatchIssue_DecodesToExactlyTheGridsActiveCards()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var grid = (await Cli(new AddGrid(community, "卡片测试组"))).Value!.GridId;
         for (var i = 1; i <= 9; i++)
         {
@@ -175,3 +170,9 @@ public sealed class CardPagesTests : BrowserTest
         Assert.That((int)outsideCard.StatusCode, Is.EqualTo(404));
     }
 }
+
+[TestFixture]
+public sealed class SqliteCardPagesTests() : CardPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCardPagesTests() : CardPagesTests(DatabaseProvider.SqlServer);

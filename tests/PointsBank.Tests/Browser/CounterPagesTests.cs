@@ -18,7 +18,7 @@ namespace PointsBank.Tests.Browser;
 /// order shows, 确认兑换 gives the printable receipt; scanning the same voucher again shows 已兑换 with the same receipt
 /// number. The page fits a phone.
 /// </summary>
-public sealed class CounterPagesTests : BrowserTest
+public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -36,7 +36,8 @@ public sealed class CounterPagesTests : BrowserTest
         await using (var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync())
         {
             community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-            shop = await connection.ExecuteScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+            shop = await connection.ExecuteScalarAsync<long>(
+                "SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.community_id = @community AND u.username = 'shopkeeper'", new { community });
         }
         // The shelf is stocked through the shops slice, as the shop's own pages do.
         var added = await AsOperatorAsync(new AddProduct(community, shop, $"洗衣粉{Guid.NewGuid():N}"[..7], 6, "袋"));
@@ -137,17 +138,11 @@ public sealed class CounterPagesTests : BrowserTest
         return issued.Value.Url[(issued.Value.Url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
     }
 
-    private async Task<long> CommunityAsync()
-    {
-        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-    }
-
     [Test]
     public async Task AScannedCard_GoesToCardAndPin_AWrongPinIsRefused_AndTheRightOneGivesTheReceipt()
     {
         var (_, voucher) = await VoucherAsync();
-        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        var token = await CardAsync(await DemoCommunityAsync(), voucher.AccountId);
         await Page.GotoAsync("/");
         await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
         await WaitForPathAsync("/");
@@ -175,7 +170,7 @@ public sealed class CounterPagesTests : BrowserTest
     public async Task TheResident_OrdersOnTheirPhone_WithThePin_SeesTheVoucherQr_AndCancelsIt()
     {
         var (_, voucher) = await VoucherAsync();
-        var token = await CardAsync(await CommunityAsync(), voucher.AccountId);
+        var token = await CardAsync(await DemoCommunityAsync(), voucher.AccountId);
         await Page.SetViewportSizeAsync(390, 844);
 
         // The card page: balance, held, available and the history, the name masked, no full name or phone in the HTML.
@@ -212,7 +207,7 @@ public sealed class CounterPagesTests : BrowserTest
     [Test]
     public async Task ACommitteeMemberOfTwoCommunities_PicksTheCommunityAtTheCounter_AndItsShopsFollow()
     {
-        var demo = await CommunityAsync();
+        var demo = await DemoCommunityAsync();
         var code = $"t{Guid.NewGuid():N}"[..10];
         var other = (await AsOperatorAsync(new CreateCommunity(code, "东湾村"))).Value!.CommunityId;
         var shop = await AsOperatorAsync(new AddShop(other, "东湾村积分超市"));
@@ -243,3 +238,9 @@ public sealed class CounterPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteCounterPagesTests() : CounterPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerCounterPagesTests() : CounterPagesTests(DatabaseProvider.SqlServer);

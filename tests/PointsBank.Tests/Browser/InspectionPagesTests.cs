@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -14,7 +15,7 @@ namespace PointsBank.Tests.Browser;
 /// households of 一组 and submits once; the committee then sees the postings, explained by the rule, in a household's
 /// history.
 /// </summary>
-public sealed class InspectionPagesTests : BrowserTest
+public abstract class InspectionPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -39,7 +40,7 @@ public sealed class InspectionPagesTests : BrowserTest
         // The demo puts three households in 一组: add two more, with their accounts, through the app's requests.
         await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         var community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-        var grid = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @community AND name = '一组'", new { community });
+        var grid = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @community AND name = @name", new { community, name = "一组" });
         foreach (var code in new[] { "一组-21", "一组-22" })
         {
             var household = (await AsOperatorAsync(new AddHousehold(community, grid, code, $"示范村{code}号"))).Value!.HouseholdId;
@@ -86,3 +87,9 @@ public sealed class InspectionPagesTests : BrowserTest
         await ScreenshotAsync("inspections-committee-history");
     }
 }
+
+[TestFixture]
+public sealed class SqliteInspectionPagesTests() : InspectionPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerInspectionPagesTests() : InspectionPagesTests(DatabaseProvider.SqlServer);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -7,7 +8,7 @@ namespace PointsBank.Tests.Browser;
 /// 记分与更正 in a real browser: the committee finds a household by a member's name, awards points with a reason and
 /// the day it happened, sees the entry and its explanation in the history, then corrects it with a reason.
 /// </summary>
-public sealed class PointsPagesTests : BrowserTest
+public abstract class PointsPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -72,7 +73,7 @@ public sealed class PointsPagesTests : BrowserTest
     public async Task AGradedInspection_ByItsGrade_AndAnInvisibleEvidenceNote_IsRefusedInChinese()
     {
         await SignInAsync("committee");
-        await Page.GotoAsync("/points/1");
+        await Page.GotoAsync($"/points/{await DemoCommunityAsync()}");
         await Page.Locator("#q").FillAsync("一组");
         await ClickAndWaitForPageAsync(Page.Locator("form.search button[type=submit]"));
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
@@ -128,10 +129,11 @@ public sealed class PointsPagesTests : BrowserTest
         scope.ServiceProvider.GetRequiredService<PointsBank.Identity.CallerContext>().Current = PointsBank.Identity.Caller.Cli("test");
         var mediator = scope.ServiceProvider.GetRequiredService<MediatR.IMediator>();
         var code = $"新户-{Guid.NewGuid():N}"[..10];
-        var household = await mediator.Send(new PointsBank.Features.Communities.AddHousehold(1, null, code));
-        var account = await mediator.Send(new PointsBank.Features.Accounts.OpenAccount(1, "household", household.Value!.HouseholdId));
+        var community = await DemoCommunityAsync();
+        var household = await mediator.Send(new PointsBank.Features.Communities.AddHousehold(community, null, code));
+        var account = await mediator.Send(new PointsBank.Features.Accounts.OpenAccount(community, "household", household.Value!.HouseholdId));
         await SignInAsync("committee");
-        await Page.GotoAsync($"/points/1/accounts/{account.Value!.AccountId}");
+        await Page.GotoAsync($"/points/{community}/accounts/{account.Value!.AccountId}");
 
         await Page.Locator("#rule").SelectOptionAsync(new SelectOptionValue { Label = "【扣分】违反社会公德/大操大办红白事" });
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pick-rule] button[type=submit]"));
@@ -154,7 +156,7 @@ public sealed class PointsPagesTests : BrowserTest
     public async Task ARuleThatNeedsReview_IsSubmittedAsAClaim_FromThePointsPage_AndPostsNothingYet()
     {
         await SignInAsync("committee");
-        await Page.GotoAsync("/points/1");
+        await Page.GotoAsync($"/points/{await DemoCommunityAsync()}");
         await Page.Locator("#q").FillAsync("二组");
         await ClickAndWaitForPageAsync(Page.Locator("form.search button[type=submit]"));
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=results] a.result").First);
@@ -179,3 +181,9 @@ public sealed class PointsPagesTests : BrowserTest
         Assert.That(await claim.InnerTextAsync(), Does.Contain("捡到钱包 300 元"), "the link opens the claim in the reviewers' queue");
     }
 }
+
+[TestFixture]
+public sealed class SqlitePointsPagesTests() : PointsPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerPointsPagesTests() : PointsPagesTests(DatabaseProvider.SqlServer);

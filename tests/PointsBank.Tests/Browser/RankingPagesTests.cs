@@ -8,6 +8,7 @@ using PointsBank.Features.Rankings;
 using PointsBank.Identity;
 using PointsBank.Ledger;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -16,19 +17,13 @@ namespace PointsBank.Tests.Browser;
 /// glyphs (not boxes) and its QR decodes (zbarimg) to the public page's URL; the public page and the card's proofs page
 /// fit a phone.
 /// </summary>
-public sealed class RankingPagesTests : BrowserTest
+public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private async Task<T> Cli<T>(IRequest<T> request)
     {
         using var scope = App.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.Cli("rankings-browser-test");
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
-    private async Task<long> CommunityAsync()
-    {
-        await using var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
     }
 
     /// <summary>
@@ -53,7 +48,7 @@ public sealed class RankingPagesTests : BrowserTest
     [Test]
     public async Task ThePoster_RendersChineseGlyphs_AndItsQrDecodesToThePublicPage()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var (_, month) = await AwardedHouseholdAsync(community, $"榜-{Guid.NewGuid():N}"[..8], 88);
         var published = await Cli(new PublishRanking(community, month));
         Assert.That(published.Failure, Is.Null, published.Failure?.Detail);
@@ -88,7 +83,7 @@ public sealed class RankingPagesTests : BrowserTest
     [Test]
     public async Task TheCommittee_PublishesFromItsPage_ThePublicPageShowsIt_AndTheCardPageLinksTheProof()
     {
-        var community = await CommunityAsync();
+        var community = await DemoCommunityAsync();
         var (account, month) = await AwardedHouseholdAsync(community, $"证-{Guid.NewGuid():N}"[..8], 77);
         var card = await Cli(new IssueCard(community, account));
         Assert.That(card.Failure, Is.Null, card.Failure?.Detail);
@@ -167,3 +162,9 @@ public sealed class RankingPagesTests : BrowserTest
         return await connection.ExecuteScalarAsync<string>("SELECT token_sealed FROM cards WHERE account_id = @account AND status = 'active'", new { account }) ?? "";
     }
 }
+
+[TestFixture]
+public sealed class SqliteRankingPagesTests() : RankingPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRankingPagesTests() : RankingPagesTests(DatabaseProvider.SqlServer);

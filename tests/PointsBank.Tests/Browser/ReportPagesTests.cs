@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using System.Data.Common;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -10,7 +11,7 @@ namespace PointsBank.Tests.Browser;
 /// (the demo's donors and its counter redemptions are on it; the clock stands still, so the month cannot turn
 /// mid-test); the shopkeeper reaches 对账单 from theirs; neither page scrolls sideways.
 /// </summary>
-public sealed class ReportPagesTests : BrowserTest
+public abstract class ReportPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -51,7 +52,9 @@ public sealed class ReportPagesTests : BrowserTest
         long shop;
         await using (var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync())
         {
-            shop = await connection.ExecuteScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+            shop = await connection.ExecuteScalarAsync<long>(
+                "SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.community_id = @community AND u.username = 'shopkeeper'",
+                new { community = await DemoCommunityAsync() });
         }
         Assert.That(CurrentPath, Does.EndWith($"/shops/{shop}"));
         await Assertions.Expect(Page.Locator("[data-testid=statement] h2")).ToContainTextAsync("月度对账单");
@@ -61,3 +64,9 @@ public sealed class ReportPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteReportPagesTests() : ReportPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerReportPagesTests() : ReportPagesTests(DatabaseProvider.SqlServer);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -7,7 +8,7 @@ namespace PointsBank.Tests.Browser;
 /// 个人信息导出 on a phone: the committee enters a demo resident's number on 花名册, opens the printable export (name,
 /// door-plate, the account's entries, the JSON link and the print button) without sideways scrolling.
 /// </summary>
-public sealed class ResidentExportPagesTests : BrowserTest
+public abstract class ResidentExportPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     [Test]
     public async Task TheCommittee_OpensAResidentsExport_FromTheRoster_OnAPhone()
@@ -39,3 +40,9 @@ public sealed class ResidentExportPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteResidentExportPagesTests() : ResidentExportPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerResidentExportPagesTests() : ResidentExportPagesTests(DatabaseProvider.SqlServer);

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using PointsBank.Features.Communities;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -7,7 +8,7 @@ namespace PointsBank.Tests.Browser;
 /// 花名册 on a phone: the committee reaches it from the home card, uploads a workbook with problems, reads them as a
 /// table (sheet, row, column, problem) with nothing written, then uploads the corrected file and imports it.
 /// </summary>
-public sealed class RosterPagesTests : BrowserTest
+public abstract class RosterPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -47,3 +48,9 @@ public sealed class RosterPagesTests : BrowserTest
         Directory.Delete(folder, recursive: true);
     }
 }
+
+[TestFixture]
+public sealed class SqliteRosterPagesTests() : RosterPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRosterPagesTests() : RosterPagesTests(DatabaseProvider.SqlServer);

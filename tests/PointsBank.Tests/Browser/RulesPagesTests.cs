@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -7,7 +8,7 @@ namespace PointsBank.Tests.Browser;
 /// of a rule with its adoption record and sees both versions; changes the policy and sees it saved; a grid worker reads
 /// the catalogue but is offered no form.
 /// </summary>
-public sealed class RulesPagesTests : BrowserTest
+public abstract class RulesPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -109,7 +110,7 @@ public sealed class RulesPagesTests : BrowserTest
     {
         await SignInAsync("committee");
         await Page.SetViewportSizeAsync(390, 844);
-        await Page.GotoAsync("/rules/1/security_patrol");
+        await Page.GotoAsync($"/rules/{await DemoCommunityAsync()}/security_patrol");
         var form = Page.Locator("[data-testid=revise-form]");
         Assert.That(await form.Locator("#Form_Points").InputValueAsync(), Is.EqualTo("10"));
         await form.Locator("#Form_Points").FillAsync("8");
@@ -152,3 +153,9 @@ public sealed class RulesPagesTests : BrowserTest
         await ScreenshotAsync("rules-index-en");
     }
 }
+
+[TestFixture]
+public sealed class SqliteRulesPagesTests() : RulesPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerRulesPagesTests() : RulesPagesTests(DatabaseProvider.SqlServer);

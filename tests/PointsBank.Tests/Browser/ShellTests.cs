@@ -10,11 +10,12 @@ using Microsoft.Playwright;
 using PointsBank.Features.Users;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
 /// <summary>The web shell in a real browser: sign-in, the home page's role cards, the language switch, sign-out.</summary>
-public sealed class ShellTests : BrowserTest
+public abstract class ShellTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -229,3 +230,9 @@ public sealed class ShellTests : BrowserTest
         Assert.That(pages["/logout"].GetMetadata<IAllowAnonymous>(), Is.Null);
     }
 }
+
+[TestFixture]
+public sealed class SqliteShellTests() : ShellTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerShellTests() : ShellTests(DatabaseProvider.SqlServer);

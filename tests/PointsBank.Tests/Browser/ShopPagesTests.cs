@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -11,7 +12,7 @@ namespace PointsBank.Tests.Browser;
 /// Chinese; the committee finds the shop from 积分超市. Screenshots at desktop and phone width, and the phone
 /// page does not scroll sideways.
 /// </summary>
-public sealed class ShopPagesTests : BrowserTest
+public abstract class ShopPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -30,7 +31,7 @@ public sealed class ShopPagesTests : BrowserTest
     {
         await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         var community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-        var shop = await connection.ExecuteScalarAsync<long>("SELECT id FROM shops WHERE community_id = @community AND name = '示范村积分超市'", new { community });
+        var shop = await connection.ExecuteScalarAsync<long>("SELECT id FROM shops WHERE community_id = @community AND name = @name", new { community, name = "示范村积分超市" });
 
         await SignInAsync("shopkeeper");
         await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=shopkeeper] a", new() { HasText = "商品与库存" }));
@@ -102,7 +103,8 @@ public sealed class ShopPagesTests : BrowserTest
         await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "shop-stock-phone-donation-form.png") });
 
         var stored = await connection.QueryAsync<(string Kind, long Quantity, string? Donor, long? ValueFen, string Actor)>(
-            "SELECT m.kind, m.quantity, m.donor, m.value_fen, m.actor FROM stock_movements m JOIN products p ON p.id = m.product_id WHERE p.name = '挂面' ORDER BY m.id");
+            "SELECT m.kind, m.quantity, m.donor, m.value_fen, m.actor FROM stock_movements m JOIN products p ON p.id = m.product_id " +
+            "WHERE m.community_id = @community AND p.shop_id = @shop AND p.name = @name ORDER BY m.id", new { community, shop, name = "挂面" });
         Assert.That(stored, Is.EqualTo(new (string, long, string?, long?, string)[]
         {
             ("restock", 20, null, null, "user:shopkeeper"), ("donation", 10, "县供销社", 4550, "user:shopkeeper"), ("correction", -2, null, null, "user:shopkeeper"),
@@ -136,3 +138,9 @@ public sealed class ShopPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteShopPagesTests() : ShopPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerShopPagesTests() : ShopPagesTests(DatabaseProvider.SqlServer);

@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 using PointsBank.Features.Communities;
 using PointsBank.Features.Users;
 using PointsBank.Identity;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -11,7 +12,7 @@ namespace PointsBank.Tests.Browser;
 /// 全镇概况 in a browser: the demo's township user, granted on the demo village and a second one, reaches the overview
 /// from the home card and sees both villages ranked side by side; on a phone the page does not scroll sideways.
 /// </summary>
-public sealed class TownshipPagesTests : BrowserTest
+public abstract class TownshipPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = Support.AppFactory.DemoPasswordSuffix;
 
@@ -54,3 +55,9 @@ public sealed class TownshipPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteTownshipPagesTests() : TownshipPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerTownshipPagesTests() : TownshipPagesTests(DatabaseProvider.SqlServer);

@@ -8,6 +8,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Volunteers;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -18,7 +19,7 @@ namespace PointsBank.Tests.Browser;
 /// on <c>/volunteers/{c}</c> and decides; the card page then shows the decisions. The organizer also registers a
 /// volunteer by finding the resident by name, not by a typed id.
 /// </summary>
-public sealed class VolunteerCardPagesTests : BrowserTest
+public abstract class VolunteerCardPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = AppFactory.DemoPasswordSuffix;
     private static readonly TimeSpan China = TimeSpan.FromHours(8);
@@ -168,3 +169,9 @@ public sealed class VolunteerCardPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteVolunteerCardPagesTests() : VolunteerCardPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerVolunteerCardPagesTests() : VolunteerCardPagesTests(DatabaseProvider.SqlServer);

@@ -8,6 +8,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Volunteers;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
+using PointsBank.Data;
 
 namespace PointsBank.Tests.Browser;
 
@@ -16,7 +17,7 @@ namespace PointsBank.Tests.Browser;
 /// volunteers in and out by typing their card codes into the scan field, close, certify; each volunteer's card page
 /// then shows the hours and the points.
 /// </summary>
-public sealed class VolunteerPagesTests : BrowserTest
+public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = AppFactory.DemoPasswordSuffix;
     private readonly FakeClock _clock = new(DateTimeOffset.UtcNow);
@@ -113,3 +114,9 @@ public sealed class VolunteerPagesTests : BrowserTest
         Assert.That(ConsoleErrors, Is.Empty);
     }
 }
+
+[TestFixture]
+public sealed class SqliteVolunteerPagesTests() : VolunteerPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerVolunteerPagesTests() : VolunteerPagesTests(DatabaseProvider.SqlServer);

@@ -11,7 +11,8 @@ namespace PointsBank.Tests.Data;
 
 /// <summary>
 /// The write queue with group commit on SQLite (issue 12): units queued behind the writer run in one database
-/// transaction, each in its savepoint; one that fails is undone alone and answered alone, the others commit together.
+/// transaction — the one that opens it in the transaction itself, each later one in its savepoint; one that fails is
+/// undone alone and answered alone, the others commit together.
 /// The groups are forced by holding the writer's turn (<see cref="WriteQueue.HoldAsync"/>) while the units queue up.
 /// </summary>
 [TestFixture]
@@ -98,6 +99,59 @@ public sealed class WriteQueueTests
         // Three units and the failure's audit row: without groups, three commits (a, c, the audit row); the two
         // awards shared one, the audit row joined it or came after.
         Assert.That(Commits - commitsBefore, Is.InRange(1, 2));
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
+    }
+
+    // The unit that opens a group runs in the transaction itself, without a savepoint (a savepoint journals every page
+    // the unit changes): when it fails, undoing it is undoing the transaction, and the units queued behind it must then
+    // open a new group of their own and commit as if it had never been.
+    [TestCase(true, TestName = "TheUnitThatOpensAGroup_Throws_IsUndone_AndTheUnitsBehindItCommitInANewGroup")]
+    [TestCase(false, TestName = "TheUnitThatOpensAGroup_IsRefusedAfterPosting_IsUndone_AndTheUnitsBehindItCommitInANewGroup")]
+    public async Task TheUnitThatOpensAGroup_FailsAlone(bool throws)
+    {
+        var (opener, _) = await _community.NewHouseholdAccountAsync();
+        var (second, _) = await _community.NewHouseholdAccountAsync();
+        var (third, _) = await _community.NewHouseholdAccountAsync();
+        var committee = await CommitteeAsync();
+        _queue.MaxAge = TimeSpan.FromMinutes(1);
+        var hold = await _queue.HoldAsync();
+        var groupsBefore = _queue.Groups;
+
+        // First in line after the hold, so it opens the group: it posts 7 points and writes a grid row, then fails.
+        var a = Task.Run(() => committee.Send(new PostThenWrite(_community.Id, opener, FailAfterPosting: throws, RefuseAfterPosting: !throws)));
+        await UntilWaiting(1, a);
+        var b = Task.Run(() => _db.Ledger.PostAsync(_community.Award(second, 5, key: "behind-b")));
+        await UntilWaiting(2, b);
+        var c = Task.Run(() => _db.Ledger.PostAsync(_community.Award(third, 9, key: "behind-c")));
+        await UntilWaiting(3, c);
+        await hold.DisposeAsync();
+
+        if (throws)
+        {
+            Assert.ThrowsAsync(Is.InstanceOf<System.Data.Common.DbException>(), () => a);
+        }
+        else
+        {
+            Assert.That((await a).Failure?.Code, Is.EqualTo("changed_its_mind"));
+        }
+        var postedB = await b;
+        var postedC = await c;
+
+        Assert.That(postedB.Succeeded && postedC.Succeeded, Is.True, postedB.Detail + postedC.Detail);
+        // The opener's seq 1 went with its transaction; the units behind it took seq 1 and 2, the chain unbroken.
+        Assert.That((postedB.Transaction!.Seq, postedC.Transaction!.Seq), Is.EqualTo((1L, 2L)));
+        Assert.That(postedC.Transaction.PrevHash, Is.EqualTo(postedB.Transaction.Hash));
+        Assert.That((await _community.BalanceAsync(opener)).Balance, Is.Zero);
+        Assert.That((await _community.BalanceAsync(second)).Balance, Is.EqualTo(5));
+        Assert.That((await _community.BalanceAsync(third)).Balance, Is.EqualTo(9));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_transactions WHERE community_id = @c"), Is.EqualTo(2));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM grids WHERE community_id = @c"), Is.Zero, "the opener's own row is gone too");
+        Assert.That(await CountAsync("SELECT last_seq FROM chain_heads WHERE community_id = @c"), Is.EqualTo(2));
+        Assert.That(await CountAsync(
+                $"SELECT COUNT(*) FROM audit_log WHERE community_id = @c AND action = 'PostThenWrite' AND outcome = '{(throws ? "error" : "failed:changed_its_mind")}'"),
+            Is.EqualTo(1), "the failed opener gets its own answer and its own audit row");
+        Assert.That(_queue.Groups - groupsBefore, Is.InRange(1, 2), "the opener's transaction was rolled back, not committed");
+        Assert.That(_queue.Waiting, Is.Zero);
         Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
     }
 

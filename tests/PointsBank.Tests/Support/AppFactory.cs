@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Data;
 
@@ -12,21 +11,20 @@ namespace PointsBank.Tests.Support;
 /// <summary>
 /// The real host (Program) over a fresh database, in Development with the demo seed: a SQLite file, or on SQL Server
 /// (POINTSBANK_SQLSERVER) a scratch database of its own (<see cref="SqlServerScratch"/>), since the seed's community
-/// and users have fixed names. Dropped when the factory is disposed.
+/// and users have fixed names — both set up by <see cref="HostDatabase"/>. Dropped when the factory is disposed.
 /// </summary>
 public sealed class AppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPasswordSuffix = "-demo-2026";
 
-    private readonly string _file = Path.Combine(Path.GetTempPath(), "pointsbank-tests", $"app-{Guid.NewGuid():N}.db");
+    private readonly HostDatabase _database;
     private readonly bool _owns = true;
     private readonly TimeProvider? _clock;
-    private readonly DatabaseProvider _provider = DatabaseProvider.Sqlite;
-    private readonly string? _sqlServer;
 
     /// <summary>A fresh SQLite database; <paramref name="clock"/> replaces the system clock when given.</summary>
     public AppFactory(TimeProvider? clock = null)
     {
+        _database = HostDatabase.Sqlite("app");
         _clock = clock;
     }
 
@@ -36,46 +34,23 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     /// </summary>
     public AppFactory(DatabaseProvider provider, TimeProvider? clock = null)
     {
-        TestDatabase.RequireEngine(provider);
-        _provider = provider;
+        _database = HostDatabase.Create(provider, "app");
         _clock = clock;
-        if (provider == DatabaseProvider.SqlServer)
-        {
-            _sqlServer = SqlServerScratch.Create();
-        }
     }
 
     /// <summary>A second app instance on the same database as <paramref name="first"/> (which owns it).</summary>
     public AppFactory(AppFactory first)
     {
-        _file = first._file;
+        _database = first._database;
         _owns = false;
         _clock = first._clock;
-        _provider = first._provider;
-        _sqlServer = first._sqlServer;
     }
 
-    public string DatabaseFile => _provider == DatabaseProvider.Sqlite ? _file : throw new InvalidOperationException("no file on SQL Server");
+    public string DatabaseFile => _database.File;
 
-    public DatabaseProvider Provider => _provider;
+    public DatabaseProvider Provider => _database.Provider;
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        if (_sqlServer is not null)
-        {
-            builder.UseSetting("Database:Provider", "SqlServer");
-            builder.UseSetting("ConnectionStrings:PointsBank", _sqlServer);
-        }
-        else
-        {
-            builder.UseSetting("ConnectionStrings:PointsBank", $"Data Source={_file}");
-        }
-        builder.UseSetting("RateLimits:SignInPerMinute", "10000");
-        builder.UseSetting("Backup:Enabled", "false");
-        builder.UseSetting("RateLimits:PublicPerMinute", "10000");
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(_clock ?? TimeProvider.System));
-    }
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => _database.Configure(builder, _clock);
 
     private readonly Dictionary<string, string> _tokens = [];
 
@@ -129,19 +104,9 @@ public sealed class AppFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (!_owns)
+        if (_owns)
         {
-            return;
-        }
-        if (_sqlServer is not null)
-        {
-            await SqlServerScratch.DropAsync(_sqlServer);
-            return;
-        }
-        SqliteConnection.ClearAllPools();
-        foreach (var path in new[] { _file, _file + "-wal", _file + "-shm" })
-        {
-            File.Delete(path);
+            await _database.DropAsync();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using MediatR;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
@@ -162,12 +163,11 @@ public sealed class TestDatabase : IAsyncDisposable
         return await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<object?> ScalarRawAsync(string sql)
+    /// <summary>One value by plain SQL; pass text (Chinese above all) in <paramref name="args"/>, never as a literal: SQL Server reads a literal without N'' in the database's code page.</summary>
+    public async Task<object?> ScalarRawAsync(string sql, object? args = null)
     {
         await using var connection = await Db.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync();
+        return await connection.ExecuteScalarAsync(sql, args);
     }
 
     public async ValueTask DisposeAsync()

@@ -19,7 +19,7 @@ public abstract class AccountsApiTests(DatabaseProvider provider) : EngineFixtur
     {
         _app = new AppFactory(Provider);
         _community = await _app.DemoCommunityAsync();
-        _firstHousehold = await _app.ScalarAsync<long>("SELECT id FROM households WHERE code = '一组-01'");
+        _firstHousehold = await _app.ScalarAsync<long>("SELECT id FROM households WHERE community_id = @c AND code = @code", new { c = _community, code = "一组-01" });
         _firstAccount = await _app.ScalarAsync<long>("SELECT id FROM accounts WHERE household_id = @h", new { h = _firstHousehold });
     }
 
@@ -77,7 +77,7 @@ public abstract class AccountsApiTests(DatabaseProvider provider) : EngineFixtur
     public async Task FindAccounts_ForAGridLimitedInspector_OnlyInTheirGrid()
     {
         var grid = await _app.ScalarAsync<long>("SELECT grid_id FROM households WHERE id = @h", new { h = _firstHousehold });
-        var other = await _app.ScalarAsync<long>("SELECT id FROM grids WHERE name = '二组'");
+        var other = await _app.ScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = @name", new { c = _community, name = "二组" });
 
         var (own, page) = await GetAs("inspector", $"/accounts?q=组&gridId={grid}");
         var (unnamed, _) = await GetAs("inspector", "/accounts?q=组");

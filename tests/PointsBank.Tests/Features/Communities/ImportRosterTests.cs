@@ -90,7 +90,7 @@ public abstract class ImportRosterTests(DatabaseProvider provider)
         var afterImport = await Counts();
         Assert.That((afterImport.Households, afterImport.Residents, afterImport.Grids), Is.EqualTo((1800L, 4500L, 6L)));
         Assert.That(afterImport.Accounts - before.Accounts, Is.EqualTo(1800), "every new household gets its points account");
-        Assert.That(await _db.ScalarRawAsync($"SELECT phone FROM residents WHERE community_id = {_c} AND full_name = '户主7'"), Is.EqualTo("13800000007"));
+        Assert.That(await _db.ScalarRawAsync($"SELECT phone FROM residents WHERE community_id = {_c} AND full_name = @name", new { name = "户主7" }), Is.EqualTo("13800000007"));
 
         var again = Ok(await Import(workbook));
 
@@ -109,7 +109,7 @@ public abstract class ImportRosterTests(DatabaseProvider provider)
             new(0, "一组-02", "一组", "幸福路 2 号", "王芳", "13900139000", []),
         };
         Ok(await Import(RosterWorkbook.Write(grids, lines)));
-        var household = Convert.ToInt64(await _db.ScalarRawAsync($"SELECT id FROM households WHERE community_id = {_c} AND code = '一组-01'"),
+        var household = Convert.ToInt64(await _db.ScalarRawAsync($"SELECT id FROM households WHERE community_id = {_c} AND code = @code", new { code = "一组-01" }),
             System.Globalization.CultureInfo.InvariantCulture);
         var changesBefore = await Count("entity_changes");
         // Moved to 二组, new phone, 张小明 moved away, 张小红 born.

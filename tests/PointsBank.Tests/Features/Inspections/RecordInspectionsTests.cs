@@ -33,8 +33,8 @@ public abstract class RecordInspectionsTests(DatabaseProvider provider) : Engine
         using var warmup = _app.CreateClient();
         await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
         _community = await connection.ExecuteScalarAsync<long>("SELECT id FROM communities WHERE code = 'demo'");
-        _grid1 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = '一组'", new { c = _community });
-        _grid2 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = '二组'", new { c = _community });
+        _grid1 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = @name", new { c = _community, name = "一组" });
+        _grid2 = await connection.ExecuteScalarAsync<long>("SELECT id FROM grids WHERE community_id = @c AND name = @name", new { c = _community, name = "二组" });
     }
 
     [OneTimeTearDown]

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PointsBank.Data;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
@@ -13,7 +14,7 @@ namespace PointsBank.Tests.Browser;
 /// click sends nothing (the button is disabled and says 正在提交… until the answer comes), and without any
 /// script both clicks reach the server and the form's one-time key still makes one card.
 /// </summary>
-public sealed class FormPagesTests : BrowserTest
+public abstract class FormPagesTests(DatabaseProvider provider) : BrowserTest(provider)
 {
     private const string Suffix = AppFactory.DemoPasswordSuffix;
 
@@ -32,7 +33,7 @@ public sealed class FormPagesTests : BrowserTest
 
     private async Task<(long Community, long Account)> HouseholdAccountAsync(string code)
     {
-        var community = await ScalarAsync<long>("SELECT id FROM communities WHERE code = @code", new { code = "demo" });
+        var community = await DemoCommunityAsync();
         var household = (await Cli(new AddHousehold(community, null, code))).Value!.HouseholdId;
         Assert.That((await Cli(new AddResident(community, household, "刘双击", "13700002222"))).Failure, Is.Null);
         return (community, (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId);
@@ -117,3 +118,9 @@ public sealed class FormPagesTests : BrowserTest
             new { community, account }), Is.EqualTo(1));
     }
 }
+
+[TestFixture]
+public sealed class SqliteFormPagesTests() : FormPagesTests(DatabaseProvider.Sqlite);
+
+[TestFixture]
+public sealed class SqlServerFormPagesTests() : FormPagesTests(DatabaseProvider.SqlServer);

@@ -18,8 +18,8 @@ namespace PointsBank.Bench;
 
 /// <summary>
 /// (h): the service itself — <c>Program</c> with its whole pipeline, in the Production environment (no demo seed) —
-/// listening with Kestrel on 127.0.0.1, and clients over real TCP (<see cref="BenchWire"/>: a kept-alive socket per
-/// client, as wrk sends) sending <c>POST /api/v1/communities/{id}/awards</c>, each with a bearer token and its own
+/// listening with Kestrel on 127.0.0.1, and one <see cref="HttpClient"/> over real TCP sending
+/// <c>POST /api/v1/communities/{id}/awards</c> one after another, each with a bearer token and its own
 /// <c>Idempotency-Key</c>, as a counter PC would. The host writes into the bench's own SQLite file (its own data
 /// source, same pragmas), so (h) and the ledger's single commits (d) share one file, WAL and disk.
 /// Its community, households, accounts, user and token are made through the app's own requests, as an operator at
@@ -31,14 +31,12 @@ internal sealed class BenchHttp : IAsyncDisposable
 
     private readonly ServiceHost _host;
     private readonly HttpClient _client;
-    private readonly BenchWire _wire;
     private readonly string _awards;
 
-    private BenchHttp(ServiceHost host, HttpClient client, string token, long communityId, long[] accounts)
+    private BenchHttp(ServiceHost host, HttpClient client, long communityId, long[] accounts)
     {
         _host = host;
         _client = client;
-        _wire = new BenchWire(client.BaseAddress!, token);
         _awards = $"/api/v1/communities/{communityId}/awards";
         Accounts = accounts;
         CommunityId = communityId;
@@ -67,7 +65,7 @@ internal sealed class BenchHttp : IAsyncDisposable
                 BaseAddress = new Uri(address),
             };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            var http = new BenchHttp(host, client, token, communityId, accountIds);
+            var http = new BenchHttp(host, client, communityId, accountIds);
             await http.AdoptRulesAsync(ct);
             return http;
         }
@@ -150,19 +148,24 @@ internal sealed class BenchHttp : IAsyncDisposable
         return bodies;
     }
 
-    /// <summary>One award through <see cref="BenchWire"/>, its answer read in full; anything but 201 Created (a refusal, a replay) stops the run.</summary>
+    /// <summary>One award; anything but 201 Created (a refusal, a replay) stops the run.</summary>
     public async Task AwardAsync(string body, string key, CancellationToken ct)
     {
-        var (status, answer) = await _wire.PostAsync(_awards, key, body, ct);
-        if (status != (int)HttpStatusCode.Created)
+        using var request = new HttpRequestMessage(HttpMethod.Post, _awards)
         {
-            throw new InvalidOperationException($"the service refused a benchmark award: {status} {answer}");
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        using var response = await _client.SendAsync(request, ct);
+        var answer = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"the service refused a benchmark award: {(int)response.StatusCode} {answer}");
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _wire.DisposeAsync();
         _client.Dispose();
         await _host.DisposeAsync();
     }

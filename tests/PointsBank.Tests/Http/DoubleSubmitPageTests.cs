@@ -62,6 +62,42 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
         "SELECT COUNT(*) FROM cards WHERE community_id = @community AND account_id = @account AND (@status IS NULL OR status = @status)",
         new { community = _community, account, status });
 
+    // The reviewer's daily action: a double click on 通过 or 不通过 must not answer the second click with "该申报已审核过"
+    // (which reads as a failure), but with the first click's outcome; the claim is reviewed once.
+    [TestCase("Approve", "note", "属实", "noticed", TestName = "ApprovingAClaim_Twice_FromOneForm_ReviewsItOnce_AndBothAnswersSayTheSame")]
+    [TestCase("Reject", "reason", "证据不足", "rejected", TestName = "RejectingAClaim_Twice_FromOneForm_ReviewsItOnce_AndBothAnswersSayTheSame")]
+    public async Task ReviewingAClaim_Twice_FromOneForm(string handler, string field, string text, string status)
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        var yesterday = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8).AddDays(-1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var submitted = await committee.PostAsJsonAsync(Api("/claims"),
+            new { accountId = account, ruleCode = "mediation", occurredOn = yesterday, evidenceNote = "双击审核测试" });
+        var claim = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        using var page = await _app.PageClientAsync("reviewer");
+        var queue = Html(await page.GetStringAsync($"/claims/{_community}"));
+        var key = Regex.Match(queue, $"name=\"claimId\" value=\"{claim}\">\\s*<input type=\"hidden\" name=\"key\" value=\"([^\"]+-{handler.ToLowerInvariant()[0]}{claim})\"")
+            .Groups[1].Value;
+        Assert.That(key, Is.Not.Empty, "the review form carries its one-time key");
+        var fields = new Dictionary<string, string>
+        {
+            ["claimId"] = claim.ToString(CultureInfo.InvariantCulture), [field] = text, ["key"] = key,
+            ["__RequestVerificationToken"] = AppFactory.Antiforgery(queue),
+        };
+
+        var first = await PostAsync(page, $"/claims/{_community}?handler={handler}", fields);
+        var second = await PostAsync(page, $"/claims/{_community}?handler={handler}", fields);
+
+        Assert.That((first.Status, second.Status), Is.EqualTo((HttpStatusCode.Redirect, HttpStatusCode.Redirect)));
+        Assert.That(Done(first.Page), Does.StartWith($"申报 #{claim} "));
+        Assert.That(Done(second.Page), Is.EqualTo(Done(first.Page)), "the second click answers the first review, not 该申报已审核过");
+        Assert.That(await _app.ScalarAsync<string>("SELECT status FROM claims WHERE community_id = @community AND id = @claim",
+            new { community = _community, claim }), Is.EqualTo(status));
+        Assert.That(await _app.ScalarAsync<long>(
+            "SELECT COUNT(*) FROM audit_log WHERE community_id = @community AND action = @action AND outcome = 'ok' AND target LIKE @target",
+            new { community = _community, action = handler + "Claim", target = $"%\"ClaimId\":{claim}%" }), Is.EqualTo(1), "reviewed once; the second is a replay");
+    }
+
     [Test]
     public async Task IssuingACard_Twice_FromOneForm_IssuesOneCard_AndBothAnswersSayTheSame()
     {

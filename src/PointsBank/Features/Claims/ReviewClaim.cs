@@ -16,17 +16,25 @@ namespace PointsBank.Features.Claims;
 /// refuses the approval, so the reviewer sees why).
 /// </summary>
 [Allow(Role.Reviewer, Role.Committee)]
-public sealed record ApproveClaim([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ClaimId, string? Note = null)
-    : IRequest<Outcome<ClaimView>>, IValidated, IApproval, ICommunityWide
+public sealed record ApproveClaim([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ClaimId, string? Note = null,
+    [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<ClaimView>>, IValidated, IApproval, ICommunityWide, IIdempotent
 {
+    /// <summary>Optional: the review page's form sends its one-time key, so a double click answers the first approval again.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => Check.Text("note", Note, 500, required: false);
 }
 
 /// <summary>审核不通过: a reviewer (or the committee) who did not submit the claim rejects it, with a reason.</summary>
 [Allow(Role.Reviewer, Role.Committee)]
-public sealed record RejectClaim([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ClaimId, string Reason)
-    : IRequest<Outcome<ClaimView>>, IValidated, IApproval, ICommunityWide
+public sealed record RejectClaim([property: JsonIgnore] long CommunityId, [property: JsonIgnore] long ClaimId, string Reason,
+    [property: JsonIgnore] string? IdempotencyKey = null)
+    : IRequest<Outcome<ClaimView>>, IValidated, IApproval, ICommunityWide, IIdempotent
 {
+    /// <summary>Optional, as for <see cref="ApproveClaim"/>.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public IEnumerable<FieldError> Validate() => Check.Text("reason", Reason, 500);
 }
 

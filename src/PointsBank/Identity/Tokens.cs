@@ -30,11 +30,6 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
             VALUES (@userId, @name, @prefix, @tokenHash, @now, @expiresAt); SELECT CAST(SCOPE_IDENTITY() AS bigint);
             """);
 
-    private const string SelectByPrefix = """
-        SELECT user_id AS UserId, token_hash AS TokenHash, expires_at AS ExpiresAt, revoked_at AS RevokedAt
-          FROM api_tokens WHERE prefix = @prefix
-        """;
-
     private const string RevokeOwned = """
         UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND user_id = @userId AND revoked_at IS NULL
         """;
@@ -45,14 +40,6 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
         SELECT id AS Id, name AS Name, prefix AS Prefix, created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt
           FROM api_tokens WHERE user_id = @userId ORDER BY id DESC
         """;
-
-    private sealed class Row
-    {
-        public long UserId { get; init; }
-        public string TokenHash { get; init; } = "";
-        public DateTime ExpiresAt { get; init; }
-        public DateTime? RevokedAt { get; init; }
-    }
 
     private sealed class InfoRow
     {
@@ -162,24 +149,6 @@ public sealed class Tokens(DbDataSource db, SqlDialect dialect, TimeProvider clo
             await context.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>The user a presented token belongs to, or null when it is malformed, unknown, revoked or expired.</summary>
-    public async Task<long?> ValidateAsync(string presented, CancellationToken ct)
-    {
-        var parts = presented.Split('_');
-        if (parts.Length != 3 || parts[0] != Scheme || parts[1].Length != 10 || parts[2].Length != 32)
-        {
-            return null;
-        }
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(SelectByPrefix, new { prefix = parts[1] }, cancellationToken: ct));
-        if (row is null || row.RevokedAt is not null || Clock.AsUtc(row.ExpiresAt) <= Clock.Now(clock))
-        {
-            return null;
-        }
-        var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(presented)), Encoding.ASCII.GetBytes(row.TokenHash.Trim()));
-        return matches ? row.UserId : null;
     }
 
     /// <summary>Revokes a token; with <paramref name="ownerId"/> only if that user owns it. False when there was nothing to revoke.</summary>

@@ -86,7 +86,7 @@ public abstract class AdminVerbsTests(DatabaseProvider provider)
         var issue = await Run("issue-token", "--username", "li", "--name", "村委电脑", "--days", "30");
         var token = issue.Out.Trim().Split('\n')[^1].Trim();
         var tokens = _db.Services.GetRequiredService<Tokens>();
-        var userId = await tokens.ValidateAsync(token, CancellationToken.None);
+        var userId = (await tokens.CallerAsync(token, CancellationToken.None)).Caller?.UserId;
         var tokenId = long.Parse(issue.Out.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
         var revoke = await Run("revoke-token", "--id", $"{tokenId}");
 
@@ -96,7 +96,7 @@ public abstract class AdminVerbsTests(DatabaseProvider provider)
         Assert.That(token, Does.StartWith("pbk_"));
         Assert.That(userId, Is.Not.Null);
         Assert.That(revoke.Exit, Is.Zero, revoke.Error);
-        Assert.That(await tokens.ValidateAsync(token, CancellationToken.None), Is.Null);
+        Assert.That((await tokens.CallerAsync(token, CancellationToken.None)).Caller, Is.Null);
     }
 
     [TestCase("grant", "--username", "nobody", "--community", "1", "--role", "committee")]

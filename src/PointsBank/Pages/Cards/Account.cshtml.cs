@@ -39,7 +39,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     /// the second post replays the first answer (the same message), never a second card that revokes the printed one.
     /// </summary>
     public Task<IActionResult> OnPostIssueAsync(bool confirmReplace, string? key, CancellationToken ct) =>
-        SendAsync(new IssueCard(CommunityId, AccountId, string.IsNullOrEmpty(key) ? null : key, FirstCardOnly: !confirmReplace),
+        SendAsync(new IssueCard(CommunityId, AccountId, key, FirstCardOnly: !confirmReplace),
             issued => issued.ReplacedCardId is { } old
                 ? T($"已补办新卡（第 {issued.CardId} 号），旧卡（第 {old} 号）已作废。请打印新卡。", $"New card {issued.CardId} issued; the old card {old} no longer works. Print the new card.")
                 : T($"已发卡（第 {issued.CardId} 号）。请打印这张卡。", $"Card {issued.CardId} issued. Print it."), ct);

@@ -55,7 +55,7 @@ public sealed class CardClaimsModel(IMediator mediator, CardHolders cards, Calle
         }
         var card = Card!;
         var claim = await SendAsync(new SubmitClaim(card.CommunityId, card.AccountId, MemberId, RuleCode ?? "", null, OccurredOn,
-            EvidenceNote, string.IsNullOrEmpty(key) ? null : key, Token, pin ?? ""), ct);
+            EvidenceNote, key, Token, pin ?? ""), ct);
         if (claim is null)
         {
             await LoadAsync(ct);

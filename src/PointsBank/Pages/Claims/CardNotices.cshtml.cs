@@ -40,7 +40,7 @@ public sealed class CardNoticesModel(IMediator mediator, CardHolders cards, Call
         {
             return Page();
         }
-        var objection = await SendAsync(new ObjectToClaim(Card!.CommunityId, claimId, reason ?? "", string.IsNullOrEmpty(key) ? null : key, Token, pin ?? ""), ct);
+        var objection = await SendAsync(new ObjectToClaim(Card!.CommunityId, claimId, reason ?? "", key, Token, pin ?? ""), ct);
         if (objection is null)
         {
             (FailedClaim, FailedReason) = (claimId, reason);

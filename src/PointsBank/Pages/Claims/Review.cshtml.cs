@@ -46,13 +46,13 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
     }
 
     public Task<IActionResult> OnPostApproveAsync(long claimId, string? note, string? key, CancellationToken ct) =>
-        SendAsync(new ApproveClaim(CommunityId, claimId, string.IsNullOrWhiteSpace(note) ? null : note, string.IsNullOrEmpty(key) ? null : key),
+        SendAsync(new ApproveClaim(CommunityId, claimId, string.IsNullOrWhiteSpace(note) ? null : note, key),
             c => c.Status == ClaimStatus.Posted
                 ? T($"申报 #{c.Id} 已通过并入账（第 {c.PostedSeq} 笔）", $"Claim #{c.Id} approved and posted (entry {c.PostedSeq})")
                 : T($"申报 #{c.Id} 已通过，公示至 {Local(c.NoticeUntil)}", $"Claim #{c.Id} approved; on notice until {Local(c.NoticeUntil)}"), ct);
 
     public Task<IActionResult> OnPostRejectAsync(long claimId, string? reason, string? key, CancellationToken ct) =>
-        SendAsync(new RejectClaim(CommunityId, claimId, reason ?? "", string.IsNullOrEmpty(key) ? null : key), c => T($"申报 #{c.Id} 未通过", $"Claim #{c.Id} rejected"), ct);
+        SendAsync(new RejectClaim(CommunityId, claimId, reason ?? "", key), c => T($"申报 #{c.Id} 未通过", $"Claim #{c.Id} rejected"), ct);
 
     public Task<IActionResult> OnPostDecideAsync(long objectionId, bool sustain, string? reason, CancellationToken ct) =>
         SendAsync(new DecideObjection(CommunityId, objectionId, sustain, reason ?? ""),

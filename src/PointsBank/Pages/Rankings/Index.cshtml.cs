@@ -40,7 +40,7 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
         Month = string.IsNullOrWhiteSpace(Month) ? ThisMonth : Month.Trim();
         try
         {
-            var published = await mediator.Send(new PublishRanking(CommunityId, Month, string.IsNullOrEmpty(key) ? null : key), ct);
+            var published = await mediator.Send(new PublishRanking(CommunityId, Month, key), ct);
             if (published.Value is { } p)
             {
                 Done = T($"已公布 {p.Month} 第 {p.Revision} 版，{p.Rows} 行，校验码 {p.SnapshotHash}", $"Published {p.Month} revision {p.Revision}, {p.Rows} rows, root {p.SnapshotHash}");

@@ -41,7 +41,7 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
             .Select(k => (Id: long.TryParse(k[4..], out var id) ? id : 0, Q: int.TryParse(Request.Form[k], out var q) ? q : 0))
             .Where(l => l.Id > 0 && l.Q > 0).Select(l => new OrderItem(l.Id, l.Q)).ToList();
         Voucher = await SendAsync(new IssueVoucher(CommunityId, Catalog!.ShopId ?? 0, Items: items, CardToken: Token, Pin: pin ?? "",
-            IdempotencyKey: string.IsNullOrEmpty(key) ? null : key), ct);
+            IdempotencyKey: key), ct);
         return Page();
     }
 

@@ -44,7 +44,7 @@ public sealed class StaffOrderModel(IMediator mediator) : CounterPage(mediator)
             return Forbid();
         }
         Voucher = await SendAsync(new IssueVoucher(CommunityId, ShopId, AccountId ?? 0, PickedItems(),
-            IdempotencyKey: string.IsNullOrEmpty(key) ? null : key), ct);
+            IdempotencyKey: key), ct);
         return Page();
     }
 }

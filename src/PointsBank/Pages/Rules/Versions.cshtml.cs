@@ -68,7 +68,7 @@ public sealed class VersionsModel(IMediator mediator) : ShellPage
         try
         {
             var outcome = await mediator.Send(new ReviseRule(CommunityId, Code, Form.Apply(current), new RuleAdoption(Form.Meeting ?? "",
-                Form.AdoptedOn ?? default, string.IsNullOrWhiteSpace(Form.Note) ? null : Form.Note), string.IsNullOrEmpty(key) ? null : key), ct);
+                Form.AdoptedOn ?? default, string.IsNullOrWhiteSpace(Form.Note) ? null : Form.Note), key), ct);
             if (outcome.Succeeded)
             {
                 Done = T($"已记录“{outcome.Value!.NameZh}”第 {outcome.Value.Version} 版", $"Recorded version {outcome.Value.Version} of “{outcome.Value.NameEn}”");

@@ -85,7 +85,7 @@ public sealed class IndexModel(IMediator mediator) : VolunteerPage(mediator)
             // An activity that runs past midnight ends the next day.
             var ends = end <= start ? end.Value.AddDays(1) : end.Value;
             if (await SendAsync(new CreateActivity(CommunityId, title ?? "", content ?? "", place ?? "", start.Value, ends, "volunteer_service", capacity, open,
-                    string.IsNullOrEmpty(key) ? null : key), ct)
+                    key), ct)
                 is { } created)
             {
                 return Redirect($"/volunteers/{CommunityId}/activities/{created.Id}");

@@ -164,6 +164,20 @@ internal sealed class BenchHttp : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// (h0): an exchange that does nothing — <c>GET /health/live</c>, anonymous, no database — over the same client and
+    /// connection: what any request costs before the service does anything with it.
+    /// </summary>
+    public async Task PingAsync(CancellationToken ct)
+    {
+        using var response = await _client.GetAsync("/health/live", ct);
+        var answer = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"the service's liveness check failed: {(int)response.StatusCode} {answer}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();

@@ -37,10 +37,12 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
 
     private readonly TimeProvider _clock = TimeProvider.System;
     private readonly List<Figure> _figures = [];
-    private Figure? _a, _b, _c, _d, _h;
+    private Figure? _a, _b, _c, _d, _h, _h0;
     private BenchHttp _http = null!;
     private readonly List<BenchCounter.Rate> _counter = [];
     private readonly List<Concurrent> _concurrent = [];
+    private readonly List<Concurrent> _ledgerConcurrent = [];
+    private Concurrent? _ping;
 
     /// <summary>(h) at several clients, closed loop: DESIGN §12 asks 20 clients for at least twice (d), p99 under 50 ms, at most 0.3 fsyncs per award.</summary>
     private static readonly int[] ClientCounts = [1, 4, 20];
@@ -49,8 +51,13 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
     private const double FsyncsPerAwardTarget = 0.3;
 
     /// <summary>HTTP awards from several clients at once: throughput, latency and the service's commits (fsyncs) per award.</summary>
-    private sealed record Concurrent(int Clients, int Count, TimeSpan Elapsed, double P50Ms, double P99Ms, double MaxMs, long Commits, long Groups, long Units)
+    private sealed record Concurrent(string Part, int Clients, int Count, TimeSpan Elapsed, TimeSpan Cpu, double P50Ms, double P99Ms, double MaxMs, long Commits, long Groups, long Units)
     {
+        /// <summary>CPU of the whole bench process (clients and service alike) per item, in ms: on 2 cores, 2,000 / this is the most items per second.</summary>
+        public double CpuMs => Cpu.TotalMilliseconds / Count;
+
+        public string Label => Part + (Clients == 1 ? "" : "s");
+
         public double Rate => Count / Elapsed.TotalSeconds;
         public double CommitsPerAward => Commits / (double)Count;
         public double UnitsPerGroup => Groups == 0 ? 0 : Units / (double)Groups;
@@ -191,6 +198,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             });
             await WarmupAsync(warmup.Length, i => PostAsync(warmupEntries[i], ct));
             await WarmupAsync(httpWarmup.Length, i => _http.AwardAsync(httpWarmupBodies[i], httpWarmup[i].Key, ct));
+            await WarmupAsync(httpWarmup.Length, _ => _http.PingAsync(ct));
             var figures = await InterleaveAsync(items.Length, 1,
                 ("(c) raw INSERT, 1 item per commit", (from, count) =>
                 {
@@ -210,13 +218,22 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
                     {
                         await _http.AwardAsync(httpBodies[i], httpItems[i].Key, ct);
                     }
+                }),
+                ("(h0) HTTP GET /health/live, 1 client", async (from, count) =>
+                {
+                    for (var i = from; i < from + count; i++)
+                    {
+                        await _http.PingAsync(ct);
+                    }
                 }));
             _figures.AddRange(figures);
-            (_c, _d, _h) = (figures[0], figures[1], figures[2]);
+            (_c, _d, _h, _h0) = (figures[0], figures[1], figures[2], figures[3]);
         }
 
-        // (h) at 1, 4 and 20 clients: the write queue's group commit under concurrency.
+        // (h) at 1, 4 and 20 clients: the write queue's group commit under concurrency; (g) the ledger's own posting at
+        // as many callers, through the same kind of queue, without HTTP.
         await MeasureConcurrentAsync(ct);
+        await MeasureLedgerConcurrentAsync(batched, ct);
 
         // (i): counter confirmations over HTTP, open loop at 50, 100 and 200 per second, on the HTTP community.
         await MeasureCounterAsync(ct);
@@ -243,40 +260,87 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             var items = BenchWorkload.Items(options.Single, NextSeed(), _http.Accounts.Length);
             var warmupBodies = _http.Bodies(warmup);
             var bodies = _http.Bodies(items);
-            await ClientsAsync(clients, warmup, warmupBodies, null, ct);
+            await ClientsAsync(clients, warmup.Length, i => _http.AwardAsync(warmupBodies[i], warmup[i].Key, ct), null);
             await Task.Delay(200, ct);
             var latencies = new double[items.Length];
             var (commits, groups, units) = (_http.Commits, _http.Queue.Groups, _http.Queue.Units);
-            var elapsed = await TimeAsync(() => ClientsAsync(clients, items, bodies, latencies, ct));
+            var (elapsed, cpu) = await TimeWithCpuAsync(() => ClientsAsync(clients, items.Length, i => _http.AwardAsync(bodies[i], items[i].Key, ct), latencies));
             Array.Sort(latencies);
-            var figure = new Concurrent(clients, items.Length, elapsed, BenchCounter.Percentile(latencies, 0.50), BenchCounter.Percentile(latencies, 0.99),
+            var figure = new Concurrent($"(h) HTTP POST …/awards, {clients} client", clients, items.Length, elapsed, cpu, BenchCounter.Percentile(latencies, 0.50), BenchCounter.Percentile(latencies, 0.99),
                 latencies[^1], _http.Commits - commits, _http.Queue.Groups - groups, _http.Queue.Units - units);
             _concurrent.Add(figure);
             output.WriteLine($"  {ConcurrentLine(figure)}");
         }
+        {
+            // The empty exchange at the busiest level: what the HTTP layer alone costs per request under concurrency.
+            var clients = ClientCounts[^1];
+            await ClientsAsync(clients, Math.Min(options.Single, 50 * clients), _ => _http.PingAsync(ct), null);
+            var latencies = new double[options.Single];
+            var (elapsed, cpu) = await TimeWithCpuAsync(() => ClientsAsync(clients, latencies.Length, _ => _http.PingAsync(ct), latencies));
+            Array.Sort(latencies);
+            _ping = new Concurrent($"(h0) HTTP GET /health/live, {clients} client", clients, latencies.Length, elapsed, cpu, BenchCounter.Percentile(latencies, 0.50),
+                BenchCounter.Percentile(latencies, 0.99), latencies[^1], 0, 0, 0);
+            output.WriteLine($"  {ConcurrentLine(_ping)}");
+        }
     }
 
-    private async Task ClientsAsync(int clients, BenchItem[] items, string[] bodies, double[]? latencies, CancellationToken ct)
+    private static async Task<(TimeSpan Elapsed, TimeSpan Cpu)> TimeWithCpuAsync(Func<Task> work)
+    {
+        var cpu = Environment.CpuUsage.TotalTime;
+        var elapsed = await TimeAsync(work);
+        return (elapsed, Environment.CpuUsage.TotalTime - cpu);
+    }
+
+    /// <summary>Closed loop: <paramref name="clients"/> callers at once, each starting item i when its last one answered, until <paramref name="count"/> items ran.</summary>
+    private static async Task ClientsAsync(int clients, int count, Func<int, Task> item, double[]? latencies)
     {
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < items.Length)
+            while ((i = Interlocked.Increment(ref next)) < count)
             {
                 var started = Stopwatch.GetTimestamp();
-                await _http.AwardAsync(bodies[i], items[i].Key, ct);
+                await item(i);
                 if (latencies is not null)
                 {
                     latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
             }
-        }, ct)));
+        })));
+    }
+
+    /// <summary>
+    /// (g): the ledger's own single postings (as (d)) from 1, 4 and 20 callers at once, closed loop, through the bench's
+    /// own write queue — no HTTP, no request key, no audit row. What the one writer does with the ledger's work alone:
+    /// (h) at as many clients cannot pass it, since every award does this work in the writer's turn and more besides.
+    /// </summary>
+    private async Task MeasureLedgerConcurrentAsync(BenchCommunity community, CancellationToken ct)
+    {
+        output.WriteLine();
+        output.WriteLine("(g) the ledger's single postings at 1, 4 and 20 callers through the write queue, no HTTP (the ceiling of (h) at as many clients):");
+        var queue = _ledger.Queue!;
+        var commits = (SqliteDataSource)_db;
+        foreach (var callers in ClientCounts)
+        {
+            var warmup = BenchWorkload.Entries(community, BenchWorkload.Items(Math.Min(options.Single, 50 * callers), NextSeed(), options.Accounts));
+            var entries = BenchWorkload.Entries(community, BenchWorkload.Items(options.Single, NextSeed(), options.Accounts));
+            await ClientsAsync(callers, warmup.Length, i => PostAsync(warmup[i], ct), null);
+            var latencies = new double[entries.Length];
+            var (before, groups, units) = (commits.Commits, queue.Groups, queue.Units);
+            var (elapsed, cpu) = await TimeWithCpuAsync(() => ClientsAsync(callers, entries.Length, i => PostAsync(entries[i], ct), latencies));
+            Array.Sort(latencies);
+            var figure = new Concurrent($"(g) ledger PostAsync, {callers} caller", callers, entries.Length, elapsed, cpu, BenchCounter.Percentile(latencies, 0.50),
+                BenchCounter.Percentile(latencies, 0.99), latencies[^1], commits.Commits - before, queue.Groups - groups, queue.Units - units);
+            _ledgerConcurrent.Add(figure);
+            output.WriteLine($"  {ConcurrentLine(figure)}");
+        }
     }
 
     private static string ConcurrentLine(Concurrent c) =>
-        $"{$"(h) HTTP POST …/awards, {c.Clients} client{(c.Clients == 1 ? "" : "s")}",-44} {c.Count,9:N0} items {c.Elapsed.TotalSeconds,8:0.00} s {c.Rate,10:N0} /s   " +
-        $"p50 {c.P50Ms:0.0} ms  p99 {c.P99Ms:0.0} ms  max {c.MaxMs:0.0} ms  fsyncs/award {c.CommitsPerAward:0.00}  units/group {c.UnitsPerGroup:0.0}";
+        $"{c.Label,-44} {c.Count,9:N0} items {c.Elapsed.TotalSeconds,8:0.00} s {c.Rate,10:N0} /s   " +
+        $"p50 {c.P50Ms:0.0} ms  p99 {c.P99Ms:0.0} ms  max {c.MaxMs:0.0} ms  cpu/item {c.CpuMs:0.00} ms" +
+        (c.Groups == 0 ? "" : $"  fsyncs/award {c.CommitsPerAward:0.00}  units/group {c.UnitsPerGroup:0.0}");
 
     private async Task MeasureCounterAsync(CancellationToken ct)
     {
@@ -671,7 +735,7 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         {
             output.WriteLine($"  {Line(figure)}");
         }
-        foreach (var figure in _concurrent)
+        foreach (var figure in _concurrent.Append(_ping!).Concat(_ledgerConcurrent))
         {
             output.WriteLine($"  {ConcurrentLine(figure)}");
         }
@@ -685,9 +749,16 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
         Ratio("b/a  batched ledger / raw batched", b.Rate / a.Rate, BatchedTarget);
         Ratio("d/c  single ledger / raw single", d.Rate / c.Rate, SingleTarget);
         Ratio("h/d  HTTP award / single ledger", h.Rate / d.Rate, HttpTarget);
+        // An award at one client is (d)'s work plus at least one exchange: with an exchange that does nothing, h/d would be
+        // 1 / (1 + d/h0). Above the target's line, it shows what this machine allows whatever the service does.
+        Ceiling("     ceiling: (d) + an empty GET (h0)", 1 / (1 + d.Rate / _h0!.Rate), HttpTarget);
         if (_concurrent.LastOrDefault() is { } most)
         {
             Ratio($"h{most.Clients}/d HTTP awards at {most.Clients} clients / single ledger", most.Rate / d.Rate, ConcurrentTarget);
+            if (_ledgerConcurrent.LastOrDefault(g => g.Clients == most.Clients) is { } alone)
+            {
+                Ceiling($"     ceiling: ledger alone, {alone.Clients} callers (g)", alone.Rate / d.Rate, ConcurrentTarget);
+            }
             Upper($"h{most.Clients}  p99 at {most.Clients} clients (ms)", most.P99Ms, ConcurrentP99TargetMs, "0.0");
             Upper($"h{most.Clients}  fsyncs per award at {most.Clients} clients", most.CommitsPerAward, FsyncsPerAwardTarget, "0.00");
         }
@@ -705,6 +776,10 @@ internal sealed class BenchRun(BenchOptions options, TextWriter output)
             output.WriteLine("        the e ratio then mostly measures the disk. Compare the normalised figure, or run again.");
         }
     }
+
+    /// <summary>A bound the ratio above it cannot pass on this machine in this run: below the target, the target is out of reach here.</summary>
+    private void Ceiling(string label, double value, double target) =>
+        output.WriteLine($"  {label,-44} {value,9:0.00}  {(value >= target ? "(the target is within it)" : "(below the target: out of reach in this run)")}");
 
     private void Upper(string label, double value, double target, string format) =>
         output.WriteLine($"  {label,-44} {value.ToString(format, CultureInfo.InvariantCulture),9}  <= {target.ToString(format, CultureInfo.InvariantCulture),5}  {(value <= target ? "PASS" : "MISS")}");

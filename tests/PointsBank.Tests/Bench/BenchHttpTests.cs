@@ -32,6 +32,7 @@ public sealed class BenchHttpTests
         await http.AwardAsync(bodies[0], items[0].Key, CancellationToken.None);
         await http.AwardAsync(bodies[1], items[1].Key, CancellationToken.None);
         var replay = Assert.ThrowsAsync<InvalidOperationException>(() => http.AwardAsync(bodies[0], items[0].Key, CancellationToken.None));
+        Assert.DoesNotThrowAsync(() => http.PingAsync(CancellationToken.None), "(h0), the empty exchange, answers through the same client");
 
         Assert.That(http.Address.Host, Is.EqualTo("127.0.0.1"));
         Assert.That(http.Accounts, Has.Length.EqualTo(3));

@@ -33,7 +33,7 @@ public abstract class CardClaimPagesTests(DatabaseProvider provider) : BrowserTe
         var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
         var card = (await Cli(new IssueCard(community, account))).Value!;
         Assert.That((await Cli(new SetCardPin(community, card.CardId, pin))).Failure, Is.Null);
-        return new Uri(card.Url).AbsolutePath;
+        return new Uri(IssuedCards.UrlOf(card)).AbsolutePath;
     }
 
     private async Task AssertPhoneWidthAsync()

@@ -10,6 +10,7 @@ using PointsBank.Features.Redemption;
 using PointsBank.Features.Shops;
 using PointsBank.Identity;
 using PointsBank.Ledger;
+using PointsBank.Tests.Support;
 
 namespace PointsBank.Tests.Browser;
 
@@ -135,7 +136,7 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
         Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
         var pin = await AsOperatorAsync(new PointsBank.Features.Cards.SetCardPin(community, issued.Value!.CardId, "1234"));
         Assert.That(pin.Failure, Is.Null, pin.Failure?.Detail);
-        return issued.Value.Url[(issued.Value.Url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
+        return IssuedCards.TokenOf(issued.Value!);
     }
 
     [Test]

@@ -49,7 +49,7 @@ public abstract class VolunteerCardPagesTests(DatabaseProvider provider) : Brows
         var card = (await Cli(new IssueCard(community, account))).Value!;
         Assert.That((await Cli(new SetCardPin(community, card.CardId, pin))).Failure, Is.Null);
         Assert.That((await Cli(new EnrollVolunteer(community, resident, "本人签字同意记录志愿服务信息", new DateOnly(2026, 11, 1)))).Failure, Is.Null);
-        return (new Uri(card.Url).AbsolutePath, resident);
+        return (new Uri(IssuedCards.UrlOf(card)).AbsolutePath, resident);
     }
 
     private async Task AssertPhoneWidthAsync()

@@ -39,7 +39,7 @@ public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTe
         var account = (await Cli(new OpenAccount(community, "household", household))).Value!.AccountId;
         var card = (await Cli(new IssueCard(community, account))).Value!;
         Assert.That((await Cli(new EnrollVolunteer(community, resident, "本人签字同意记录志愿服务信息", new DateOnly(2026, 11, 1)))).Failure, Is.Null);
-        return card.Url;
+        return IssuedCards.UrlOf(card);
     }
 
     private async Task ScanAsync(string code, string button)
@@ -103,7 +103,7 @@ public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTe
 
         foreach (var (url, hours, points) in new[] { (first, "1", "+1"), (second, "2", "+2") })
         {
-            await Page.GotoAsync("/c/" + url[(url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..]);
+            await Page.GotoAsync("/c/" + IssuedCards.TokenOf(url));
             await Assertions.Expect(Page.Locator("[data-testid=volunteer-hours]")).ToHaveTextAsync(hours);
             await Assertions.Expect(Page.Locator("[data-testid=volunteer-record]").First).ToContainTextAsync(points);
             await Assertions.Expect(Page.Locator("[data-testid=available]")).ToHaveTextAsync(points.TrimStart('+'));

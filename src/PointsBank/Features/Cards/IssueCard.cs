@@ -12,7 +12,7 @@ namespace PointsBank.Features.Cards;
 /// replay answers the same card (200, <c>replayed: true</c>) with no URL (null in JSON) — print it from the card's QR
 /// (<c>…/cards/{cardId}/qr.png</c>).
 /// </summary>
-public sealed record CardIssued(long CardId, [property: Secret] string Url, long AccountId, DateTime IssuedAt, long? ReplacedCardId,
+public sealed record CardIssued(long CardId, [property: Secret] string? Url, long AccountId, DateTime IssuedAt, long? ReplacedCardId,
     bool Replayed = false) : IReplayable<CardIssued>
 {
     CardIssued IReplayable<CardIssued>.Resource => this;

@@ -72,7 +72,6 @@ public abstract class CardsTests(DatabaseProvider provider)
         return issued.Value!;
     }
 
-    private static string TokenOf(CardIssued card) => card.Url[(card.Url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
 
     private async Task<T> ScalarAsync<T>(string sql, object? args = null)
     {
@@ -86,7 +85,7 @@ public abstract class CardsTests(DatabaseProvider provider)
     public async Task Issue_GivesAUrlWithAFreshToken_StoredOnlyHashedAndSealed()
     {
         var card = await IssueAsync();
-        var token = TokenOf(card);
+        var token = IssuedCards.TokenOf(card);
 
         Assert.That(card.Url, Is.EqualTo($"http://localhost:5080/c/{token}"));
         Assert.That(CardSecrets.LooksLikeToken(token), Is.True);
@@ -106,8 +105,8 @@ public abstract class CardsTests(DatabaseProvider provider)
         var second = await IssueAsync();
 
         Assert.That(second.ReplacedCardId, Is.EqualTo(first.CardId));
-        Assert.That(await Holders.ResolveAsync(TokenOf(first), default), Is.Null);
-        Assert.That(await Holders.ResolveAsync(TokenOf(second), default), Is.EqualTo(new CardGrant(second.CardId, _community.Id, _account)));
+        Assert.That(await Holders.ResolveAsync(IssuedCards.TokenOf(first), default), Is.Null);
+        Assert.That(await Holders.ResolveAsync(IssuedCards.TokenOf(second), default), Is.EqualTo(new CardGrant(second.CardId, _community.Id, _account)));
         Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM cards WHERE account_id = @a AND status = 'active'", new { a = _account }), Is.EqualTo(1));
         Assert.That(await ScalarAsync<string>("SELECT revoked_by FROM cards WHERE id = @id", new { id = first.CardId }), Is.EqualTo("user:committee"));
         Assert.That((await StatusAsync()).CardId, Is.EqualTo(second.CardId));
@@ -119,7 +118,7 @@ public abstract class CardsTests(DatabaseProvider provider)
         var card = await IssueAsync();
         Assert.That(await _db.SendAs(Committee, new RevokeCard(_community.Id, card.CardId, "卡丢了")) is { Failure: null });
 
-        foreach (var token in new[] { TokenOf(card), CardSecrets.NewToken(), "not-a-token", "", null, new string('a', 500) })
+        foreach (var token in new[] { IssuedCards.TokenOf(card), CardSecrets.NewToken(), "not-a-token", "", null, new string('a', 500) })
         {
             Assert.That(await Holders.ResolveAsync(token, default), Is.Null, token);
         }
@@ -257,7 +256,7 @@ public abstract class CardsTests(DatabaseProvider provider)
     {
         var card = await IssueAsync();
         var (neighbour, _) = await _community.NewHouseholdAccountAsync();
-        var holder = Caller.CardHolder((await Holders.ResolveAsync(TokenOf(card), default))!);
+        var holder = Caller.CardHolder((await Holders.ResolveAsync(IssuedCards.TokenOf(card), default))!);
 
         var own = await _db.SendAs(holder, new GetCardHolder(_community.Id, _account));
         Assert.That(own.Value!.MaskedName, Is.EqualTo("测*民"));

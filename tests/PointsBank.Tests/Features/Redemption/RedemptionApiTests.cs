@@ -65,7 +65,7 @@ public abstract class RedemptionApiTests(DatabaseProvider provider) : EngineFixt
         Assert.That(card.StatusCode, Is.EqualTo(HttpStatusCode.Created), issued.ToString());
         var pin = await committee.PutAsJsonAsync(api + $"/cards/{issued.GetProperty("cardId").GetInt64()}/pin", new { pin = "1234" });
         Assert.That(pin.StatusCode, Is.EqualTo(HttpStatusCode.OK), await pin.Content.ReadAsStringAsync());
-        var token = RedemptionSetup.TokenOf(issued.GetProperty("url").GetString()!);
+        var token = IssuedCards.TokenOf(issued.GetProperty("url").GetString()!);
         return (account, token);
     }
 

@@ -54,11 +54,10 @@ internal static class RedemptionSetup
         Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
         var set = await db.SendAs(Committee(communityId), new SetCardPin(communityId, issued.Value!.CardId, pin));
         Assert.That(set.Failure, Is.Null, set.Failure?.Detail);
-        return TokenOf(issued.Value.Url);
+        return IssuedCards.TokenOf(issued.Value!);
     }
 
     /// <summary>The token at the end of a card URL (…/c/&lt;token&gt;).</summary>
-    public static string TokenOf(string url) => url[(url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..];
 
     public static Caller Shopkeeper(long communityId, long shopId) => Caller.User(301, "shopkeeper", [new RoleGrant(communityId, Role.Shopkeeper, null, shopId)]);
 

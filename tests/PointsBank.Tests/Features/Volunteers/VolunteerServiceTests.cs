@@ -138,7 +138,7 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
         var enrolled = await _committee.PostAsJsonAsync(Api("/volunteers"),
             new { residentId = resident, consentNote = "本人书面同意记录志愿服务信息", consentedOn = "2026-11-01", userId });
         Assert.That(enrolled.StatusCode, Is.EqualTo(HttpStatusCode.Created), await enrolled.Content.ReadAsStringAsync());
-        return new Volunteer(resident, account, card.Url[(card.Url.LastIndexOf("/c/", StringComparison.Ordinal) + 3)..], card.CardId);
+        return new Volunteer(resident, account, IssuedCards.TokenOf(card), card.CardId);
     }
 
     private async Task<long> NewActivityAsync(DateTimeOffset start, DateTimeOffset end, string title = "清扫村道")

@@ -96,8 +96,10 @@ public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTe
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=close]"));
         await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已结束");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=certify]"));
-        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("已证明 2 条记录");
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("已证明 2 条记录，共 3 分已入账");
         await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已证明");
+        await Assertions.Expect(Page.Locator("[data-testid=certify]")).ToHaveCountAsync(0);
+        await Assertions.Expect(Page.Locator("[data-testid=attendance-count]")).ToHaveTextAsync("已签到 2 人，已签退 2 人");
         Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("volunteer-certified-phone");
 

@@ -65,7 +65,12 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
     {
         if (await SendAsync(new CertifyActivity(CommunityId, ActivityId), ct) is { } certified)
         {
-            Done = T($"已证明 {certified.Certified.Count} 条记录，积分已入账", $"{certified.Certified.Count} records certified and posted")
+            var points = certified.Certified.Sum(r => r.Points ?? 0);
+            Done = (certified.Certified.Count == 0
+                       ? T("没有待证明的记录", "No records to certify")
+                       : points > 0
+                           ? T($"已证明 {certified.Certified.Count} 条记录，共 {points} 分已入账", $"{certified.Certified.Count} records certified, {points} points posted")
+                           : T($"已证明 {certified.Certified.Count} 条记录（时长不足计分，没有积分入账）", $"{certified.Certified.Count} records certified (too short to earn points; none posted)"))
                    + (certified.LeftOwnRecords.Count > 0 ? T($"；{certified.LeftOwnRecords.Count} 条是您本人的记录，须由他人证明", $"; {certified.LeftOwnRecords.Count} of your own records need someone else") : "");
             return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
         }

@@ -33,11 +33,19 @@ public sealed record FundingReportView(string Month, string CommunityName, decim
             new[] { "积分", "本月兑换积分", "", CsvFiles.Number(PointsRedeemed), CsvFiles.Yuan(PointsRedeemedYuan) },
             new[] { "积分", "目前未兑换积分", "", CsvFiles.Number(PointsOutstanding), CsvFiles.Yuan(PointsOutstandingYuan) },
         };
-        rows.AddRange(Donors.Select(d => (IReadOnlyList<string>)new[] { "捐赠", d.Donor, string.Join("、", d.Goods), CsvFiles.Number(d.Quantity), CsvFiles.Yuan(d.ValueYuan) }));
-        rows.AddRange(Restocked.Select(g => (IReadOnlyList<string>)new[] { "进货", g.ShopName, $"{g.Product}（{g.Unit}）", CsvFiles.Number(g.Quantity), "" }));
-        rows.AddRange(Redeemed.Select(g => (IReadOnlyList<string>)new[] { "兑换", g.ShopName, $"{g.Product}（{g.Unit}）", CsvFiles.Number(g.Quantity), CsvFiles.Yuan(g.Points * YuanPerPoint) }));
+        // A donor's goods of several kinds (10 桶 of oil and 30 块 of soap) have no one quantity: the detail column lists each
+        // with its unit, and the quantity column stays empty rather than add barrels to bars.
+        rows.AddRange(Donors.Select(d => (IReadOnlyList<string>)new[]
+        {
+            "捐赠", d.Donor, string.Join("、", d.Goods), d.Goods.Count == 1 ? CsvFiles.Number(d.Quantity) : "", CsvFiles.Yuan(d.ValueYuan),
+        }));
+        rows.AddRange(Restocked.Select(g => (IReadOnlyList<string>)new[] { "进货", g.ShopName, Detail(g), CsvFiles.Number(g.Quantity), "" }));
+        rows.AddRange(Redeemed.Select(g => (IReadOnlyList<string>)new[] { "兑换", g.ShopName, Detail(g), CsvFiles.Number(g.Quantity), CsvFiles.Yuan(g.Points * YuanPerPoint) }));
         return new CsvTable($"funding-{Month}.csv", ["类别", "项目", "明细", "数量或积分", "折合金额（元）"], rows);
     }
+
+    // "大米（5斤），以袋计" — a product's name may carry brackets of its own, so the unit is not put in a second pair.
+    private static string Detail(GoodsLine g) => $"{g.Product}，以{g.Unit}计";
 }
 
 [Allow(Role.Committee)]

@@ -135,6 +135,9 @@ public abstract class ReportsTests(DatabaseProvider provider) : EngineFixture(pr
     public async Task TheFundingReport_TiesPointsIssuedDonationsByDonorAndGoodsRedeemed()
     {
         using var committee = await _app.ClientAsAsync("committee");
+        var twoKinds = $"两样都捐{Guid.NewGuid():N}"[..8];
+        await Json(await committee.PostAsJsonAsync(Api($"/shops/{_shop}/products/{_oil}/movements"), new { kind = "donation", quantity = 2, donor = twoKinds, valueYuan = 100m }));
+        await Json(await committee.PostAsJsonAsync(Api($"/shops/{_shop}/products/{_soap}/movements"), new { kind = "donation", quantity = 30, donor = twoKinds, valueYuan = 60m }));
 
         var report = await committee.GetFromJsonAsync<JsonElement>(Api($"/reports/funding?month={Month}"));
         var csv = await committee.GetByteArrayAsync(Api($"/reports/funding?month={Month}&format=csv"));
@@ -152,6 +155,8 @@ public abstract class ReportsTests(DatabaseProvider provider) : EngineFixture(pr
         var text = Encoding.UTF8.GetString(csv);
         Assert.That(csv.Take(3), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }));
         Assert.That(text, Does.Contain($"捐赠,{_donor},食用油 5 桶,5,250.50"));
+        Assert.That(text, Does.Contain($"捐赠,{twoKinds},食用油 2 桶、肥皂 30 块,,160.00"), "barrels and bars are not added up");
+        Assert.That(text, Does.Contain("兑换,").And.Contain("肥皂，以块计,2,"));
     }
 
     [Test]

@@ -24,7 +24,7 @@ public static class HomeCards
         [Role.Committee] = ("两委", "Committee", [new("记分与更正", "Points and corrections", "/points/{c}"), new("卫生检查", "Hygiene inspections", "/inspections/{c}"),
             new("积分细则", "Points rules", "/rules/{c}"), new("积分政策", "Points policy", "/policy/{c}"), new("审核申报", "Review claims", "/claims/{c}"), new("积分卡", "Points cards", "/cards/{c}"), new("积分超市", "Points supermarket", "/shops/{c}"), new("柜台兑换", "Counter redemptions", "/counter"), new("兑换报表", "Redemption reports", "/reports/{c}"), new("名册", "Roster", "/roster/{c}"), new("审计日志", "Audit log"), new("积分排行榜", "Monthly rankings", "/rankings/{c}"), new("志愿服务", "Volunteer service", "/volunteers/{c}")]),
         [Role.Reviewer] = ("评议员", "Reviewer", [new("审核申报", "Review claims", "/claims/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
-        [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事", "Good deeds", "/points/{c}"),
+        [Role.Inspector] = ("网格员", "Grid inspector", [new("卫生检查", "Hygiene inspections", "/inspections/{c}"), new("好人好事记分", "Points for good deeds", "/points/{c}"),
             new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Organizer] = ("志愿活动组织者", "Volunteer organizer", [new("志愿活动", "Volunteer activities", "/volunteers/{c}"), new("积分细则", "Points rules", "/rules/{c}")]),
         [Role.Shopkeeper] = ("店员", "Shopkeeper", [new("柜台兑换", "Counter redemptions", "/counter"), new("商品与库存", "Goods and stock", "/shops/{c}/{s}"), new("对账单", "Statements", "/reports/{c}/shops/{s}")]),

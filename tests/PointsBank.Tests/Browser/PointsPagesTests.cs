@@ -101,7 +101,7 @@ public abstract class PointsPagesTests(DatabaseProvider provider) : BrowserTest(
     public async Task AGridWorker_FindsOnlyTheirGrid_SeesMaskedNames_AwardsAGoodDeed_ButCannotCorrect()
     {
         await SignInAsync("inspector");
-        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=inspector] a", new() { HasText = "好人好事" }));
+        await ClickAndWaitForPageAsync(Page.Locator("article.card[data-role=inspector] a", new() { HasText = "好人好事记分" }));
         await Page.Locator("#q").FillAsync("组");
         await ClickAndWaitForPageAsync(Page.Locator("form.search button[type=submit]"));
 

@@ -157,7 +157,7 @@ public abstract class CommunityTimePagesTests(DatabaseProvider provider) : Engin
         using var township = await _app.PageClientAsync("township");
         var html = await HtmlAsync(township, "/township");
         Assert.That(html, Does.Contain("id=\"month\" name=\"month\" type=\"month\" value=\"2026-12\" max=\"2026-12\""));
-        Assert.That(Regex.Match(html, "data-testid=\"zones\">([^<]+)<").Groups[1].Value, Does.Contain("Asia/Shanghai、Asia/Urumqi"));
+        Assert.That(Regex.Match(html, "data-testid=\"zones\">([^<]+)<").Groups[1].Value, Does.Contain("北京时间、Asia/Urumqi（UTC+6）"));
     }
 }
 

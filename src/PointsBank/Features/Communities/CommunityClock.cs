@@ -41,6 +41,24 @@ public sealed record CommunityTime(TimeZoneInfo Zone, DateTime NowUtc)
             ? new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(d.ToDateTime(t), Zone), TimeSpan.Zero)
             : null;
 
+    /// <summary>
+    /// The zone as people name it: China's one zone (<c>Asia/Shanghai</c> and its old aliases) is 北京时间; any other is
+    /// its id with its offset now, e.g. <c>Asia/Urumqi（UTC+6）</c>.
+    /// </summary>
+    public (string Zh, string En) ZoneName
+    {
+        get
+        {
+            if (Zone.Id is "Asia/Shanghai" or "Asia/Chongqing" or "Asia/Chungking" or "Asia/Harbin" or "PRC")
+            {
+                return ("北京时间", "Beijing time");
+            }
+            var offset = Zone.GetUtcOffset(NowUtc);
+            var text = (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(offset.Minutes == 0 ? "%h" : @"h\:mm", CultureInfo.InvariantCulture);
+            return ($"{Zone.Id}（UTC{text}）", $"{Zone.Id} (UTC{text})");
+        }
+    }
+
     /// <summary>Now in the zone <paramref name="timeZone"/> names (a stored <c>time_zone</c>).</summary>
     public static CommunityTime Of(string timeZone, DateTime nowUtc) => new(Projections.Zone(timeZone), nowUtc);
 

@@ -2,6 +2,7 @@ using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Claims;
 using PointsBank.Features.Points;
+using PointsBank.Features.Policy;
 using PointsBank.Features.Rules;
 using PointsBank.Infrastructure;
 using PointsBank.Rules;
@@ -57,6 +58,9 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
 
     /// <summary>Today in the community's own time zone, the default day of an entry (the ledger checks it in the same zone).</summary>
     public string Today => Time.TodayText;
+
+    /// <summary>Whether the community's policy allows gifts of points (赠送): the page offers the link only then.</summary>
+    public bool TransfersAllowed { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -173,5 +177,9 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         Balance = balance.Value;
         var history = await mediator.Send(new GetHistory(CommunityId, AccountId, Math.Max(1, P), GetHistory.DefaultPageSize), ct);
         History = history.Value;
+        if (CanCorrect)
+        {
+            TransfersAllowed = (await mediator.Send(new GetPolicy(CommunityId), ct)).Value?.TransfersAllowed ?? false;
+        }
     }
 }

@@ -30,7 +30,8 @@ public sealed class IndexModel(IMediator mediator, CommunityClock clocks, Caller
     public string ThisMonth => Clocks.Max(c => c.ThisMonth)!;
 
     /// <summary>The time zones the months are counted in, for the page to say.</summary>
-    public string Zones => string.Join("、", Clocks.Select(c => c.Zone.Id).Distinct().Order(StringComparer.Ordinal));
+    public string Zones => string.Join("、", Clocks.DistinctBy(c => c.Zone.Id).OrderBy(c => c.Zone.Id, StringComparer.Ordinal)
+        .Select(c => T(c.ZoneName.Zh, c.ZoneName.En)));
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

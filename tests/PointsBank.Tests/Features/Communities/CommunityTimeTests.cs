@@ -24,6 +24,13 @@ public sealed class CommunityTimeTests
         Assert.That(shanghai.IsOver("2026-12"), Is.False);
     }
 
+    [TestCase("Asia/Shanghai", "北京时间", "Beijing time")]
+    [TestCase("Asia/Urumqi", "Asia/Urumqi（UTC+6）", "Asia/Urumqi (UTC+6)")]
+    [TestCase("Asia/Kolkata", "Asia/Kolkata（UTC+5:30）", "Asia/Kolkata (UTC+5:30)")]
+    [TestCase("America/New_York", "America/New_York（UTC-5）", "America/New_York (UTC-5)")]
+    public void ZoneName_IsBeijingTimeForChina_AndTheOffsetOtherwise(string zone, string zh, string en) =>
+        Assert.That(CommunityTime.Of(zone, Now).ZoneName, Is.EqualTo((zh, en)));
+
     [Test]
     public void InstantsShownAndTyped_AreInTheZone_BothWays()
     {

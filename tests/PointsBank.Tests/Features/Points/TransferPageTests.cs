@@ -113,6 +113,8 @@ public abstract class TransferPageTests(DatabaseProvider provider) : EngineFixtu
         try
         {
             using var page = await _app.PageClientAsync("committee");
+            var account = WebUtility.HtmlDecode(await page.GetStringAsync($"/points/{_community}/accounts/{giver}"));
+            Assert.That(account, Does.Not.Contain($"/points/{_community}/accounts/{giver}/transfer"), "no link to a gift the policy does not allow");
             var form = WebUtility.HtmlDecode(await page.GetStringAsync($"/points/{_community}/accounts/{giver}/transfer?to={receiver}"));
             Assert.That(form, Does.Contain("未开放赠送"));
             var refused = await page.PostAsync($"/points/{_community}/accounts/{giver}/transfer?to={receiver}", new FormUrlEncodedContent(new Dictionary<string, string>

@@ -151,6 +151,17 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
 
         await ScanAsync($"https://jf.example.cn/c/{token}");
         await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/counter/card");
+        // Whose card it is, above the goods: the door plate, the masked name (as on the voucher) and the points available
+        // (50 less the 12 the open voucher holds); never the full name.
+        await Page.SetViewportSizeAsync(390, 844);
+        Assert.That(await Page.Locator("[data-testid=household-code]").InnerTextAsync(), Is.EqualTo(voucher.MaskedName.Split(' ')[0]));
+        Assert.That(await Page.Locator("[data-testid=masked-name]").InnerTextAsync(), Is.EqualTo("李*兰"));
+        Assert.That(await Page.Locator("[data-testid=available]").InnerTextAsync(), Is.EqualTo("38"));
+        Assert.That(await Page.Locator("[data-testid=card-holder] + form [data-testid=confirm]").CountAsync(), Is.EqualTo(1), "the holder shows above the order form");
+        Assert.That(await Page.ContentAsync(), Does.Not.Contain("李桂兰").And.Not.Contain("13912345678"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("counter-card-holder-phone");
+        await Page.SetViewportSizeAsync(1280, 800);
         await Page.Locator($"#qty-{voucher.Items[0].ProductId}").FillAsync("1");
         await Page.Locator("#pin").FillAsync("9999");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
@@ -166,6 +177,52 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
         await ScreenshotAsync("counter-card-receipt");
         Assert.That(ConsoleErrors, Is.Empty);
     }
+
+    [Test]
+    public async Task ACardWithoutAPin_OrLocked_SaysSoAtTheTop_WithWhoseCardItIs_AndOffersNoOrderForm()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var issued = await AsOperatorAsync(new PointsBank.Features.Cards.IssueCard(await DemoCommunityAsync(), voucher.AccountId));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        var token = IssuedCards.TokenOf(issued.Value!);
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        // Where a scanned card lands (the scan itself is the test above's).
+        await Page.GotoAsync($"/counter/card?token={token}");
+        await Assertions.Expect(Page.Locator("[data-testid=cannot-pay]")).ToHaveTextAsync(
+            "这张卡还没有设置密码，不能刷卡兑换。请居民带卡到村（居）委会设置密码（设好后也能用手机扫卡下单）。");
+        Assert.That(await Page.Locator("h1 + [data-testid=cannot-pay] + [data-testid=card-holder]").CountAsync(), Is.EqualTo(1),
+            "the notice comes first, then whose card it is");
+        Assert.That(await Page.Locator("[data-testid=masked-name]").InnerTextAsync(), Is.EqualTo("李*兰"));
+        Assert.That(await Page.Locator("[data-testid=household-code]").InnerTextAsync(), Is.EqualTo(voucher.MaskedName.Split(' ')[0]));
+        Assert.That(await Page.Locator("[data-testid=available]").InnerTextAsync(), Is.EqualTo("38"));
+        Assert.That(await NoOrderFormAsync(), Is.EqualTo((0, 0, 0, 0)), "no order form that could only be refused");
+        Assert.That(await Page.Locator("[data-testid=back]").GetAttributeAsync("href"), Does.StartWith("/counter?shopId="));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("counter-card-no-pin-phone");
+
+        // With a PIN the form is there; five wrong PINs lock the card, and the page then says that instead.
+        var community = await DemoCommunityAsync();
+        Assert.That((await AsOperatorAsync(new PointsBank.Features.Cards.SetCardPin(community, issued.Value!.CardId, "1234"))).Failure, Is.Null);
+        await Page.ReloadAsync();
+        Assert.That(await Page.Locator("[data-testid=cannot-pay]").CountAsync(), Is.EqualTo(0));
+        Assert.That(await Page.Locator("[data-testid=card-holder] + form[data-testid=card-order] #pin").CountAsync(), Is.EqualTo(1));
+        for (var i = 0; i < PointsBank.Features.Cards.CardSecrets.MaxPinFailures; i++)
+        {
+            await AsOperatorAsync(new ConfirmRedemption(community, voucher.ShopId, CardToken: token, Pin: "9999",
+                Items: [new OrderItem(voucher.Items[0].ProductId, 1)], IdempotencyKey: $"lock-{Guid.NewGuid():N}"));
+        }
+        await Page.ReloadAsync();
+        await Assertions.Expect(Page.Locator("[data-testid=cannot-pay]")).ToContainTextAsync("已锁定");
+        Assert.That(await NoOrderFormAsync(), Is.EqualTo((0, 0, 0, 0)));
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    private async Task<(int Forms, int Pins, int Confirms, int Quantities)> NoOrderFormAsync() =>
+        (await Page.Locator("main form").CountAsync(), await Page.Locator("#pin").CountAsync(),
+            await Page.Locator("[data-testid=confirm]").CountAsync(), await Page.Locator("main input[id^=qty-]").CountAsync());
 
     [Test]
     public async Task TheResident_OrdersOnTheirPhone_WithThePin_SeesTheVoucherQr_AndCancelsIt()

@@ -226,10 +226,9 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
         Assert.That(await RevisionsAsync(), Is.EqualTo(before + 1));
     }
 
-    [Test]
-    public async Task OrderingAtTheCounter_Twice_FromOneForm_MakesOneVoucher_AndHoldsThePointsOnce()
+    /// <summary>A household account with an award's points, and a new shop with a product at 1 point, ten in stock.</summary>
+    private async Task<(long Account, long Shop, long Product)> FundedAccountAndShopAsync(HttpClient committee)
     {
-        using var committee = await _app.ClientAsAsync("committee");
         var account = await HouseholdAccountAsync(committee);
         using (var award = new HttpRequestMessage(HttpMethod.Post, Api("/awards")) { Content = JsonContent.Create(new { accountId = account, ruleCode = "security_patrol" }) })
         {
@@ -241,6 +240,48 @@ public abstract class DoubleSubmitPageTests(DatabaseProvider provider) : EngineF
         var product = (await (await committee.PostAsJsonAsync(Api($"/shops/{shop}/products"), new { name = "洗衣粉", pointsPrice = 1, unit = "袋" }))
             .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         Assert.That((await committee.PostAsJsonAsync(Api($"/shops/{shop}/products/{product}/movements"), new { kind = "restock", quantity = 10 })).IsSuccessStatusCode);
+        return (account, shop, product);
+    }
+
+    [Test]
+    public async Task CardAndPin_AtTheCounter_Twice_FromOneForm_GivesOneReceipt_AndChargesOnce()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var (account, shop, product) = await FundedAccountAndShopAsync(committee);
+        var card = await (await committee.PostAsync(Api($"/accounts/{account}/card"), null)).Content.ReadFromJsonAsync<JsonElement>();
+        var token = IssuedCards.TokenOf(card.GetProperty("url").GetString()!);
+        Assert.That((await committee.PutAsJsonAsync(Api($"/cards/{card.GetProperty("cardId").GetInt64()}/pin"), new { pin = "1234" })).IsSuccessStatusCode);
+        Task<long> BalanceAsync() => _app.ScalarAsync<long>("SELECT balance FROM balances WHERE account_id = @account", new { account });
+        var before = await BalanceAsync();
+
+        using var page = await _app.PageClientAsync("committee");
+        var form = Html(await page.GetStringAsync($"/counter/card?shopId={shop}&token={token}"));
+        Assert.That(Regex.Match(form, "data-testid=\"available\">([^<]*)<").Groups[1].Value, Is.EqualTo(before.ToString(CultureInfo.InvariantCulture)),
+            "the points available show above the goods");
+        Assert.That(form, Does.Contain("data-testid=\"household-code\">双击-"));
+        var fields = new Dictionary<string, string>
+        {
+            ["key"] = Key(form), ["shopId"] = shop.ToString(CultureInfo.InvariantCulture), ["token"] = token, ["pin"] = "1234",
+            [$"qty-{product}"] = "1", ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
+        };
+
+        var first = await PostAsync(page, $"/counter/card?shopId={shop}", fields);
+        var second = await PostAsync(page, $"/counter/card?shopId={shop}", fields);
+
+        string ReceiptNo(string html) => Regex.Match(html, "data-testid=\"receipt-no\">([^<]+)<").Groups[1].Value;
+        Assert.That((first.Status, second.Status), Is.EqualTo((HttpStatusCode.Redirect, HttpStatusCode.Redirect)));
+        Assert.That(ReceiptNo(first.Page), Is.Not.Empty, first.Page);
+        Assert.That(ReceiptNo(second.Page), Is.EqualTo(ReceiptNo(first.Page)), "the second click shows the same receipt");
+        Assert.That(await _app.ScalarAsync<long>("SELECT COUNT(*) FROM receipts WHERE community_id = @c AND account_id = @account", new { c = _community, account }),
+            Is.EqualTo(1));
+        Assert.That(await BalanceAsync(), Is.EqualTo(before - 1), "charged once");
+    }
+
+    [Test]
+    public async Task OrderingAtTheCounter_Twice_FromOneForm_MakesOneVoucher_AndHoldsThePointsOnce()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var (account, shop, product) = await FundedAccountAndShopAsync(committee);
         Task<long> HeldAsync() => _app.ScalarAsync<long>("SELECT held FROM balances WHERE account_id = @account", new { account });
 
         using var page = await _app.PageClientAsync("committee");

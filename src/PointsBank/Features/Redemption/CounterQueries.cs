@@ -135,3 +135,55 @@ sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderC
     }
 }
 
+
+/// <summary>
+/// Whose card the counter scanned: the door-plate code and the holder's masked name as the card prints them (the counter
+/// masks names for everyone, as on the voucher and the receipt), the account, and whether the card can pay at all
+/// (a PIN set, not locked). Never the full name, the PIN or its hash.
+/// </summary>
+public sealed record CounterCard(long CardId, long AccountId, string? HouseholdCode, string MaskedName, bool HasPin, bool Locked);
+
+/// <summary>
+/// The card + PIN page's look at a scanned card before the order (<c>/counter/card</c>): the shop's shopkeeper and the
+/// committee. An unknown, revoked or other community's card is <c>card_not_found</c>, as confirming it would be.
+/// </summary>
+[Allow(Role.Committee, Role.Shopkeeper)]
+public sealed record GetCounterCard(long CommunityId, long ShopId, [property: Secret] string? CardToken) : IRequest<Outcome<CounterCard>>, IQuery, IShopScoped;
+
+sealed class GetCounterCardHandler(DbDataSource db) : IRequestHandler<GetCounterCard, Outcome<CounterCard>>
+{
+    private const string Select = $"""
+        SELECT c.id AS CardId, CASE WHEN c.pin_hash IS NULL THEN 0 ELSE 1 END AS HasPin,
+               CASE WHEN c.locked_at IS NULL THEN 0 ELSE 1 END AS Locked, {CardStore.HolderColumns}
+          FROM cards c JOIN accounts a ON a.id = c.account_id
+          {CardStore.HolderJoins}
+         WHERE c.token_hash = @tokenHash AND c.community_id = @communityId AND c.status = 'active'
+        """;
+
+    /// <summary>Settable properties: Dapper maps SQLite's 64-bit integers onto settable members only.</summary>
+    private sealed class Row
+    {
+        public long CardId { get; set; }
+        public long HasPin { get; set; }
+        public long Locked { get; set; }
+        public long AccountId { get; set; }
+        public string Kind { get; set; } = "";
+        public string? HouseholdCode { get; set; }
+        public long? GridId { get; set; }
+        public string? FullName { get; set; }
+    }
+
+    public async Task<Outcome<CounterCard>> Handle(GetCounterCard request, CancellationToken ct)
+    {
+        if (!CardSecrets.LooksLikeToken(request.CardToken))
+        {
+            return new Failure("card_not_found", "the text is not a card token");
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var row = await new Reads(connection, null).SingleOrDefaultAsync<Row>(Select,
+            new { tokenHash = CardSecrets.HashToken(request.CardToken!), communityId = request.CommunityId }, ct);
+        return row is null
+            ? new Failure("card_not_found", "no active card of this community has this token")
+            : new CounterCard(row.CardId, row.AccountId, row.HouseholdCode, Communities.PersonalData.MaskName(row.FullName), row.HasPin != 0, row.Locked != 0);
+    }
+}

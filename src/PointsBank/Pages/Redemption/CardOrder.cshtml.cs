@@ -1,12 +1,16 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
+using PointsBank.Features.Points;
 using PointsBank.Features.Redemption;
 
 namespace PointsBank.Pages.Redemption;
 
 /// <summary>
 /// Card + PIN at the counter (<c>/counter/card</c>) for a resident without a phone: the card was scanned, the
-/// shopkeeper picks the items, the resident types the PIN, one confirmation issues and redeems in one go.
+/// shopkeeper picks the items, the resident types the PIN, one confirmation issues and redeems in one go. Above the
+/// goods: whose card it is (door plate and masked name, as the card prints them) and the points available to spend
+/// (<see cref="GetBalance"/>: balance less what open vouchers hold). A card without a PIN, or locked, says so instead of
+/// the order form, which could only be refused; an unknown or revoked card is refused when confirmed, as before.
 /// </summary>
 public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
 {
@@ -16,7 +20,24 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
     [BindProperty(SupportsGet = true, Name = "shopId")]
     public long? PickedShop { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) => await ResolveAsync(PickedShop, ct) ? Page() : Forbid();
+    /// <summary>The scanned card's holder, or null when the token names no active card of this community.</summary>
+    public CounterCard? Card { get; private set; }
+
+    /// <summary>The card's account's points available to spend (balance less holds), when the card was found.</summary>
+    public long? Available { get; private set; }
+
+    /// <summary>False when the card can only be refused at confirmation: no PIN set yet, or locked.</summary>
+    public bool CanPay => Card is null || (Card.HasPin && !Card.Locked);
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!await ResolveAsync(PickedShop, ct))
+        {
+            return Forbid();
+        }
+        await ReadCardAsync(ct);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(string? pin, string? key, CancellationToken ct)
     {
@@ -28,12 +49,25 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
         if (items.Count == 0)
         {
             Error = PageText.Problem(this, new Infrastructure.Failure("order_empty", ""));
+            await ReadCardAsync(ct);
             return Page();
         }
         if (await SendAsync(new ConfirmRedemption(CommunityId, ShopId, CardToken: Token ?? "", Pin: pin ?? "", Items: items, IdempotencyKey: key), ct) is { } receipt)
         {
             return Redirect($"/counter/receipts/{Uri.EscapeDataString(receipt.ReceiptNo)}?shopId={ShopId}");
         }
+        await ReadCardAsync(ct);
         return Page();
+    }
+
+    // After a refusal too, so the holder, the points now available and a card locked by this very PIN show.
+    private async Task ReadCardAsync(CancellationToken ct)
+    {
+        if ((await Mediator.Send(new GetCounterCard(CommunityId, ShopId, Token), ct)).Value is not { } card)
+        {
+            return;
+        }
+        Card = card;
+        Available = (await Mediator.Send(new GetBalance(CommunityId, card.AccountId), ct)).Value?.Available;
     }
 }

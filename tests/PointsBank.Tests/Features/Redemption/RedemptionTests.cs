@@ -324,6 +324,44 @@ public abstract class RedemptionTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task TheCounter_SeesWhoseCardItIs_Masked_AndWhetherItCanPay_AndNothingOfARevokedOrForeignCard()
+    {
+        var code = await HouseholdCodeAsync(_account);
+        var issued = await _db.SendAs(Committee(_c), new IssueCard(_c, _account));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        var token = IssuedCards.TokenOf(issued.Value!);
+        var cardId = issued.Value!.CardId;
+
+        var noPin = await _db.SendAs(Counter, new GetCounterCard(_c, _shop, token));
+        Assert.That(noPin.Value, Is.EqualTo(new CounterCard(cardId, _account, code, "测*民", HasPin: false, Locked: false)),
+            "the door plate and the masked name of the household's head (测试居民), never the full name");
+
+        Assert.That((await _db.SendAs(Committee(_c), new SetCardPin(_c, cardId, "1234"))).Failure, Is.Null);
+        Assert.That((await _db.SendAs(Committee(_c), new GetCounterCard(_c, _shop, token))).Value!.HasPin, Is.True);
+        for (var i = 0; i < CardSecrets.MaxPinFailures; i++)
+        {
+            await _db.SendAs(Counter, new ConfirmRedemption(_c, _shop, CardToken: token, Pin: "9999",
+                Items: [new OrderItem(await NewProductAsync(_db, _c, _shop, price: 1, stock: 1), 1)], IdempotencyKey: $"lock-{i}"));
+        }
+        Assert.That((await _db.SendAs(Counter, new GetCounterCard(_c, _shop, token))).Value, Is.EqualTo(new CounterCard(cardId, _account, code, "测*民", true, true)));
+
+        // Another shop's shopkeeper may not look; a token of nothing, a malformed one and a revoked card are card_not_found.
+        var otherShop = await NewShopAsync(_db, _c);
+        Assert.ThrowsAsync<ForbiddenException>(() => _db.SendAs(Shopkeeper(_c, otherShop), new GetCounterCard(_c, _shop, token)));
+        Assert.That((await _db.SendAs(Counter, new GetCounterCard(_c, _shop, CardSecrets.NewToken()))).Failure?.Code, Is.EqualTo("card_not_found"));
+        Assert.That((await _db.SendAs(Counter, new GetCounterCard(_c, _shop, "not a token"))).Failure?.Code, Is.EqualTo("card_not_found"));
+        Assert.That((await _db.SendAs(Committee(_c), new RevokeCard(_c, cardId, "挂失"))).Failure, Is.Null);
+        Assert.That((await _db.SendAs(Counter, new GetCounterCard(_c, _shop, token))).Failure?.Code, Is.EqualTo("card_not_found"));
+    }
+
+    private async Task<string> HouseholdCodeAsync(long account)
+    {
+        await using var connection = await _db.Db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>(
+            "SELECT h.code FROM accounts a JOIN households h ON h.id = a.household_id WHERE a.id = @account", new { account }) ?? "";
+    }
+
+    [Test]
     public async Task CardAndPin_AtTheCounter_IssuesAndConfirmsInOneUnit_AndAReplayOfTheKeyPostsNothing()
     {
         var item = await NewProductAsync(_db, _c, _shop, price: 10, stock: 5);

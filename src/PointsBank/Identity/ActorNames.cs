@@ -12,21 +12,24 @@ public static class ActorNames
 {
     private const string UserPrefix = "user:";
 
-    private const string Select = "SELECT username AS Username, display_name AS DisplayName FROM users WHERE username IN @usernames";
+    // One user a statement (a page names a handful of distinct users), so the SQL stays plain on both engines.
+    private const string Select = "SELECT display_name FROM users WHERE username = @username";
 
     /// <summary>Actor → display name for the <c>user:</c> actors among <paramref name="actors"/> that name an existing user.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> LookupAsync(DbConnection connection, IEnumerable<string?> actors,
-        CancellationToken ct, DbTransaction? transaction = null)
+        CancellationToken ct)
     {
         var usernames = actors.OfType<string>().Where(a => a.StartsWith(UserPrefix, StringComparison.Ordinal))
             .Select(a => a[UserPrefix.Length..]).Distinct(StringComparer.Ordinal).ToList();
-        if (usernames.Count == 0)
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var username in usernames)
         {
-            return new Dictionary<string, string>();
+            if (await connection.ExecuteScalarAsync<string?>(new CommandDefinition(Select, new { username }, cancellationToken: ct)) is { } name)
+            {
+                names[UserPrefix + username] = name;
+            }
         }
-        var rows = await connection.QueryAsync<(string Username, string DisplayName)>(
-            new CommandDefinition(Select, new { usernames }, transaction, cancellationToken: ct));
-        return rows.ToDictionary(r => UserPrefix + r.Username, r => r.DisplayName, StringComparer.Ordinal);
+        return names;
     }
 
     /// <summary>The entries of <paramref name="names"/> for the given actors only (what one item of a list names).</summary>

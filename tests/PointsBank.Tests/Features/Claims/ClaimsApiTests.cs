@@ -78,6 +78,14 @@ public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(
 
         var page = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/notices/{_community}"));
         Assert.That(page, Does.Contain("积分公示").And.Contain("欧*娜").And.Contain(code).And.Not.Contain("欧阳娜娜"));
+
+        // The committee's queue names the objector in words (the reviewer's display name), not user:reviewer.
+        using var committeePage = await _app.PageClientAsync("committee");
+        var queue = WebUtility.HtmlDecode(await committeePage.GetStringAsync($"/claims/{_community}"));
+        var reviewerName = await _app.ScalarAsync<string>("SELECT display_name FROM users WHERE username = 'reviewer'", new { });
+        var noticed = Between(queue, $"data-testid=\"noticed-{id}\"", "</article>");
+        Assert.That(noticed, Does.Contain($"（{reviewerName}）：协议书未签字").And.Contain($"户号：{code}").And.Not.Contain("user:reviewer"));
+        Assert.That(noticed, Does.Contain("欧阳娜娜"), "the committee may see full names");
     }
 
 

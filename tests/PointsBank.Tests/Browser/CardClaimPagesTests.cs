@@ -1,7 +1,9 @@
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 using PointsBank.Features.Accounts;
 using PointsBank.Features.Cards;
+using PointsBank.Features.Claims;
 using PointsBank.Features.Communities;
 using PointsBank.Identity;
 using PointsBank.Tests.Support;
@@ -75,13 +77,38 @@ public abstract class CardClaimPagesTests(DatabaseProvider provider) : BrowserTe
         await AssertPhoneWidthAsync();
         await ScreenshotAsync("claims-resident-submitted");
 
-        // The reviewer approves it on the review page.
-        await Page.SetViewportSizeAsync(1280, 900);
+        // The reviewer approves it on the review page, on a phone: whose claim it is by the household's code, and who
+        // submitted it in words (the resident with their card; a staff user by their display name), never a raw id.
+        long staffClaim;
+        string committeeName;
+        await using (var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync())
+        {
+            var account = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, """
+                SELECT a.id FROM accounts a JOIN households h ON h.id = a.household_id WHERE h.community_id = @community AND h.code = @code
+                """, new { community, code = "申报-02" });
+            var committeeId = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT id FROM users WHERE username = 'committee'");
+            committeeName = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT display_name FROM users WHERE username = 'committee'") ?? "";
+            using var scope = App.Services.CreateScope();
+            scope.ServiceProvider.GetRequiredService<CallerContext>().Current = Caller.User(committeeId, "committee", [new RoleGrant(community, Role.Committee)]);
+            var submitted = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SubmitClaim(community, account, null, "mediation", null,
+                DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8).AddDays(-1)), "两委代为申报：调解纠纷"));
+            Assert.That(submitted.Failure, Is.Null);
+            staffClaim = submitted.Value!.Id;
+        }
+        await Page.SetViewportSizeAsync(390, 844);
         await Page.GotoAsync("/");
         await SubmitSignInAsync("reviewer", "reviewer" + Suffix);
         await Page.GotoAsync($"/claims/{community}");
         var queued = Page.Locator($"[data-testid=claim-{id}]");
-        Assert.That(await queued.InnerTextAsync(), Does.Contain("card:"));
+        await Assertions.Expect(queued.Locator($"[data-testid=whose-{id}]")).ToContainTextAsync("户号：申报-01");
+        await Assertions.Expect(queued.Locator($"[data-testid=whose-{id}]")).ToContainTextAsync("本人：欧*花");
+        await Assertions.Expect(queued.Locator($"[data-testid=submitter-{id}]")).ToContainTextAsync("提交人：居民本人（刷卡申报）");
+        await Assertions.Expect(Page.Locator($"[data-testid=whose-{staffClaim}]")).ToContainTextAsync("户号：申报-02");
+        await Assertions.Expect(Page.Locator($"[data-testid=submitter-{staffClaim}]")).ToContainTextAsync("提交人：" + committeeName);
+        var queueText = await Page.InnerTextAsync("main");
+        Assert.That(queueText, Does.Not.Contain("card:").And.Not.Contain("user:committee").And.Not.Contain("欧阳春花"));
+        await AssertPhoneWidthAsync();
+        await ScreenshotAsync("claims-review-queue-phone");
         await queued.Locator($"#note-{id}").FillAsync("经村民组长核实");
         await ClickAndWaitForPageAsync(queued.Locator("form[action*=Approve] button[type=submit]"));
         Assert.That(await Page.Locator($"[data-testid=noticed-{id}]").CountAsync(), Is.EqualTo(1));

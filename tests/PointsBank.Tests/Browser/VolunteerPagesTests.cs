@@ -103,6 +103,36 @@ public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTe
         Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("volunteer-certified-phone");
 
+        // 志愿服务记录清单 on the phone: one card per record, 记录人/证明人 in words (the organizer's display name), not ids.
+        long resident, seeded;
+        string organizerName;
+        await using (var connection = await App.Services.GetRequiredService<System.Data.Common.DbDataSource>().OpenConnectionAsync())
+        {
+            resident = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+                "SELECT id FROM residents WHERE community_id = @community AND full_name = @name", new { community, name = "林志愿" });
+            seeded = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, """
+                SELECT MIN(v.resident_id) FROM service_records s JOIN volunteers v ON v.id = s.volunteer_id
+                 WHERE s.community_id = @community AND s.certified_by = 'cli:demo-seed'
+                """, new { community });
+            organizerName = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT display_name FROM users WHERE username = 'organizer'") ?? "";
+        }
+        await Page.GotoAsync($"/volunteers/{community}/records/{resident}");
+        var record = Page.Locator("[data-testid^=record-]").First;
+        await Assertions.Expect(record.Locator("[data-testid^=recorder-]")).ToHaveTextAsync(organizerName);
+        await Assertions.Expect(record.Locator("[data-testid^=certifier-]")).ToHaveTextAsync(organizerName);
+        Assert.That(await Page.InnerTextAsync("main"), Does.Not.Contain("user:organizer"));
+        Assert.That(await record.Locator("[data-testid^=certifier-]").BoundingBoxAsync() is { } box && box.X >= 0 && box.X + box.Width <= 390,
+            "证明人 is on screen at 390 px");
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-records-phone");
+
+        // The seed's records were confirmed and certified from the command line: the system in words, not cli:demo-seed.
+        await Page.GotoAsync($"/volunteers/{community}/records/{seeded}");
+        await Assertions.Expect(Page.Locator("[data-testid^=certifier-]").First).ToHaveTextAsync("系统（演示数据）");
+        Assert.That(await Page.InnerTextAsync("main"), Does.Not.Contain("cli:demo-seed"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-records-seeded-phone");
+
         foreach (var (url, hours, points) in new[] { (first, "1", "+1"), (second, "2", "+2") })
         {
             await Page.GotoAsync("/c/" + IssuedCards.TokenOf(url));

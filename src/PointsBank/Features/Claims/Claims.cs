@@ -69,6 +69,18 @@ public sealed record ClaimView
     public string? WithdrawReason { get; init; }
 
     public IReadOnlyList<ObjectionView> Objections { get; init; } = [];
+
+    /// <summary>The household's code (一组-01): the account's household, or for a person account its holder's household.</summary>
+    public string? HouseholdCode { get; init; }
+
+    /// <summary>For a person account, its holder's name (masked like <see cref="MemberName"/>); null for a household account.</summary>
+    public string? AccountHolderName { get; init; }
+
+    /// <summary>
+    /// The display names of the staff users this claim names (submitter, reviewer, withdrawer, objectors, deciders):
+    /// actor → name, e.g. <c>user:reviewer</c> → 李审核. Filled by the list (<see cref="ListClaims"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ActorNames { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What the claim slice shares: its rows, its reads and its one way onto the ledger.</summary>
@@ -80,9 +92,13 @@ internal static class ClaimStore
                c.evidence_note AS EvidenceNote, c.submitted_by AS SubmittedBy, c.submitted_at AS SubmittedAt,
                c.reviewed_by AS ReviewedBy, c.reviewed_at AS ReviewedAt, c.review_note AS ReviewNote, c.notice_until AS NoticeUntil,
                c.posted_seq AS PostedSeq, c.posted_at AS PostedAt, c.post_failure AS PostFailure,
-               c.withdrawn_by AS WithdrawnBy, c.withdrawn_at AS WithdrawnAt, c.withdraw_reason AS WithdrawReason
+               c.withdrawn_by AS WithdrawnBy, c.withdrawn_at AS WithdrawnAt, c.withdraw_reason AS WithdrawReason,
+               h.code AS HouseholdCode, p.full_name AS AccountHolderName
           FROM claims c
           LEFT JOIN residents r ON r.id = c.member_id
+          LEFT JOIN accounts a ON a.id = c.account_id
+          LEFT JOIN residents p ON a.kind = 'person' AND p.id = a.resident_id
+          LEFT JOIN households h ON h.id = COALESCE(a.household_id, p.household_id)
         """;
 
     public const string SelectOne = Columns + " WHERE c.id = @claimId AND c.community_id = @communityId";
@@ -139,6 +155,8 @@ internal static class ClaimStore
         public string? WithdrawnBy { get; init; }
         public DateTime? WithdrawnAt { get; init; }
         public string? WithdrawReason { get; init; }
+        public string? HouseholdCode { get; init; }
+        public string? AccountHolderName { get; init; }
 
         public RuleFacts Facts => JsonSerializer.Deserialize<RuleFacts>(FactsJson, RuleJson.Options) ?? RuleFacts.None;
 
@@ -153,6 +171,8 @@ internal static class ClaimStore
             PostedAt = PostedAt is { } p ? Clock.AsUtc(p) : null, PostFailure = PostFailure,
             WithdrawnBy = WithdrawnBy, WithdrawnAt = WithdrawnAt is { } w ? Clock.AsUtc(w) : null, WithdrawReason = WithdrawReason,
             Objections = objections ?? [],
+            HouseholdCode = HouseholdCode,
+            AccountHolderName = AccountHolderName is null ? null : namesVisible ? AccountHolderName : PersonalData.MaskName(AccountHolderName),
         };
     }
 

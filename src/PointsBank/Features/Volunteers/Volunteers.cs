@@ -45,6 +45,9 @@ public sealed record GetVolunteerRecords(long CommunityId, long ResidentId) : IR
 public sealed record VolunteerRecordsView(string CommunityName, VolunteerView Volunteer, IReadOnlyList<ServiceRecordView> Records,
     [property: JsonIgnore] string TimeZone = "") : ICsvReport
 {
+    /// <summary>The display names of the staff users who recorded or certified these records: actor → name (<c>user:organizer</c> → 周组织).</summary>
+    public IReadOnlyDictionary<string, string> ActorNames { get; init; } = new Dictionary<string, string>();
+
     public CsvTable ToCsv() => new($"volunteer-records-{Volunteer.VolunteerNo}.csv",
         ["记录号", "志愿者编号", "志愿者", "活动名称", "服务日期", "服务地点", "服务内容", "开始时间", "结束时间", "实际时长（分钟）", "计入时长（小时）",
          "记录来源", "状态", "记录人", "证明人", "积分", "更正自记录号"],
@@ -375,7 +378,10 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
         var records = await connection.QueryAsync<VolunteerStore.RecordRow>(new CommandDefinition(VolunteerStore.SelectRecordsOfVolunteer,
             new { communityId, volunteerId = volunteer.Id }, cancellationToken: ct));
         var community = await connection.QuerySingleAsync<(string Name, string TimeZone)>(new CommandDefinition(CommunityName, new { communityId }, cancellationToken: ct));
-        return new VolunteerRecordsView(community.Name, volunteer.ToView(personalData, stars), records.Select(r => r.ToView(personalData)).ToList(),
-            community.TimeZone);
+        var views = records.Select(r => r.ToView(personalData)).ToList();
+        return new VolunteerRecordsView(community.Name, volunteer.ToView(personalData, stars), views, community.TimeZone)
+        {
+            ActorNames = await ActorNames.LookupAsync(connection, views.SelectMany(r => new[] { r.RecordedBy, r.CertifiedBy }), ct),
+        };
     }
 }

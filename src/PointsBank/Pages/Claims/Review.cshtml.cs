@@ -37,6 +37,28 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
         HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
         && (caller.Holds(CommunityId, Role.Committee) || claim.SubmittedBy == caller.Actor);
 
+    /// <summary>Who did something on this claim, in words (a staff user's display name; a card, the command line in words).</summary>
+    public string Who(ClaimView claim, string? actor) => ActorWords.Of(this, actor, claim.ActorNames);
+
+    /// <summary>Who submitted the claim: a card may only submit for its own account, so a card is the resident themself.</summary>
+    public string Submitter(ClaimView claim) =>
+        ActorWords.Of(this, claim.SubmittedBy, claim.ActorNames, T("居民本人（刷卡申报）", "The resident (with their card)"));
+
+    /// <summary>Whose claim it is: the household's code, the person account's holder, and the member it names (masked as the view says).</summary>
+    public string Whose(ClaimView claim)
+    {
+        var parts = new List<string> { $"{T("户号", "Household")}{T("：", ": ")}{claim.HouseholdCode ?? "—"}" };
+        if (claim.AccountHolderName is { } holder)
+        {
+            parts.Add($"{T("个人账户", "Personal account")}{T("：", ": ")}{holder}");
+        }
+        if (claim.MemberName is { } member && member != claim.AccountHolderName)
+        {
+            parts.Add($"{T("本人", "Member")}{T("：", ": ")}{member}");
+        }
+        return string.Join(" · ", parts);
+    }
+
     public string RuleName(string code) => Rules.TryGetValue(code, out var rule) ? T(rule.NameZh, rule.NameEn) : code;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)

@@ -19,6 +19,13 @@ public sealed class RecordsModel(IMediator mediator) : VolunteerPage(mediator)
 
     public VolunteerRecordsView? View { get; private set; }
 
+    /// <summary>Who recorded or certified a record, in words (a staff user's display name; a volunteer's own card; the system).</summary>
+    public string Who(string actor) =>
+        ActorWords.Of(this, actor, View?.ActorNames, T("志愿者本人（刷卡）", "The volunteer (with their card)"));
+
+    /// <summary>A column's name as the label of its cell when the table stacks into one card per record on a phone.</summary>
+    public string Label(string zh, string en) => T($"{zh}：", $"{en}: ");
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         View = await SendAsync(new GetVolunteerRecords(CommunityId, ResidentId), ct);

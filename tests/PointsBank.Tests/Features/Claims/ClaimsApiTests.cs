@@ -31,6 +31,15 @@ public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
+    /// <summary>The text between the first <paramref name="start"/> and the next <paramref name="end"/> (fails if absent).</summary>
+    private static string Between(string html, string start, string end)
+    {
+        var from = html.IndexOf(start, StringComparison.Ordinal);
+        Assert.That(from, Is.GreaterThanOrEqualTo(0), $"the page has {start}");
+        from += start.Length;
+        return html[from..html.IndexOf(end, from, StringComparison.Ordinal)];
+    }
+
     private static string Yesterday => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8).AddDays(-1)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     [Test]
@@ -69,6 +78,14 @@ public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(
 
         var page = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/notices/{_community}"));
         Assert.That(page, Does.Contain("积分公示").And.Contain("欧*娜").And.Contain(code).And.Not.Contain("欧阳娜娜"));
+
+        // The committee's queue names the objector in words (the reviewer's display name), not user:reviewer.
+        using var committeePage = await _app.PageClientAsync("committee");
+        var queue = WebUtility.HtmlDecode(await committeePage.GetStringAsync($"/claims/{_community}"));
+        var reviewerName = await _app.ScalarAsync<string>("SELECT display_name FROM users WHERE username = 'reviewer'", new { });
+        var noticed = Between(queue, $"data-testid=\"noticed-{id}\"", "</article>");
+        Assert.That(noticed, Does.Contain($"（{reviewerName}）：协议书未签字").And.Contain($"户号：{code}").And.Not.Contain("user:reviewer"));
+        Assert.That(noticed, Does.Contain("欧阳娜娜"), "the committee may see full names");
     }
 
 
@@ -77,14 +94,20 @@ public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(
     public async Task TheReviewerQueuePage_ListsASubmittedClaim_AndApprovesIt()
     {
         using var committee = await _app.ClientAsAsync("committee");
-        var household = (await Json(await committee.PostAsJsonAsync(Api("/households"), new { code = $"审核-{Guid.NewGuid():N}"[..12] }))).GetProperty("householdId").GetInt64();
+        var code = $"审核-{Guid.NewGuid():N}"[..12];
+        var household = (await Json(await committee.PostAsJsonAsync(Api("/households"), new { code }))).GetProperty("householdId").GetInt64();
         var account = (await Json(await committee.PostAsJsonAsync(Api("/accounts"), new { kind = "household", ownerId = household }))).GetProperty("accountId").GetInt64();
         var id = (await Json(await committee.PostAsJsonAsync(Api("/claims"),
             new { accountId = account, ruleCode = "mediation", occurredOn = Yesterday, evidenceNote = "页面审核测试" }))).GetProperty("id").GetInt64();
+        var committeeName = await _app.ScalarAsync<string>("SELECT display_name FROM users WHERE username = 'committee'", new { });
         using var reviewer = await _app.PageClientAsync("reviewer");
 
         var queue = WebUtility.HtmlDecode(await reviewer.GetStringAsync($"/claims/{_community}"));
         Assert.That(queue, Does.Contain("审核申报").And.Contain($"data-testid=\"claim-{id}\"").And.Contain("页面审核测试"));
+        var whose = Between(queue, $"data-testid=\"whose-{id}\">", "</p>");
+        Assert.That(whose, Does.Contain($"户号：{code}").And.Not.Contain($"#{account}"), "the household's code, not the account's internal id");
+        Assert.That(Between(queue, $"data-testid=\"submitter-{id}\">", "</p>"), Does.Contain($"提交人：{committeeName}"));
+        Assert.That(queue, Does.Not.Contain("user:committee"), "no raw actor on the page");
         using var approve = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["claimId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["note"] = "属实", ["__RequestVerificationToken"] = AppFactory.Antiforgery(queue),

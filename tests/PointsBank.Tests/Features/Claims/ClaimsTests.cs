@@ -276,6 +276,33 @@ public abstract class ClaimsTests(DatabaseProvider provider)
     }
 
     [Test]
+    public async Task TheList_NamesTheHouseholdsCode_APersonAccountsHolder_MaskedForTheReviewer_AndTheStaffSubmittersDisplayName()
+    {
+        var community = await _db.NewCommunityAsync(accountMode: "person");
+        var code = $"二组-{Guid.NewGuid():N}"[..10];
+        var household = (await _db.Mediator.Send(new PointsBank.Features.Communities.AddHousehold(community.Id, null, code))).Value!.HouseholdId;
+        var holder = (await _db.Mediator.Send(new PointsBank.Features.Communities.AddResident(community.Id, household, "上官婉儿"))).Value!.ResidentId;
+        var opened = await _db.Mediator.Send(new PointsBank.Features.Accounts.OpenAccount(community.Id, "person", holder));
+        Assert.That(opened.Failure, Is.Null, opened.Failure?.Detail);
+        var username = $"u{Guid.NewGuid():N}"[..16];
+        var user = await _db.Mediator.Send(new PointsBank.Features.Users.CreateUser(username, "孙网格员", "网格员的密码足够长"));
+        Assert.That(user.Failure, Is.Null, user.Failure?.Detail);
+        var inspector = Caller.User(user.Value!.UserId, username, [new RoleGrant(community.Id, Role.Inspector)]);
+        var submitted = await _db.SendAs(inspector, new SubmitClaim(community.Id, opened.Value!.AccountId, null, "mediation", null, Yesterday, "调解纠纷"));
+        Assert.That(submitted.Failure, Is.Null, submitted.Failure?.Detail);
+
+        var reviewer = (await _db.SendAs(Acting.As(Role.Reviewer, community.Id), new ListClaims(community.Id))).Value!.Single();
+        var committee = (await _db.SendAs(Acting.As(Role.Committee, community.Id), new ListClaims(community.Id))).Value!.Single();
+
+        Assert.That((reviewer.HouseholdCode, reviewer.AccountHolderName, reviewer.MemberName), Is.EqualTo((code, "上*儿", (string?)null)));
+        Assert.That(committee.AccountHolderName, Is.EqualTo("上官婉儿"), "the committee sees full names (PersonalData)");
+        Assert.That(reviewer.SubmittedBy, Is.EqualTo($"user:{username}"));
+        Assert.That(reviewer.ActorNames, Is.EqualTo(new Dictionary<string, string> { [$"user:{username}"] = "孙网格员" }));
+        var ofHousehold = await SubmitAsync();
+        Assert.That((await ClaimAsync(ofHousehold.Id)).HouseholdCode, Does.StartWith("h-"), "a household account's own household");
+    }
+
+    [Test]
     public async Task TheNoticesList_IsPublic_ShowsOnlyNoticedClaims_AndMasksNames()
     {
         var noticed = await ApprovedAsync();

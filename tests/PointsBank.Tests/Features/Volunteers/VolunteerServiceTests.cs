@@ -480,6 +480,9 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
         using var page = await _app.PageClientAsync("organizer");
         var html = WebUtility.HtmlDecode(await page.GetStringAsync($"/volunteers/{_community}/records/{v.Resident}"));
         Assert.That(html, Does.Contain("不是志愿服务证明").And.Contain("垃圾分类宣传"));
+        // 记录人/证明人 in words on the page (the CSV keeps the stored actor for the files): the organizer's display name.
+        var organizerName = await _app.ScalarAsync<string>("SELECT display_name FROM users WHERE username = 'organizer'", new { });
+        Assert.That(html, Does.Contain($">{organizerName}</td>").And.Not.Contain("user:organizer"));
 
         using var anonymous = _app.CreateClient();
         var month = Local(11, 15, 0).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);

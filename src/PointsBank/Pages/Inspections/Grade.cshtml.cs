@@ -100,7 +100,10 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
         var form = Request.Form;
         var grades = new List<InspectionGrade>();
         var picked = new Dictionary<long, (string, string?)>();
-        foreach (var household in Households.Where(h => !IsDone(h)))
+        // Done households have no grade buttons, so a form rendered now never sends them; a form that does (sent twice,
+        // or rendered before another worker graded them) is sent as it is: the same key or grade replays, another grade
+        // is refused naming them.
+        foreach (var household in Households)
         {
             var grade = form[$"g{household.Id}"].ToString();
             var note = form[$"n{household.Id}"].ToString();
@@ -144,10 +147,6 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
         }
         // What the ledger holds now: this batch's households (or those a refusal named) show as graded.
         await LoadGradingsAsync(grid, rule.Code, ct);
-        if (RefusedAsGraded.Count > 0)
-        {
-            Picked = Picked.Where(p => !Households.Any(h => h.Id == p.Key && IsDone(h))).ToDictionary(p => p.Key, p => p.Value);
-        }
         return Page();
     }
 

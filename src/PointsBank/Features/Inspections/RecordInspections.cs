@@ -20,7 +20,10 @@ public sealed record InspectionGrade(long HouseholdId, string Grade, string? Not
 /// its household account, through the rule's evaluator (so its once-a-month limit holds), explained by the rule.
 /// <para>
 /// All or nothing: one household that is not an active household of the grid, has no account, gets a grade the rule
-/// does not know, or was already graded that month otherwise, refuses the whole batch with a problem naming it.
+/// does not know, or was already graded that month otherwise, refuses the whole batch with a problem naming it; the
+/// households already graded by an inspection with another grade are all named (door-plate code, grade, entry; the
+/// problem's <c>households</c>), so a worker sees every one of them at once. The inspection page offers none of them
+/// (<see cref="ListInspectionGradings"/>), so a normal round never meets this refusal.
 /// </para>
 /// <para>
 /// Effective date: the last day of <see cref="Period"/>, so the grading counts in that month's aggregates and
@@ -202,6 +205,7 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
             // The first uncorrected key of the sequence: an entry there is this month's grading (replay or refuse);
             // none means the household is not yet graded by an inspection this month.
             string? key = null;
+            var gradedBefore = false;
             for (var corrected = 0; corrected <= Inspections.MaxCorrections && key is null; corrected++)
             {
                 var candidate = Inspections.Key(household.Id, request.Period, request.RuleCode, corrected);
@@ -216,7 +220,7 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
                     if (was != grade.Grade.Trim())
                     {
                         graded.Add(new GradedBefore(household.Id, household.Code, was, existing.Points, existing.Seq));
-                        key = "";
+                        gradedBefore = true;
                         break;
                     }
                     results[i] = new InspectionPosting(existing.Seq, household.Id, household.Code, accountId, was!, existing.Points,
@@ -224,7 +228,7 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
                     break;
                 }
             }
-            if (results[i] is not null || key == "")
+            if (results[i] is not null || gradedBefore)
             {
                 continue;
             }

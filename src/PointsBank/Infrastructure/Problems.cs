@@ -216,7 +216,8 @@ public static class Problems
         return TypedResults.Problem(problem);
     }
 
-    public static ProblemHttpResult Result(HttpContext context, Failure failure) => Result(context, failure.Code, failure.Detail);
+    public static ProblemHttpResult Result(HttpContext context, Failure failure) => Result(context, failure.Code, failure.Detail,
+        failure.Extensions?.ToDictionary(e => e.Key, e => e.Value));
 
     /// <summary>200 with the value, or the failure as problem details.</summary>
     public static Results<Ok<T>, ProblemHttpResult> Reply<T>(HttpContext context, Outcome<T> outcome) =>

@@ -20,7 +20,10 @@ public sealed record InspectionGrade(long HouseholdId, string Grade, string? Not
 /// its household account, through the rule's evaluator (so its once-a-month limit holds), explained by the rule.
 /// <para>
 /// All or nothing: one household that is not an active household of the grid, has no account, gets a grade the rule
-/// does not know, or was already graded that month otherwise, refuses the whole batch with a problem naming it.
+/// does not know, or was already graded that month otherwise, refuses the whole batch with a problem naming it; the
+/// households already graded by an inspection with another grade are all named (door-plate code, grade, entry; the
+/// problem's <c>households</c>), so a worker sees every one of them at once. The inspection page offers none of them
+/// (<see cref="ListInspectionGradings"/>), so a normal round never meets this refusal.
 /// </para>
 /// <para>
 /// Effective date: the last day of <see cref="Period"/>, so the grading counts in that month's aggregates and
@@ -105,6 +108,14 @@ internal static class Inspections
         ? LedgerKeys.Derived("inspection", householdId.ToString(CultureInfo.InvariantCulture), period, ruleCode)
         : LedgerKeys.Derived("inspection", householdId.ToString(CultureInfo.InvariantCulture), period, ruleCode, $"r{corrected}");
 
+    /// <summary>Whether <paramref name="ledgerKey"/> is one of the keys of a household's grading for a month under a rule (any correction).</summary>
+    public static bool IsKey(string? ledgerKey, long householdId, string period, string ruleCode)
+    {
+        var first = Key(householdId, period, ruleCode, 0);
+        return ledgerKey is not null && (ledgerKey == first
+            || (ledgerKey.StartsWith(first + "-r", StringComparison.Ordinal) && int.TryParse(ledgerKey.AsSpan(first.Length + 2), NumberStyles.None, CultureInfo.InvariantCulture, out _)));
+    }
+
     /// <summary>At most this many corrected gradings of one household and month; then the batch is refused.</summary>
     public const int MaxCorrections = 50;
 }
@@ -176,6 +187,8 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
 
         var results = new InspectionPosting?[request.Grades.Count];
         var entries = new List<(int Index, HouseholdRow Household, LedgerEntry Entry)>();
+        // Every household of the batch graded otherwise this month: the refusal names them all, not the first.
+        var graded = new List<GradedBefore>();
         for (var i = 0; i < request.Grades.Count; i++)
         {
             var grade = request.Grades[i];
@@ -192,6 +205,7 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
             // The first uncorrected key of the sequence: an entry there is this month's grading (replay or refuse);
             // none means the household is not yet graded by an inspection this month.
             string? key = null;
+            var gradedBefore = false;
             for (var corrected = 0; corrected <= Inspections.MaxCorrections && key is null; corrected++)
             {
                 var candidate = Inspections.Key(household.Id, request.Period, request.RuleCode, corrected);
@@ -205,15 +219,16 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
                     var was = JsonSerializer.Deserialize<ByRule.StoredFacts>(existing.Facts, RuleJson.Options)?.Facts.Grade;
                     if (was != grade.Grade.Trim())
                     {
-                        return Refuse("inspection_already_graded", household.Id, household.Code,
-                            $"already graded '{was}' for {request.Period} (entry {existing.Seq}); correct that entry first");
+                        graded.Add(new GradedBefore(household.Id, household.Code, was, existing.Points, existing.Seq));
+                        gradedBefore = true;
+                        break;
                     }
                     results[i] = new InspectionPosting(existing.Seq, household.Id, household.Code, accountId, was!, existing.Points,
                         existing.Explanation, Replayed: true);
                     break;
                 }
             }
-            if (results[i] is not null)
+            if (results[i] is not null || gradedBefore)
             {
                 continue;
             }
@@ -229,6 +244,11 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
                     household.Id, household.Code, entry.Failure.Detail);
             }
             entries.Add((i, household, entry.Value!));
+        }
+
+        if (graded.Count > 0)
+        {
+            return AlreadyGraded(request.Period, graded);
         }
 
         if (entries.Count > 0)
@@ -252,6 +272,16 @@ sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, Call
         }
         return new InspectionsRecorded(request.GridId, request.RuleCode, request.Period, date, results.Select(r => r!).ToList());
     }
+
+    /// <summary>A household of the batch already graded this month with another grade: its grading entry.</summary>
+    public sealed record GradedBefore(long HouseholdId, string HouseholdCode, string? Grade, long Points, long Seq);
+
+    // The whole batch is refused, naming every household (id and door-plate code) graded before, with its entry; the
+    // problem's `households` lists them for a client (the inspection page names them by code).
+    private static Failure AlreadyGraded(string period, IReadOnlyList<GradedBefore> graded) => new("inspection_already_graded",
+        $"already graded for {period}, correct {(graded.Count == 1 ? "that entry" : "those entries")} first: " +
+        string.Join("; ", graded.Select(g => $"household {g.HouseholdId} ({g.HouseholdCode}) '{g.Grade}' (entry {g.Seq})")),
+        new Dictionary<string, object?> { ["households"] = graded });
 
     // The whole batch is refused: the problem names the household (id and door-plate code) and why.
     private static Failure Refuse(string code, long householdId, string? householdCode, string why) =>

@@ -16,6 +16,13 @@ namespace PointsBank.Pages.Inspections;
 /// row of big grade buttons (radio inputs, one tap) and an optional note; one submit sends the whole batch
 /// (<see cref="RecordInspections"/>, all or nothing) and the page then lists what was posted. Households left without
 /// a grade are not part of the batch. The form carries its own Idempotency-Key, so a resent form posts nothing twice.
+/// <para>
+/// A round takes several days: a household already graded for the rule and month (<see cref="ListInspectionGradings"/>,
+/// what the ledger holds) is shown with its grade, points and entry instead of grade buttons, and is never sent again;
+/// the page counts graded and remaining households. A correction is the committee's reversal of that entry on the
+/// household's account page (记分与更正), linked for a committee member. Should a batch still meet a household graded
+/// meanwhile (a second worker, another tab), the refusal names it by door-plate code and the page then marks it.
+/// </para>
 /// </summary>
 public sealed class GradeModel(IMediator mediator) : ShellPage
 {
@@ -44,6 +51,32 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
 
     public string? Error { get; private set; }
 
+    /// <summary>The month's entries of the rule on the grid's households, by household (an inspection's grading first).</summary>
+    public IReadOnlyDictionary<long, IReadOnlyList<InspectionGrading>> Gradings { get; private set; } =
+        new Dictionary<long, IReadOnlyList<InspectionGrading>>();
+
+    /// <summary>
+    /// A household the batch does not offer again: graded by an inspection this month, or holding as many entries of the
+    /// rule this month as the rule allows (graded otherwise, e.g. an award on its account page).
+    /// </summary>
+    public bool IsDone(HouseholdView household) =>
+        Gradings.TryGetValue(household.Id, out var entries) && entries.Count > 0
+        && (entries[0].ByInspection || (Rule?.Limits.MaxPerMonth is { } max && entries.Count >= max));
+
+    /// <summary>The entry that makes <paramref name="household"/> done (see <see cref="IsDone"/>).</summary>
+    public InspectionGrading? GradingOf(HouseholdView household) =>
+        IsDone(household) ? Gradings[household.Id][0] : null;
+
+    public int DoneCount => Households.Count(IsDone);
+
+    /// <summary>The door-plate codes a refused batch found already graded (the refusal names them).</summary>
+    public IReadOnlyList<string> RefusedAsGraded { get; private set; } = [];
+
+    /// <summary>Corrections are the committee's (a reversal on the household's account page); others are told who to ask.</summary>
+    public bool CanCorrect =>
+        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
+        && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
+
     /// <summary>What the worker picked per household when a refused batch comes back (so nothing is lost).</summary>
     public IReadOnlyDictionary<long, (string Grade, string? Note)> Picked { get; private set; } = new Dictionary<long, (string, string?)>();
 
@@ -67,6 +100,9 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
         var form = Request.Form;
         var grades = new List<InspectionGrade>();
         var picked = new Dictionary<long, (string, string?)>();
+        // Done households have no grade buttons, so a form rendered now never sends them; a form that does (sent twice,
+        // or rendered before another worker graded them) is sent as it is: the same key or grade replays, another grade
+        // is refused naming them.
         foreach (var household in Households)
         {
             var grade = form[$"g{household.Id}"].ToString();
@@ -93,6 +129,13 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
                 Posted = outcome.Value;
                 Picked = new Dictionary<long, (string, string?)>();
             }
+            else if (outcome.Failure!.Extensions?.GetValueOrDefault("households") is IReadOnlyList<RecordInspectionsHandler.GradedBefore> graded)
+            {
+                RefusedAsGraded = graded.Select(g => g.HouseholdCode).ToList();
+                Error = T($"{string.Join("、", RefusedAsGraded)} 本月已按这条细则评定过（须先更正），整批未记分。下面已标出已评定的户，请再提交其余各户。",
+                    $"{string.Join(", ", RefusedAsGraded)}: already graded for the month (correct that entry first); nothing was posted. "
+                    + "The graded households are marked below: send the others again.");
+            }
             else
             {
                 Error = PageText.Problem(this, outcome.Failure!);
@@ -102,6 +145,8 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
         {
             Error = PageText.Invalid(this, e);
         }
+        // What the ledger holds now: this batch's households (or those a refusal named) show as graded.
+        await LoadGradingsAsync(grid, rule.Code, ct);
         return Page();
     }
 
@@ -154,6 +199,28 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
                 }
             }
             Households = households.OrderBy(h => h.Code, StringComparer.Ordinal).ToList();
+            if (Rule is { } rule)
+            {
+                await LoadGradingsAsync(grid, rule.Code, ct);
+            }
         }
+    }
+
+    private async Task LoadGradingsAsync(long grid, string rule, CancellationToken ct)
+    {
+        if (Features.Inspections.Inspections.ParsePeriod(Period) is null)
+        {
+            Gradings = new Dictionary<long, IReadOnlyList<InspectionGrading>>();
+            return;
+        }
+        var found = await mediator.Send(new ListInspectionGradings(CommunityId, grid, rule, Period!), ct);
+        if (!found.Succeeded)
+        {
+            Error ??= PageText.Problem(this, found.Failure!);
+            return;
+        }
+        Gradings = found.Value!
+            .GroupBy(g => g.HouseholdId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<InspectionGrading>)g.OrderByDescending(e => e.ByInspection).ThenBy(e => e.Seq).ToList());
     }
 }

@@ -199,6 +199,90 @@ public abstract class RecordInspectionsTests(DatabaseProvider provider) : Engine
         Assert.That(balance.GetProperty("balance").GetInt64(), Is.EqualTo(10), "良 6 corrected away, 优 10 posted");
     }
 
+    private Task<string> CodeAsync(long household) => ScalarAsync<string>("SELECT code FROM households WHERE id = @household", new { household });
+
+    private async Task<T> ScalarAsync<T>(string sql, object args)
+    {
+        await using var connection = await _app.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        return (await connection.ExecuteScalarAsync<T>(sql, args))!;
+    }
+
+    [Test]
+    public async Task ARegradingOfSeveralHouseholds_IsRefusedWhole_NamingEachByItsCode()
+    {
+        var hh = await HouseholdsAsync(_grid1, 3);
+        using var inspector = await _app.ClientAsAsync("inspector");
+        var first = await Json(await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "良")))));
+        var seqs = first.GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("seq").GetInt64()).ToList();
+
+        // Two households graded on the first day, graded otherwise on the second, beside one not graded yet.
+        var response = await inspector.SendAsync(Send(Api("/inspections"),
+            Batch(_grid1, (hh[0].Household, "中"), (hh[2].Household, "优"), (hh[1].Household, "差"))));
+        var problem = await Json(response);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), problem.ToString());
+        Assert.That(problem.GetProperty("code").GetString(), Is.EqualTo("inspection_already_graded"));
+        var codes = new[] { await CodeAsync(hh[0].Household), await CodeAsync(hh[1].Household) };
+        var detail = problem.GetProperty("detail").GetString();
+        Assert.That(detail, Does.Contain($"household {hh[0].Household} ({codes[0]}) '优' (entry {seqs[0]})"));
+        Assert.That(detail, Does.Contain($"household {hh[1].Household} ({codes[1]}) '良' (entry {seqs[1]})"));
+        Assert.That(detail, Does.Not.Contain($"household {hh[2].Household}"), "the household not graded yet is not named");
+        var named = problem.GetProperty("households").EnumerateArray().ToList();
+        Assert.That(named.Select(h => h.GetProperty("householdCode").GetString()), Is.EqualTo(codes));
+        Assert.That(named.Select(h => h.GetProperty("householdId").GetInt64()), Is.EqualTo(new[] { hh[0].Household, hh[1].Household }));
+        Assert.That(named.Select(h => h.GetProperty("grade").GetString()), Is.EqualTo(new[] { "优", "良" }));
+        Assert.That(named.Select(h => h.GetProperty("seq").GetInt64()), Is.EqualTo(seqs));
+
+        Assert.That(await EntriesAsync(hh[2].Account), Is.Zero, "all or nothing: the new household was not posted either");
+        Assert.That(await EntriesAsync(hh[0].Account), Is.EqualTo(1));
+        Assert.That(await EntriesAsync(hh[1].Account), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task TheGridsGradingsForTheMonth_AreWhatTheLedgerHolds_LessCorrectedOnes()
+    {
+        var hh = await HouseholdsAsync(_grid1, 4);
+        using var inspector = await _app.ClientAsAsync("inspector");
+        using var committee = await _app.ClientAsAsync("committee");
+        var first = await Json(await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[0].Household, "优"), (hh[1].Household, "良")))));
+        var corrected = first.GetProperty("transactions")[1].GetProperty("seq").GetInt64();
+        var reversal = await committee.SendAsync(Send(Api($"/transactions/{corrected}/reversal"), new { reason = "评错了" }));
+        Assert.That(reversal.StatusCode, Is.EqualTo(HttpStatusCode.Created), await reversal.Content.ReadAsStringAsync());
+        // Graded otherwise: an award by the rule on the account page, in the month.
+        var day = new DateOnly(LastMonth.Year, LastMonth.Month, 10).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var award = await committee.SendAsync(Send(Api("/awards"), new { accountId = hh[2].Account, ruleCode = "waste_sorting", facts = new { grade = "中" }, occurredOn = day }));
+        Assert.That(award.StatusCode, Is.EqualTo(HttpStatusCode.Created), await award.Content.ReadAsStringAsync());
+
+        var mine = hh.Select(h => h.Household).ToHashSet();
+        var found = (await GradingsAsync(_grid1, Period)).Where(g => mine.Contains(g.HouseholdId)).ToList();
+
+        Assert.That(found, Has.Count.EqualTo(2), string.Join("; ", found));
+        var graded = found.Single(g => g.HouseholdId == hh[0].Household);
+        Assert.That((graded.Grade, graded.Points, graded.ByInspection, graded.AccountId, graded.HouseholdCode),
+            Is.EqualTo(("优", 10L, true, hh[0].Account, await CodeAsync(hh[0].Household))));
+        Assert.That(graded.Seq, Is.EqualTo(first.GetProperty("transactions")[0].GetProperty("seq").GetInt64()));
+        var otherwise = found.Single(g => g.HouseholdId == hh[2].Household);
+        Assert.That((otherwise.Grade, otherwise.Points, otherwise.ByInspection), Is.EqualTo(("中", 3L, false)));
+        Assert.That((await GradingsAsync(_grid1, LastMonth.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture)))
+            .Where(g => mine.Contains(g.HouseholdId)), Is.Empty, "another month has none of them");
+
+        // Graded again after the correction: the new grading (key …-r1) is the one listed.
+        var again = await Json(await inspector.SendAsync(Send(Api("/inspections"), Batch(_grid1, (hh[1].Household, "优")))));
+        var regraded = (await GradingsAsync(_grid1, Period)).Single(g => g.HouseholdId == hh[1].Household);
+        Assert.That((regraded.Grade, regraded.ByInspection, regraded.Seq),
+            Is.EqualTo(("优", true, again.GetProperty("transactions")[0].GetProperty("seq").GetInt64())));
+    }
+
+    private async Task<IReadOnlyList<PointsBank.Features.Inspections.InspectionGrading>> GradingsAsync(long grid, string period)
+    {
+        using var scope = _app.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<PointsBank.Identity.CallerContext>().Current = PointsBank.Identity.Caller.Cli("inspection-test");
+        var found = await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>()
+            .Send(new PointsBank.Features.Inspections.ListInspectionGradings(_community, grid, "waste_sorting", period));
+        Assert.That(found.Succeeded, Is.True, found.Failure?.ToString());
+        return found.Value!;
+    }
+
     [Test]
     public async Task AnInspectorOutsideTheirGrid_IsForbidden()
     {

@@ -3,7 +3,7 @@ using PointsBank.Features.Shops;
 
 namespace PointsBank.Pages.Shops;
 
-/// <summary>The shop pages' words for stored codes (a shop's kind, a movement's kind) and for who did something.</summary>
+/// <summary>The shop pages' words for stored codes (a shop's kind, a movement's kind); who did something is <see cref="ActorWords"/>'s.</summary>
 public static class ShopWords
 {
     /// <summary>At or below this many on hand a product is marked as running low.</summary>
@@ -24,9 +24,6 @@ public static class ShopWords
         StockKinds.Correction => page.T("盘点更正", "Stock-take"),
         _ => kind,
     };
-
-    /// <summary>The user behind an actor (<c>user:zhou</c> → zhou; <c>cli:demo-seed</c> → demo-seed).</summary>
-    public static string Who(string actor) => actor.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? actor[(colon + 1)..] : actor;
 
     public static string Yuan(decimal yuan) => yuan.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -51,6 +51,15 @@ public abstract class ShellPage : PageModel
         await next();
     }
 
+    /// <summary>
+    /// Whether the signed-in caller acts for the committee of <paramref name="communityId"/> (or is the system): what a page
+    /// asks before offering the committee's own buttons and links. The requests decide; the page only spares others a
+    /// form that would be refused.
+    /// </summary>
+    protected bool IsCommittee(long communityId) =>
+        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
+        && (caller.Kind == CallerKind.System || caller.Holds(communityId, Role.Committee));
+
     private Features.Communities.CommunityTime? _time;
 
     /// <summary>

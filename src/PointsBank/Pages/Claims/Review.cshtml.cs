@@ -28,9 +28,7 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
     [TempData]
     public string? Done { get; set; }
 
-    public bool CanDecide =>
-        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
-        && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
+    public bool CanDecide => IsCommittee(CommunityId);
 
     /// <summary>The submitter may withdraw their own claim, the committee any (the request decides; the page offers).</summary>
     public bool CanWithdraw(ClaimView claim) =>

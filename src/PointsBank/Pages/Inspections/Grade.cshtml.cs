@@ -73,9 +73,7 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
     public IReadOnlyList<string> RefusedAsGraded { get; private set; } = [];
 
     /// <summary>Corrections are the committee's (a reversal on the household's account page); others are told who to ask.</summary>
-    public bool CanCorrect =>
-        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
-        && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
+    public bool CanCorrect => IsCommittee(CommunityId);
 
     /// <summary>What the worker picked per household when a refused batch comes back (so nothing is lost).</summary>
     public IReadOnlyDictionary<long, (string Grade, string? Note)> Picked { get; private set; } = new Dictionary<long, (string, string?)>();

@@ -52,9 +52,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     public string? SubmittedClaim { get; set; }
 
     /// <summary>Corrections are the committee's (the request says so; the page only spares others a refused form).</summary>
-    public bool CanCorrect =>
-        HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current is var caller
-        && (caller.Kind == Identity.CallerKind.System || caller.Holds(CommunityId, Identity.Role.Committee));
+    public bool CanCorrect => IsCommittee(CommunityId);
 
     /// <summary>Today in the community's own time zone, the default day of an entry (the ledger checks it in the same zone).</summary>
     public string Today => Time.TodayText;

@@ -33,9 +33,7 @@ public sealed class VersionsModel(IMediator mediator) : ShellPage
     public string? Done { get; set; }
 
     /// <summary>New versions are the committee's (the request says so; the page only spares others a refused form).</summary>
-    public bool CanRevise =>
-        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current is var caller
-        && (caller.Kind == CallerKind.System || caller.Holds(CommunityId, Role.Committee));
+    public bool CanRevise => IsCommittee(CommunityId);
 
     /// <summary>Today in the community's time zone: the default adoption day.</summary>
     public string Today => Time.TodayText;

@@ -24,6 +24,9 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
 
     public ActivityDetail? Detail { get; private set; }
 
+    /// <summary>证明 is offered once the activity ended and while records wait for it (records found later, or one's own left for another).</summary>
+    public bool CanCertify => Detail is { } d && d.Activity.Status is "closed" or "certified" && d.Records.Any(r => r.Status == "recorded");
+
     [TempData]
     public string? Done { get; set; }
 

@@ -89,14 +89,15 @@ public static class Database
 /// SQLite connections with the per-connection settings every connection needs: foreign keys on, a full fsync on
 /// commit (an acknowledged redemption must survive a power cut) and a busy timeout so concurrent writers queue (other
 /// processes, and writes outside the write queue). Set once per physical connection.
-/// Not <c>temp_store=MEMORY</c>: it would keep a savepoint's sub-journal in memory, and a batch (thousands of postings
-/// in one unit) run in a savepoint then became 1.3× slower at 50k entries and 3× at 200k (docs/performance.md,
-/// "temp_store"). What it was for — sparing an award the temporary file SQLite creates once a sub-journal passes 64 KiB —
-/// is done instead by running the unit that opens a write group without a savepoint (<see cref="WriteQueue"/>).
+/// <c>temp_store=MEMORY</c>: a unit that joins a write group runs in a savepoint, whose sub-journal (a copy of every
+/// page the unit changes, ~17 for an award) would otherwise spill past 64 KiB to a new file under /var/tmp, written
+/// page by page in the writer's turn and unlinked at the commit. Durability is unchanged: the WAL and its fsync carry
+/// the commit. A unit that changes thousands of pages (<see cref="PointsBank.Infrastructure.IBulkWrite"/>, the ledger's
+/// batches) never runs in a savepoint, because a large in-memory sub-journal is slow (docs/performance.md, "temp_store").
 /// </summary>
 public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {
-    private const string ConnectionPragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+    private const string ConnectionPragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;";
 
     private long _commits;
 

@@ -54,7 +54,15 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
     /// Opens the transaction and, for a community, locks it. A community that does not exist leaves
     /// <see cref="Community"/> null; what that means is the handler's to say (usually a 404).
     /// </summary>
-    public async Task BeginAsync(long? communityId, CancellationToken ct)
+    public Task BeginAsync(long? communityId, CancellationToken ct) => BeginAsync(communityId, bulk: false, ct);
+
+    /// <summary>
+    /// Opens the transaction as <see cref="BeginAsync(long?, CancellationToken)"/> does. A <paramref name="bulk"/> unit (a
+    /// ledger batch, a roster import, a job over every account) never joins an open write group: the group commits first
+    /// and the bulk unit opens one of its own, so it runs in the transaction itself rather than in a savepoint, whose
+    /// sub-journal — kept in memory (<see cref="SqliteDataSource"/>) — would hold a copy of every page it changes.
+    /// </summary>
+    public async Task BeginAsync(long? communityId, bool bulk, CancellationToken ct)
     {
         if (IsOpen)
         {
@@ -62,7 +70,7 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
         }
         if (ledger.Queue is { } queue)
         {
-            await JoinGroupAsync(queue, ct);
+            await JoinGroupAsync(queue, bulk, ct);
         }
         else
         {
@@ -213,12 +221,16 @@ public sealed class UnitOfWork(PointsLedger ledger) : IAsyncDisposable, IDisposa
     // SQLite: wait for the turn, then open a group (BEGIN IMMEDIATE) or join the open one. The unit that opens a group
     // runs in its transaction directly: nothing else is in the group yet, so undoing it is undoing the transaction. A
     // unit that joins an open group runs in a savepoint of its own, so that undoing it leaves the units before it. (A
-    // savepoint keeps every page the unit changes in a sub-journal, which spills to a temporary file past 64 KiB — an
-    // award's ~17 pages did, once per award; without the outer savepoint each statement's journal is dropped when the
-    // statement ends. A lone request, and every batch that runs alone, no longer pays for it.)
-    private async Task JoinGroupAsync(WriteQueue queue, CancellationToken ct)
+    // savepoint keeps a copy of every page the unit changes in a sub-journal, in memory under temp_store=MEMORY: an
+    // award's ~17 pages. A bulk unit first has the open group committed and then opens its own, so its thousands of
+    // pages are never copied; without the outer savepoint each statement's journal is dropped when the statement ends.)
+    private async Task JoinGroupAsync(WriteQueue queue, bool bulk, CancellationToken ct)
     {
         await queue.EnterAsync(ct);
+        if (bulk)
+        {
+            await queue.CommitOpenGroupAsync();
+        }
         var group = queue.Group;
         var opens = group is null;
         if (group is null)

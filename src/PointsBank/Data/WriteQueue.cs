@@ -16,9 +16,10 @@ namespace PointsBank.Data;
 /// <remarks>
 /// The database lock stays the authority: a group opens with <c>BEGIN IMMEDIATE</c>, so two processes on one file,
 /// each with its own queue, still take turns at the file. A unit that fails rolls back to its savepoint and is answered
-/// at once; the others stand. The unit that opened the group has no savepoint (a savepoint journals every page the
-/// unit changes, spilling to a temporary file past 64 KiB): it is alone in the group while it runs, so when it fails the
-/// transaction is rolled back and the next unit opens a new group. When the group's transaction itself fails (its commit, or a rollback to a savepoint),
+/// at once; the others stand. The unit that opened the group has no savepoint (a savepoint keeps a copy of every page
+/// the unit changes, in memory): it is alone in the group while it runs, so when it fails the transaction is rolled
+/// back and the next unit opens a new group. A bulk unit (thousands of pages) never joins a group: the open group
+/// commits first (<see cref="CommitOpenGroupAsync"/>) and the bulk unit opens the next one. When the group's transaction itself fails (its commit, or a rollback to a savepoint),
 /// every unit waiting for that commit gets the error: none of them was acknowledged, and a client retrying with the
 /// same Idempotency-Key finds nothing or the whole of its unit. SQL Server does not use this class: each unit keeps a
 /// transaction of its own there (its log writer already groups concurrent commits).
@@ -139,6 +140,25 @@ public sealed class WriteQueue
         {
             return;
         }
+        await CommitGroupAsync(group);
+        Leave();
+    }
+
+    /// <summary>
+    /// Called by the holder of the turn before a bulk unit (<see cref="UnitOfWork.BeginAsync(long?, bool, CancellationToken)"/>)
+    /// opens a group of its own: the open group commits and its units are answered, and the turn stays with the caller.
+    /// </summary>
+    internal async Task CommitOpenGroupAsync()
+    {
+        if (Group is { } group)
+        {
+            await CommitGroupAsync(group);
+        }
+    }
+
+    // Commits the group once and answers its units (or fails them all when the commit fails); the caller keeps the turn.
+    private async Task CommitGroupAsync(WriteGroup group)
+    {
         Group = null;
         try
         {
@@ -147,7 +167,6 @@ public sealed class WriteQueue
         catch (Exception e)
         {
             await DropAsync(group);
-            Leave();
             group.Fail(e);
             return;
         }
@@ -165,7 +184,6 @@ public sealed class WriteQueue
         }
         finally
         {
-            Leave();
             group.Committed.TrySetResult();
         }
     }

@@ -15,6 +15,13 @@ namespace PointsBank.Infrastructure;
 public interface IOutsideUnitOfWork;
 
 /// <summary>
+/// A write request that may change thousands of rows in its one unit (an import, a batch of a whole grid, a job over
+/// every account): on SQLite it does not join the open write group but has it committed first and runs alone, outside
+/// a savepoint (<see cref="PointsBank.Data.UnitOfWork.BeginAsync(long?, bool, CancellationToken)"/>).
+/// </summary>
+public interface IBulkWrite;
+
+/// <summary>
 /// Opens the one unit of work of a write request (the only place a transaction is begun for a request): locks the
 /// request's community, reads the clock, replays or refuses a used <c>Idempotency-Key</c>, runs the handler, and on
 /// success stores the key with the answer and writes the audit row in the same transaction before it commits. A
@@ -42,7 +49,7 @@ public sealed class UnitOfWorkBehavior<TRequest, TResponse>(UnitOfWork work, Cal
         var key = request is IIdempotent { IdempotencyKey: { Length: > 0 } sent } ? sent : null;
         var requestHash = key is null ? "" : RequestKeys.Hash(request!);
         var target = AuditLog.Target(request!);
-        await work.BeginAsync(communityId, cancellationToken);
+        await work.BeginAsync(communityId, request is IBulkWrite, cancellationToken);
         try
         {
             if (key is not null && await RequestKeys.FindAsync(work, communityId ?? 0, key, cancellationToken) is { } stored)

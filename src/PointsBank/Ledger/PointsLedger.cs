@@ -104,7 +104,8 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
 
     /// <summary>Posts a batch in a unit of work of its own: all or nothing.</summary>
     public Task<BatchResult> PostBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct = default) =>
-        AloneAsync(entries.Count > 0 ? entries[0].CommunityId : 0, work => PostBatchAsync(work, entries, ct), static r => r.Succeeded && r.Commit, ct);
+        AloneAsync(entries.Count > 0 ? entries[0].CommunityId : 0, work => PostBatchAsync(work, entries, ct), static r => r.Succeeded && r.Commit, ct,
+            bulk: true);
 
     /// <summary>
     /// Reverses a transaction with a new one that negates its postings and references it. A transaction can be
@@ -402,10 +403,11 @@ public sealed class PointsLedger(DbDataSource db, SqlDialect dialect, TimeProvid
 
     // A command outside the request pipeline (CLI, jobs, tests, benchmark) gets a unit of work of its own: the
     // same path, committed when the command succeeded and wrote something.
-    private async Task<T> AloneAsync<T>(long communityId, Func<UnitOfWork, Task<T>> command, Func<T, bool> commit, CancellationToken ct)
+    private async Task<T> AloneAsync<T>(long communityId, Func<UnitOfWork, Task<T>> command, Func<T, bool> commit, CancellationToken ct,
+        bool bulk = false)
     {
         await using var work = new UnitOfWork(this);
-        await work.BeginAsync(communityId, ct);
+        await work.BeginAsync(communityId, bulk, ct);
         var result = await command(work);
         if (commit(result))
         {

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using PointsBank.Data;
+using PointsBank.Features.Rankings;
 using PointsBank.Features.Users;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -186,6 +187,60 @@ public sealed class WriteQueueTests
     }
 
     [Test]
+    public async Task ALedgerBatch_DoesNotJoinTheOpenGroup_TheGroupCommitsFirstAndTheBatchOpensItsOwn()
+    {
+        var (first, _) = await _community.NewHouseholdAccountAsync();
+        var (second, _) = await _community.NewHouseholdAccountAsync();
+        _queue.MaxAge = TimeSpan.FromMinutes(1);
+        var hold = await _queue.HoldAsync();
+        var commitsBefore = Commits;
+        var groupsBefore = _queue.Groups;
+
+        var a = Task.Run(() => _db.Ledger.PostAsync(_community.Award(first, 1, key: "before-batch-a")));
+        await UntilWaiting(1, a);
+        var b = Task.Run(() => _db.Ledger.PostAsync(_community.Award(second, 2, key: "before-batch-b")));
+        await UntilWaiting(2, b);
+        var batch = Task.Run(() => _db.Ledger.PostBatchAsync(
+            [.. Enumerable.Range(0, 3).Select(i => _community.Award(i % 2 == 0 ? first : second, 10, key: $"batch-{i}"))]));
+        await UntilWaiting(3, batch);
+        var after = Task.Run(() => _db.Ledger.PostAsync(_community.Award(first, 100, key: "after-batch")));
+        await UntilWaiting(4, after);
+        await hold.DisposeAsync();
+
+        var (postedA, postedB, batched, postedAfter) = (await a, await b, await batch, await after);
+        Assert.That(postedA.Succeeded && postedB.Succeeded && batched.Succeeded && postedAfter.Succeeded, Is.True);
+        // Without the rule all four units would share one commit; the two awards queued before the batch commit as
+        // one group before it, and the award behind the batch joins the group the batch opened.
+        Assert.That(Commits - commitsBefore, Is.EqualTo(2), "two awards; then the batch and the award behind it");
+        Assert.That(_queue.Groups - groupsBefore, Is.EqualTo(2));
+        Assert.That(batched.Transactions.Select(t => t.Seq), Is.EqualTo(new long[] { 3, 4, 5 }), "in the order they queued");
+        Assert.That(postedAfter.Transaction!.Seq, Is.EqualTo(6));
+        Assert.That((await _community.BalanceAsync(first)).Balance, Is.EqualTo(1 + 10 + 10 + 100));
+        Assert.That((await _db.VerifyOwnAsync()).FirstBreak, Is.Null);
+    }
+
+    [Test]
+    public async Task ABulkRequest_DoesNotJoinTheOpenGroup_InThePipeline()
+    {
+        var (account, _) = await _community.NewHouseholdAccountAsync();
+        var committee = await CommitteeAsync();
+        _queue.MaxAge = TimeSpan.FromMinutes(1);
+        var hold = await _queue.HoldAsync();
+        var groupsBefore = _queue.Groups;
+
+        var award = Task.Run(() => _db.Ledger.PostAsync(_community.Award(account, 5, key: "before-publish")));
+        await UntilWaiting(1, award);
+        // Publishing a ranking writes a row per ranked account: a bulk write (IBulkWrite).
+        var publish = Task.Run(() => committee.Send(new PublishRanking(_community.Id, _db.Clock.GetUtcNow().AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture))));
+        await UntilWaiting(2, publish);
+        await hold.DisposeAsync();
+
+        Assert.That((await award).Succeeded, Is.True);
+        Assert.That((await publish).Succeeded, Is.True, (await publish).Failure?.Detail);
+        Assert.That(_queue.Groups - groupsBefore, Is.EqualTo(2), "the award's group committed before the ranking's unit began");
+    }
+
+    [Test]
     public async Task AGroupIsBoundedByCount()
     {
         var (account, _) = await _community.NewHouseholdAccountAsync();
@@ -250,10 +305,12 @@ public sealed class WriteQueueTests
         {
             await using var connection = await _db.Db.OpenConnectionAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT (SELECT synchronous FROM pragma_synchronous), (SELECT foreign_keys FROM pragma_foreign_keys), (SELECT timeout FROM pragma_busy_timeout)";
+            command.CommandText = "SELECT (SELECT synchronous FROM pragma_synchronous), (SELECT foreign_keys FROM pragma_foreign_keys), " +
+                "(SELECT timeout FROM pragma_busy_timeout), (SELECT temp_store FROM pragma_temp_store)";
             await using var reader = await command.ExecuteReaderAsync();
             Assert.That(await reader.ReadAsync(), Is.True);
-            Assert.That((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)), Is.EqualTo((2L, 1L, 30000L)), $"open {i + 1}: FULL, foreign keys, busy timeout");
+            Assert.That((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)), Is.EqualTo((2L, 1L, 30000L, 2L)),
+                $"open {i + 1}: FULL, foreign keys, busy timeout, a savepoint's sub-journal in memory");
         }
         var (account, _) = await _community.NewHouseholdAccountAsync();
         var before = Commits;

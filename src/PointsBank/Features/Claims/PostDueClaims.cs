@@ -18,7 +18,7 @@ public sealed record ClaimsPosted(long CommunityId, IReadOnlyList<long> ClaimIds
 /// runners at once, or a runner with a stale list, post each claim once.
 /// </summary>
 [Allow(Role.Admin)]
-public sealed record PostDueClaims(long CommunityId) : IRequest<Outcome<ClaimsPosted>>, ICommunityScoped
+public sealed record PostDueClaims(long CommunityId) : IRequest<Outcome<ClaimsPosted>>, ICommunityScoped, IBulkWrite
 {
     /// <summary>At most this many claims per step; the next tick takes the rest.</summary>
     public const int BatchSize = 200;

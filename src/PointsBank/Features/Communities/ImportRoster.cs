@@ -26,7 +26,7 @@ public sealed record RosterImportResult(bool DryRun, bool Imported, IReadOnlyLis
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record ImportRoster(long CommunityId, [property: Secret] byte[] Workbook, bool DryRun = false)
-    : IRequest<Outcome<RosterImportResult>>, ICommunityScoped;
+    : IRequest<Outcome<RosterImportResult>>, ICommunityScoped, IBulkWrite;
 
 sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequestHandler<ImportRoster, Outcome<RosterImportResult>>
 {

@@ -15,7 +15,7 @@ public sealed record HoldsReleased(long CommunityId, IReadOnlyList<long> HoldIds
 /// runners at once, or a runner with a stale list, release each hold once.
 /// </summary>
 [Allow(Role.Admin)]
-public sealed record ReleaseExpiredHolds(long CommunityId) : IRequest<Outcome<HoldsReleased>>, ICommunityScoped
+public sealed record ReleaseExpiredHolds(long CommunityId) : IRequest<Outcome<HoldsReleased>>, ICommunityScoped, IBulkWrite
 {
     /// <summary>At most this many holds per step; the next tick takes the rest.</summary>
     public const int BatchSize = 500;

@@ -46,7 +46,7 @@ public sealed record RecordInspections(
     string Period,
     IReadOnlyList<InspectionGrade> Grades,
     [property: JsonIgnore] string IdempotencyKey = "")
-    : IRequest<Outcome<InspectionsRecorded>>, IValidated, IGridScoped, IIdempotent
+    : IRequest<Outcome<InspectionsRecorded>>, IValidated, IGridScoped, IIdempotent, IBulkWrite
 {
     public const int MaxHouseholds = 500;
 

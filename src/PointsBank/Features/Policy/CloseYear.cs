@@ -27,7 +27,7 @@ public sealed record YearClosed(long CommunityId, int Year, string Policy, int A
 /// and by the <c>year-end</c> verb. The first close of a year is recorded in <c>year_ends</c>.
 /// </summary>
 [Allow(Role.Admin)]
-public sealed record CloseYear(long CommunityId, int Year) : IRequest<Outcome<YearClosed>>, ICommunityScoped, IValidated
+public sealed record CloseYear(long CommunityId, int Year) : IRequest<Outcome<YearClosed>>, ICommunityScoped, IValidated, IBulkWrite
 {
     public IEnumerable<FieldError> Validate()
     {

@@ -23,7 +23,7 @@ public sealed record RankingPublished(long CommunityId, string Month, int Revisi
 /// </summary>
 [Allow(Role.Committee)]
 public sealed record PublishRanking([property: JsonIgnore] long CommunityId, [property: JsonIgnore] string Month,
-    [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<RankingPublished>>, IValidated, ICommunityScoped, IIdempotent
+    [property: JsonIgnore] string? IdempotencyKey = null) : IRequest<Outcome<RankingPublished>>, IValidated, ICommunityScoped, IIdempotent, IBulkWrite
 {
     /// <summary>Optional: a retry with the same key answers the revision it made instead of making another.</summary>
     bool IIdempotent.KeyRequired => false;

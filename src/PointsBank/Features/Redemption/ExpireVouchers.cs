@@ -16,7 +16,7 @@ public sealed record VouchersExpired(long CommunityId, IReadOnlyList<long> Vouch
 /// releasing a released hold is a no-op, so two runners at once, or one with a stale list, do no harm.
 /// </summary>
 [Allow(Role.Admin)]
-public sealed record ExpireVouchers(long CommunityId) : IRequest<Outcome<VouchersExpired>>, ICommunityScoped
+public sealed record ExpireVouchers(long CommunityId) : IRequest<Outcome<VouchersExpired>>, ICommunityScoped, IBulkWrite
 {
     public const int BatchSize = 500;
 }

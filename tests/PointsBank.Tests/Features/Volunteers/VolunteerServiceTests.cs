@@ -491,6 +491,21 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
     }
 
     [Test]
+    public async Task ThePublicHoursBoard_NamesItsCommunity_AsThePointsBoardDoes_AndAnUnknownCommunityIsNotFound()
+    {
+        var name = await _app.ScalarAsync<string>("SELECT name FROM communities WHERE id = @id", new { id = _community });
+        using var anonymous = _app.CreateClient();
+
+        var board = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/p/{_community}/volunteer-hours/2026-10"));
+        var json = await Json(await anonymous.GetAsync(Api("/volunteer-hours/2026-10")));
+        var unknown = await anonymous.GetAsync("/p/999999/volunteer-hours/2026-10");
+
+        Assert.That(board, Does.Contain($"data-testid=\"community\">{name}</p>"));
+        Assert.That(json.GetProperty("communityName").GetString(), Is.EqualTo(name));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
     public async Task AnAwardsMinutes_FlowIntoThePerHourRule_AndAMinutesBesideTheFacts_IsRefusedNotDropped()
     {
         var v = await NewVolunteerAsync();

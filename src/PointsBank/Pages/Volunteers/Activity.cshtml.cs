@@ -30,6 +30,12 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
     [TempData]
     public string? Done { get; set; }
 
+    /// <summary>The activity's rule version, for how its hours become points.</summary>
+    public Features.Rules.RuleView? Rule { get; private set; }
+
+    /// <summary>"每满 1 小时记 1 分；…例如服务 1.5 小时记 1 分。": beside the scan buttons and the certify button.</summary>
+    public string? HoursToPoints => Rule is { } rule ? Rules.HourWords.Of(this, rule.Formula) : null;
+
     public string SelfCheckInUrl => $"{links.BaseUrl()}/v/{CommunityId}/{ActivityId}";
 
     public string QrDataUri => QrCodes.PngDataUri(SelfCheckInUrl, 6);
@@ -53,7 +59,8 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
             Done = done.Action == AttendanceActions.CheckIn
                 ? T($"{done.Name}（{done.VolunteerNo}）签到成功 {Local(done.At, "HH:mm")}", $"{done.Name} ({done.VolunteerNo}) checked in at {Local(done.At, "HH:mm")}")
                 : T($"{done.Name}（{done.VolunteerNo}）签退成功，服务 {done.ActualMinutes} 分钟，计 {Hours.Of(done.CountedMinutes ?? 0)} 小时",
-                    $"{done.Name} ({done.VolunteerNo}) checked out: {done.ActualMinutes} min served, {Hours.Of(done.CountedMinutes ?? 0)} h counted");
+                    $"{done.Name} ({done.VolunteerNo}) checked out: {done.ActualMinutes} min served, {Hours.Of(done.CountedMinutes ?? 0)} h counted")
+                  + await CheckOutPointsAsync(done.CountedMinutes ?? 0, ct);
             return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
         }
         await LoadAsync(ct);
@@ -97,5 +104,21 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
         var error = Error;
         Detail = await SendAsync(new GetActivity(CommunityId, ActivityId), ct);
         Error = error ?? Error;
+        if (Detail?.Activity is { } a)
+        {
+            Rule = await RuleVersionAsync(CommunityId, a.RuleCode, a.RuleVersion, ct);
+        }
+    }
+
+    /// <summary>What a check-out's counted minutes earn by the activity's rule, said with the check-out ("，按细则可得 1 分（证明后入账）").</summary>
+    private async Task<string> CheckOutPointsAsync(int countedMinutes, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Rule is null)
+        {
+            return "";
+        }
+        var points = Rules.HourWords.Points(Rule.Formula, countedMinutes);
+        return T($"，按细则可得 {points} 分（证明后入账）", $", {points} points by the rule (posted when certified)");
     }
 }

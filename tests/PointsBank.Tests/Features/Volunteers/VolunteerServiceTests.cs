@@ -491,6 +491,33 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
     }
 
     [Test]
+    public async Task TheActivityPage_AndTheRecordsList_SayHowTheRuleTurnsHoursIntoPoints_AndACheckOutSaysWhatItEarns()
+    {
+        const string words = "计分办法：每满 1 小时记 1 分；不足 1 小时的零头：45 分钟以内不计分，超过 45 分钟按 1 小时算，记 1 分；每次最多计 2 小时（2 分）。例如服务 1.5 小时记 1 分。";
+        var v = await NewVolunteerAsync();
+        var activity = await NewActivityAsync(Local(14, 9, 0), Local(14, 12, 0));
+        _clock.Set(Local(14, 9, 0));
+        await ScanAsync(activity, v, "checkIn");
+        _clock.Set(Local(14, 10, 30));
+        using var page = await _app.PageClientAsync("organizer");
+        var path = $"/volunteers/{_community}/activities/{activity}";
+
+        var before = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["code"] = v.Token, ["action"] = "checkOut", ["__RequestVerificationToken"] = AppFactory.Antiforgery(before),
+        });
+        var checkedOut = await page.PostAsync(path + "?handler=Scan", form);
+        var after = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+        var records = WebUtility.HtmlDecode(await page.GetStringAsync($"/volunteers/{_community}/records/{v.Resident}"));
+
+        Assert.That(before, Does.Contain(words));
+        Assert.That(checkedOut.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(after, Does.Contain("签退成功，服务 90 分钟，计 1.5 小时，按细则可得 1 分（证明后入账）").And.Contain(words));
+        Assert.That(records, Does.Contain("志愿服务（第 ").And.Contain("版）：每满 1 小时记 1 分；").And.Contain("例如服务 1.5 小时记 1 分。"));
+    }
+
+    [Test]
     public async Task ThePublicHoursBoard_NamesItsCommunity_AsThePointsBoardDoes_AndAnUnknownCommunityIsNotFound()
     {
         var name = await _app.ScalarAsync<string>("SELECT name FROM communities WHERE id = @id", new { id = _community });

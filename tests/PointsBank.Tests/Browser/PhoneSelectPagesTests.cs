@@ -89,6 +89,19 @@ public abstract class PhoneSelectPagesTests(DatabaseProvider provider) : Browser
         await ScreenshotAsync("account-rules-phone");
         Assert.That(ConsoleErrors, Is.Empty);
     }
+
+    [Test]
+    public async Task ThePolicyPage_ItsDropDowns_FitAPhone()
+    {
+        var community = await SignInAsync("committee");
+        await Page.GotoAsync($"/policy/{community}");
+        await Assertions.Expect(Page.Locator("[data-testid=policy-form]")).ToBeVisibleAsync();
+
+        await AssertSelectsFitAsync("policy page");
+        await Page.Locator("#Form_PenaltyPolicy").SelectOptionAsync("cap");
+        await ScreenshotAsync("policy-selects-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
 }
 
 [TestFixture]

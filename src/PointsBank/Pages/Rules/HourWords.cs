@@ -8,7 +8,7 @@ namespace PointsBank.Pages.Rules;
 /// 超过 45 分钟按 1 小时算，记 1 分；每次最多计 2 小时。例如服务 1.5 小时记 1 分。"). Derived from the formula alone —
 /// points per hour, the rounding table, the hours cap — with the evaluator's arithmetic (whole hours as they are, the last
 /// started hour through the table, points = counted minutes × rate ÷ 60 rounded down), so a half hour that earns less
-/// than a point says so. The one place these words are made: the activity page, the records list and the rule card use it.
+/// than a point says so. The one place these words are made: the volunteer scan page and the record list use it.
 /// </summary>
 public static class HourWords
 {

@@ -114,6 +114,54 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
     }
 
     [Test]
+    public async Task TheCameraButton_IsNotShown_WhereTheBrowserCannotReadQrCodes()
+    {
+        // Headless Chromium on Linux, like desktop Chrome on Windows and Safari on an iPhone, has no BarcodeDetector: the
+        // button would do nothing there, so it must stay hidden (the site's .button display once overrode [hidden]).
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+
+        Assert.That(await Page.EvaluateAsync<bool>("() => 'BarcodeDetector' in window"), Is.False, "this Chromium reads no QR codes itself");
+        await Assertions.Expect(Page.Locator("[data-camera]")).ToBeHiddenAsync();
+        await Assertions.Expect(Page.Locator("[data-testid=camera-message]")).ToBeHiddenAsync();
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TheCameraButton_WhenNoCameraOpens_SaysSoInThePage_AndLeavesTheFieldToType()
+    {
+        // A browser that reads QR codes (as Chrome on Android does): the detector is stood in for, the camera is real —
+        // headless Chromium has none, so getUserMedia is refused (NotFoundError), as on a counter without a camera or
+        // when the shopkeeper taps "don't allow".
+        await Page.AddInitScriptAsync("window.BarcodeDetector = class { detect() { return Promise.resolve([]); } };");
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+        var camera = Page.Locator("[data-camera]");
+        var message = Page.Locator("[data-testid=camera-message]");
+        await Assertions.Expect(camera).ToBeVisibleAsync();
+        await Assertions.Expect(message).ToBeHiddenAsync();
+        Assert.That(await Page.EvaluateAsync<string>("() => navigator.mediaDevices.getUserMedia({ video: true }).then(() => 'opened', e => e.name)"),
+            Is.EqualTo("NotFoundError"), "no camera in headless Chromium");
+
+        await camera.ClickAsync();
+
+        await Assertions.Expect(message).ToBeVisibleAsync();
+        await Assertions.Expect(message).ToHaveTextAsync("无法打开摄像头（没有摄像头，或没有允许使用），请用扫码枪或手动输入券码");
+        await Assertions.Expect(camera).ToBeHiddenAsync();
+        await Assertions.Expect(Page.Locator("[data-scan]")).ToBeFocusedAsync();
+        Assert.That(await message.BoundingBoxAsync() is { } box && box.X >= 0 && box.X + box.Width <= 390, "the message is on screen at 390 px");
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("counter-camera-unavailable-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
     public async Task TheShopkeeper_OrdersForAResident_AndTheVoucherQrShowsBig()
     {
         var (_, voucher) = await VoucherAsync();

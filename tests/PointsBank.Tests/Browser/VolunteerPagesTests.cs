@@ -92,14 +92,25 @@ public abstract class VolunteerPagesTests(DatabaseProvider provider) : BrowserTe
         _clock.Set(start.AddMinutes(120));
         await ScanAsync(second, "check-out");
         await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("计 2 小时");
+        await Assertions.Expect(Page.Locator("[data-testid=no-points]")).ToHaveCountAsync(0);
+
+        // A check-out tapped right after the check-in: kept (it is true), but the organizer is told it earns nothing.
+        var third = await VolunteerCardAsync(community, "马误点");
+        await ScanAsync(third, "check-in");
+        _clock.Set(start.AddMinutes(120).AddSeconds(30));
+        await ScanAsync(third, "check-out");
+        await Assertions.Expect(Page.Locator("[data-testid=no-points]")).ToContainTextAsync("这条记录只有 0 分钟，计 0 小时，不得积分");
+        await Assertions.Expect(Page.Locator("[data-testid=hours-to-points]")).ToContainTextAsync("例如服务 1.5 小时记 1 分");
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("volunteer-checkout-no-points-phone");
 
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=close]"));
         await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已结束");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=certify]"));
-        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("已证明 2 条记录，共 3 分已入账");
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToContainTextAsync("已证明 3 条记录，共 3 分已入账");
         await Assertions.Expect(Page.Locator("[data-testid=activity-status]")).ToHaveTextAsync("已证明");
         await Assertions.Expect(Page.Locator("[data-testid=certify]")).ToHaveCountAsync(0);
-        await Assertions.Expect(Page.Locator("[data-testid=attendance-count]")).ToHaveTextAsync("已签到 2 人，已签退 2 人");
+        await Assertions.Expect(Page.Locator("[data-testid=attendance-count]")).ToHaveTextAsync("已签到 3 人，已签退 3 人");
         Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("volunteer-certified-phone");
 

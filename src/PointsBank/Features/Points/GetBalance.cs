@@ -6,22 +6,37 @@ using PointsBank.Infrastructure;
 
 namespace PointsBank.Features.Points;
 
-public sealed record BalanceView(long AccountId, string Kind, string Name, long Balance, long Held, long Available);
+/// <summary>
+/// An account's figures, and whose it is: the household's door-plate code and the holder (a person account's resident,
+/// a household's first active member — its head), the name in full only for callers who may see personal data.
+/// </summary>
+public sealed record BalanceView(long AccountId, string Kind, string Name, long Balance, long Held, long Available,
+    string? HouseholdCode = null, string? HolderName = null, bool HolderNameMasked = true);
 
 /// <summary>An account's balance, the points held by open vouchers, and what is available to spend.</summary>
 [AnyStaff]
 [CardHolder]
 public sealed record GetBalance(long CommunityId, long AccountId) : IRequest<Outcome<BalanceView>>, IQuery, IAccountScoped;
 
-sealed class GetBalanceHandler(DbDataSource db) : IRequestHandler<GetBalance, Outcome<BalanceView>>
+sealed class GetBalanceHandler(DbDataSource db, CallerContext callers) : IRequestHandler<GetBalance, Outcome<BalanceView>>
 {
-    private const string Select = """
-        SELECT a.id AS AccountId, a.kind AS Kind, a.name AS Name, b.balance AS Balance, b.held AS Held
+    private const string Select = $"""
+        SELECT {Cards.CardStore.HolderColumns}, a.name AS Name, b.balance AS Balance, b.held AS Held
           FROM accounts a JOIN balances b ON b.account_id = a.id
+          {Cards.CardStore.HolderJoins}
          WHERE a.id = @accountId AND a.community_id = @communityId
         """;
 
-    private sealed record Row(long AccountId, string Kind, string Name, long Balance, long Held);
+    private sealed class Row
+    {
+        public long AccountId { get; init; }
+        public string Kind { get; init; } = "";
+        public string Name { get; init; } = "";
+        public long Balance { get; init; }
+        public long Held { get; init; }
+        public string? HouseholdCode { get; init; }
+        public string? FullName { get; init; }
+    }
 
     public async Task<Outcome<BalanceView>> Handle(GetBalance request, CancellationToken ct)
     {
@@ -30,6 +45,13 @@ sealed class GetBalanceHandler(DbDataSource db) : IRequestHandler<GetBalance, Ou
             new { accountId = request.AccountId, communityId = request.CommunityId }, cancellationToken: ct));
         return row is null
             ? new Failure("account_not_found", $"account {request.AccountId} does not exist in community {request.CommunityId}")
-            : new BalanceView(row.AccountId, row.Kind, row.Name, row.Balance, row.Held, row.Balance - row.Held);
+            : Visible(row, request.CommunityId);
+    }
+
+    private BalanceView Visible(Row row, long communityId)
+    {
+        var full = Communities.PersonalData.Visible(callers.Current, communityId);
+        var holder = row.FullName is { } name ? (full ? name : Communities.PersonalData.MaskName(name)) : null;
+        return new BalanceView(row.AccountId, row.Kind, row.Name, row.Balance, row.Held, row.Balance - row.Held, row.HouseholdCode, holder, !full);
     }
 }

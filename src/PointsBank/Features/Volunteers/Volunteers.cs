@@ -100,7 +100,8 @@ public sealed record GetCardVolunteering(long CommunityId, long AccountId) : IRe
 /// <summary>One line of the month's volunteer-hours ranking.</summary>
 public sealed record VolunteerHoursLine(int Rank, long VolunteerId, string VolunteerNo, string Name, long Minutes, string Hours, int Records, int StarLevel);
 
-public sealed record VolunteerHoursRanking(string Month, IReadOnlyList<VolunteerHoursLine> Lines) : ICsvReport
+/// <summary>The month's board; <see cref="CommunityName"/> heads the public page, as on the points honour board.</summary>
+public sealed record VolunteerHoursRanking(string Month, IReadOnlyList<VolunteerHoursLine> Lines, string CommunityName) : ICsvReport
 {
     public CsvTable ToCsv() => new($"volunteer-hours-{Month}.csv", ["名次", "志愿者编号", "志愿者", "本月时长（小时）", "记录数", "星级"],
         [.. Lines.Select(l => (IReadOnlyList<string>)[l.Rank.ToString(CultureInfo.InvariantCulture), l.VolunteerNo, l.Name, l.Hours,
@@ -191,6 +192,7 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
       IRequestHandler<GetVolunteerSettings, Outcome<VolunteerSettingsView>>, IRequestHandler<GetCardVolunteering, Outcome<CardVolunteering>>,
       IRequestHandler<GetVolunteerHoursRanking, Outcome<VolunteerHoursRanking>>
 {
+    private const string CommunityNameOnly = "SELECT name FROM communities WHERE id = @communityId";
     private const string CommunityName = "SELECT name AS Name, time_zone AS TimeZone FROM communities WHERE id = @communityId";
 
     private const string VolunteersOfAccount = """
@@ -361,7 +363,11 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
             lines.Add(new VolunteerHoursLine(rank, r.VolunteerId, r.VolunteerNo, PersonalData.MaskName(r.Name), r.Minutes, Hours.Of(r.Minutes), (int)r.Records,
                 StarLevels.Level(cumulative.GetValueOrDefault(r.VolunteerId), stars)));
         }
-        return new VolunteerHoursRanking(request.Month, lines);
+        var community = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(CommunityNameOnly,
+            new { communityId = request.CommunityId }, cancellationToken: ct));
+        return community is { } name
+            ? new VolunteerHoursRanking(request.Month, lines, name)
+            : new Failure("community_not_found", $"community {request.CommunityId} does not exist");
     }
 
     private static async Task<VolunteerRecordsView?> RecordsAsync(DbConnection connection, long communityId, long residentId, bool personalData,

@@ -40,6 +40,19 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
 
     public BalanceView? Balance { get; private set; }
 
+    /// <summary>
+    /// Whose account this is, as the title and heading say it: "一组-01 户 · 户主 张建国" (the name masked, 张*国, for
+    /// roles that may not see personal data); a person's "一组-01 · 张小明"; a shop's account by its name.
+    /// </summary>
+    public string Heading => Balance switch
+    {
+        null => T("账户", "Account"),
+        { Kind: "household", HouseholdCode: { } code } b => T($"{code} 户", $"Household {code}")
+            + (b.HolderName is { Length: > 0 } name ? T($" · 户主 {name}", $" · head {name}") : ""),
+        { Kind: "person", HouseholdCode: var code, HolderName: { Length: > 0 } name } => code is null ? name : $"{code} · {name}",
+        { } b => b.Name,
+    };
+
     public HistoryPage? History { get; private set; }
 
     public string? Error { get; private set; }

@@ -30,6 +30,16 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
     [TempData]
     public string? Done { get; set; }
 
+    /// <summary>A check-out that earns no points (0 minutes, or fewer than earn a point): said apart from <see cref="Done"/>, so a mistaken tap is noticed.</summary>
+    [TempData]
+    public string? Warning { get; set; }
+
+    /// <summary>The activity's rule version, for how its hours become points.</summary>
+    public Features.Rules.RuleView? Rule { get; private set; }
+
+    /// <summary>"每满 1 小时记 1 分；…例如服务 1.5 小时记 1 分。": beside the scan buttons and the certify button.</summary>
+    public string? HoursToPoints => Rule is { } rule ? Rules.HourWords.Of(this, rule.Formula) : null;
+
     public string SelfCheckInUrl => $"{links.BaseUrl()}/v/{CommunityId}/{ActivityId}";
 
     public string QrDataUri => QrCodes.PngDataUri(SelfCheckInUrl, 6);
@@ -53,7 +63,16 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
             Done = done.Action == AttendanceActions.CheckIn
                 ? T($"{done.Name}（{done.VolunteerNo}）签到成功 {Local(done.At, "HH:mm")}", $"{done.Name} ({done.VolunteerNo}) checked in at {Local(done.At, "HH:mm")}")
                 : T($"{done.Name}（{done.VolunteerNo}）签退成功，服务 {done.ActualMinutes} 分钟，计 {Hours.Of(done.CountedMinutes ?? 0)} 小时",
-                    $"{done.Name} ({done.VolunteerNo}) checked out: {done.ActualMinutes} min served, {Hours.Of(done.CountedMinutes ?? 0)} h counted");
+                    $"{done.Name} ({done.VolunteerNo}) checked out: {done.ActualMinutes} min served, {Hours.Of(done.CountedMinutes ?? 0)} h counted")
+                  + await CheckOutPointsAsync(done.CountedMinutes ?? 0, ct);
+            if (done.Action == AttendanceActions.CheckOut && EarnsNothing(done.CountedMinutes ?? 0))
+            {
+                var hours = Hours.Of(done.CountedMinutes ?? 0);
+                Warning = T($"注意：{done.Name}（{done.VolunteerNo}）这条记录只有 {done.ActualMinutes} 分钟，计 {hours} 小时，不得积分。"
+                            + "如果是误点了签退，请志愿者在自己积分卡页面点“补报时长 · 申请更正”，写明实际的起止时间申请更正，再由组织者在“志愿活动”页同意。",
+                    $"Note: this record of {done.Name} ({done.VolunteerNo}) is only {done.ActualMinutes} min, {hours} h counted, and earns no points. "
+                    + "If check-out was tapped by mistake, the volunteer asks for a correction on their card page ('Claim hours · corrections', with the real times) and the organizer accepts it on the volunteer activities page.");
+            }
             return Redirect($"/volunteers/{CommunityId}/activities/{ActivityId}");
         }
         await LoadAsync(ct);
@@ -97,5 +116,25 @@ public sealed class ActivityModel(IMediator mediator, CardLinks links) : Volunte
         var error = Error;
         Detail = await SendAsync(new GetActivity(CommunityId, ActivityId), ct);
         Error = error ?? Error;
+        if (Detail?.Activity is { } a)
+        {
+            Rule = await RuleVersionAsync(CommunityId, a.RuleCode, a.RuleVersion, ct);
+        }
+    }
+
+    /// <summary>Whether counted minutes earn nothing by the activity's rule (with no rule to read: whether nothing was counted).</summary>
+    private bool EarnsNothing(int countedMinutes) =>
+        Rule is { } rule ? Rules.HourWords.Points(rule.Formula, countedMinutes) == 0 : countedMinutes == 0;
+
+    /// <summary>What a check-out's counted minutes earn by the activity's rule, said with the check-out ("，按细则可得 1 分（证明后入账）").</summary>
+    private async Task<string> CheckOutPointsAsync(int countedMinutes, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        if (Rule is null)
+        {
+            return "";
+        }
+        var points = Rules.HourWords.Points(Rule.Formula, countedMinutes);
+        return T($"，按细则可得 {points} 分（证明后入账）", $", {points} points by the rule (posted when certified)");
     }
 }

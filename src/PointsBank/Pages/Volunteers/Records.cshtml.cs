@@ -26,9 +26,29 @@ public sealed class RecordsModel(IMediator mediator) : VolunteerPage(mediator)
     /// <summary>A column's name as the label of its cell when the table stacks into one card per record on a phone.</summary>
     public string Label(string zh, string en) => T($"{zh}：", $"{en}: ");
 
+    /// <summary>How each rule these records count by turns hours into points, one line per rule version ("志愿服务（第 1 版）：每满 1 小时记 1 分…").</summary>
+    public IReadOnlyList<string> HoursToPoints { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         View = await SendAsync(new GetVolunteerRecords(CommunityId, ResidentId), ct);
-        return View is null ? NotFound() : Page();
+        if (View is null)
+        {
+            return NotFound();
+        }
+        var error = Error;
+        var activities = (await SendAsync(new ListActivities(CommunityId), ct) ?? []).ToDictionary(a => a.Id);
+        Error = error;
+        var lines = new List<string>();
+        foreach (var (code, version) in View.Records.Select(r => activities.GetValueOrDefault(r.ActivityId)).OfType<ActivityView>()
+                     .Select(a => (a.RuleCode, a.RuleVersion)).Distinct().Order())
+        {
+            if (await RuleVersionAsync(CommunityId, code, version, ct) is { } rule && Rules.HourWords.Of(this, rule.Formula) is { } words)
+            {
+                lines.Add(T($"{rule.NameZh}（第 {rule.Version} 版）：", $"{rule.NameEn} (version {rule.Version}): ") + words);
+            }
+        }
+        HoursToPoints = lines;
+        return Page();
     }
 }

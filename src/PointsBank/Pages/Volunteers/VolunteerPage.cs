@@ -34,6 +34,16 @@ public abstract class VolunteerPage(IMediator mediator) : ShellPage
         _ => status,
     };
 
+    /// <summary>
+    /// The version of a rule an activity counts by (for <see cref="Rules.HourWords"/>); null when it cannot be read —
+    /// the words are an explanation beside the records, never a reason to refuse the page.
+    /// </summary>
+    protected async Task<Features.Rules.RuleView?> RuleVersionAsync(long communityId, string code, int version, CancellationToken ct)
+    {
+        var versions = await mediator.Send(new Features.Rules.ListRuleVersions(communityId, code), ct);
+        return versions.Succeeded ? versions.Value!.FirstOrDefault(v => v.Version == version) : null;
+    }
+
     public string SourceName(string source) => source == "claim" ? T("申报确认", "Confirmed claim") : T("签到签退", "Attendance");
 
     /// <summary>Sends a request of the slice; a refusal becomes <see cref="Error"/> in the reader's language.</summary>

@@ -28,10 +28,26 @@
 
   var camera = document.querySelector("[data-camera]");
   var view = document.querySelector("[data-camera-view]");
+  // The page's own words (Chinese first) for a camera that will not open: none there, permission refused, or in use.
+  var cameraMessage = document.querySelector("[data-camera-message]");
+  function cameraFailed() {
+    camera.hidden = true;
+    if (cameraMessage) {
+      cameraMessage.hidden = false;
+    }
+    field.focus();
+  }
   if (camera && view && field && "BarcodeDetector" in window && navigator.mediaDevices) {
     camera.hidden = false;
     camera.addEventListener("click", function () {
-      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      var detector;
+      try {
+        detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      } catch (e) {
+        cameraFailed();
+        return;
+      }
+      if (cameraMessage) cameraMessage.hidden = true;
       navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
         view.srcObject = stream;
         view.hidden = false;
@@ -49,7 +65,7 @@
           }).catch(function () { requestAnimationFrame(look); });
         }
         look();
-      }).catch(function () { camera.hidden = true; });
+      }).catch(cameraFailed);
     });
   }
 })();

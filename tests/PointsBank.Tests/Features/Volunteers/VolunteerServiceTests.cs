@@ -491,6 +491,100 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
     }
 
     [Test]
+    public async Task TheActivityPage_AndTheRecordsList_SayHowTheRuleTurnsHoursIntoPoints_AndACheckOutSaysWhatItEarns()
+    {
+        const string words = "计分办法：每满 1 小时记 1 分；不足 1 小时的零头：45 分钟以内不计分，超过 45 分钟按 1 小时算，记 1 分；每次最多计 2 小时（2 分）。例如服务 1.5 小时记 1 分。";
+        var v = await NewVolunteerAsync();
+        var activity = await NewActivityAsync(Local(14, 9, 0), Local(14, 12, 0));
+        _clock.Set(Local(14, 9, 0));
+        await ScanAsync(activity, v, "checkIn");
+        _clock.Set(Local(14, 10, 30));
+        using var page = await _app.PageClientAsync("organizer");
+        var path = $"/volunteers/{_community}/activities/{activity}";
+
+        var before = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["code"] = v.Token, ["action"] = "checkOut", ["__RequestVerificationToken"] = AppFactory.Antiforgery(before),
+        });
+        var checkedOut = await page.PostAsync(path + "?handler=Scan", form);
+        var after = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+        var records = WebUtility.HtmlDecode(await page.GetStringAsync($"/volunteers/{_community}/records/{v.Resident}"));
+
+        Assert.That(before, Does.Contain(words));
+        Assert.That(checkedOut.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(after, Does.Contain("签退成功，服务 90 分钟，计 1.5 小时，按细则可得 1 分（证明后入账）").And.Contain(words));
+        Assert.That(records, Does.Contain("志愿服务（第 ").And.Contain("版）：每满 1 小时记 1 分；").And.Contain("例如服务 1.5 小时记 1 分。"));
+    }
+
+    [TestCase(0, "0")]
+    [TestCase(40, "0.5")]
+    public async Task ACheckOutThatEarnsNothing_IsKept_ButThePageWarnsTheOrganizer_AndSaysHowToCorrectIt(int minutes, string hours)
+    {
+        var v = await NewVolunteerAsync();
+        var day = minutes == 0 ? 15 : 16;
+        var activity = await NewActivityAsync(Local(day, 9, 0), Local(day, 12, 0));
+        _clock.Set(Local(day, 9, 0));
+        await ScanAsync(activity, v, "checkIn");
+        _clock.Set(Local(day, 9, minutes).AddSeconds(30)); // a tap half a minute later: 0 (or 40) whole minutes
+        using var page = await _app.PageClientAsync("organizer");
+        var path = $"/volunteers/{_community}/activities/{activity}";
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["code"] = v.Token, ["action"] = "checkOut",
+            ["__RequestVerificationToken"] = AppFactory.Antiforgery(await page.GetStringAsync(path)),
+        });
+        var checkedOut = await page.PostAsync(path + "?handler=Scan", form);
+        var after = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+        var again = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+
+        Assert.That(checkedOut.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), WebUtility.HtmlDecode(await checkedOut.Content.ReadAsStringAsync()).Split("role=\"alert\"").Skip(1).FirstOrDefault());
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM service_records WHERE activity_id = @activity AND actual_minutes = @minutes",
+            new { activity, minutes }), Is.EqualTo(1), "the record is kept: it is true");
+        Assert.That(after, Does.Contain($"这条记录只有 {minutes} 分钟，计 {hours} 小时，不得积分").And.Contain("补报时长 · 申请更正"));
+        Assert.That(after, Does.Contain("data-testid=\"no-points\""));
+        Assert.That(again, Does.Not.Contain("不得积分"), "the warning is shown once, with the check-out");
+    }
+
+    [Test]
+    public async Task ACheckOutThatEarnsAPoint_HasNoWarning()
+    {
+        var v = await NewVolunteerAsync();
+        var activity = await NewActivityAsync(Local(17, 9, 0), Local(17, 12, 0));
+        _clock.Set(Local(17, 9, 0));
+        await ScanAsync(activity, v, "checkIn");
+        _clock.Set(Local(17, 9, 50));
+        using var page = await _app.PageClientAsync("organizer");
+        var path = $"/volunteers/{_community}/activities/{activity}";
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["code"] = v.Token, ["action"] = "checkOut",
+            ["__RequestVerificationToken"] = AppFactory.Antiforgery(await page.GetStringAsync(path)),
+        });
+        await page.PostAsync(path + "?handler=Scan", form);
+        var after = WebUtility.HtmlDecode(await page.GetStringAsync(path));
+
+        Assert.That(after, Does.Contain("签退成功，服务 50 分钟，计 1 小时，按细则可得 1 分").And.Not.Contain("不得积分"));
+    }
+
+    [Test]
+    public async Task ThePublicHoursBoard_NamesItsCommunity_AsThePointsBoardDoes_AndAnUnknownCommunityIsNotFound()
+    {
+        var name = await _app.ScalarAsync<string>("SELECT name FROM communities WHERE id = @id", new { id = _community });
+        using var anonymous = _app.CreateClient();
+
+        var board = WebUtility.HtmlDecode(await anonymous.GetStringAsync($"/p/{_community}/volunteer-hours/2026-10"));
+        var json = await Json(await anonymous.GetAsync(Api("/volunteer-hours/2026-10")));
+        var unknown = await anonymous.GetAsync("/p/999999/volunteer-hours/2026-10");
+
+        Assert.That(board, Does.Contain($"data-testid=\"community\">{name}</p>"));
+        Assert.That(json.GetProperty("communityName").GetString(), Is.EqualTo(name));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
     public async Task AnAwardsMinutes_FlowIntoThePerHourRule_AndAMinutesBesideTheFacts_IsRefusedNotDropped()
     {
         var v = await NewVolunteerAsync();

@@ -88,7 +88,7 @@ public abstract class ShopPagesTests(DatabaseProvider provider) : BrowserTest(pr
         Assert.That(await movements.EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.kind)"),
             Is.EqualTo(new[] { "correction", "donation", "restock" }));
         var texts = await movements.AllInnerTextsAsync();
-        Assert.That(texts[0], Does.Contain("-2").And.Contain("盘点更正").And.Contain("受潮 2 把").And.Contain("经手：shopkeeper"));
+        Assert.That(texts[0], Does.Contain("-2").And.Contain("盘点更正").And.Contain("受潮 2 把").And.Contain("经手：周店员（积分超市）"), "who recorded it, by display name, not the sign-in name");
         Assert.That(texts[1], Does.Contain("+10").And.Contain("捐赠入库").And.Contain("捐赠人：县供销社，估价 45.50 元"));
         Assert.That(texts[2], Does.Contain("+20").And.Contain("进货"));
         Assert.That(ConsoleErrors, Is.Empty, "nothing broken or blocked by the content security policy");

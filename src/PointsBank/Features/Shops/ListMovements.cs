@@ -52,7 +52,7 @@ sealed class ListProductMovementsHandler(DbDataSource db, SqlDialect dialect) : 
         var args = new { productId = request.ProductId, take = request.PageSize, skip = Paging.Skip(request.Page, request.PageSize) };
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
         var rows = await connection.QueryAsync<MovementView>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        return new RosterPage<MovementView>(request.Page, request.PageSize, total, rows.AsList());
+        return new RosterPage<MovementView>(request.Page, request.PageSize, total, await Catalogue.WithActorNamesAsync(connection, rows, ct));
     }
 }
 
@@ -135,7 +135,7 @@ sealed class ListShopMovementsHandler(DbDataSource db, SqlDialect dialect) : IRe
         };
         var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Count, args, cancellationToken: ct));
         var rows = await connection.QueryAsync<MovementView>(new CommandDefinition(dialect.Pick(Page), args, cancellationToken: ct));
-        return new RosterPage<MovementView>(request.Page, request.PageSize, total, rows.AsList());
+        return new RosterPage<MovementView>(request.Page, request.PageSize, total, await Catalogue.WithActorNamesAsync(connection, rows, ct));
     }
 
     // The first instant of a local day, in UTC (a day that starts in a DST gap starts at the gap's end).

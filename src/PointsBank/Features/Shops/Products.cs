@@ -39,6 +39,9 @@ public sealed record MovementView
     public string? ReceiptNo { get; init; }
     public string Actor { get; init; } = "";
     public DateTime CreatedAt { get; init => field = Clock.AsUtc(value); }
+
+    /// <summary>The display name of a staff <see cref="Actor"/> (<c>user:…</c> → 李店员), filled by the movement lists.</summary>
+    public IReadOnlyDictionary<string, string> ActorNames { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>A stock movement just recorded, with the product as it stands after it.</summary>
@@ -58,6 +61,15 @@ internal static class Catalogue
         SELECT {ProductColumns}
           FROM products WHERE id = @productId AND shop_id = @shopId AND community_id = @communityId
         """;
+
+    /// <summary>Movements as listed, each with the display name of the staff user who recorded it.</summary>
+    internal static async Task<IReadOnlyList<MovementView>> WithActorNamesAsync(DbConnection connection, IEnumerable<MovementView> rows,
+        CancellationToken ct)
+    {
+        var movements = rows.AsList();
+        var names = await Identity.ActorNames.LookupAsync(connection, movements.Select(m => m.Actor), ct);
+        return movements.Select(m => m with { ActorNames = Identity.ActorNames.Of(names, m.Actor) }).ToList();
+    }
 
     internal const string MovementColumns = """
         m.id AS Id, m.shop_id AS ShopId, m.product_id AS ProductId, p.name AS ProductName, p.unit AS Unit, m.kind AS Kind,

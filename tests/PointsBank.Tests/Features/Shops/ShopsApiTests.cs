@@ -75,6 +75,8 @@ public abstract class ShopsApiTests(DatabaseProvider provider) : EngineFixture(p
         var history = await keeper.GetFromJsonAsync<JsonElement>(Api($"/shops/{_shop}/products/{id}/movements"));
         Assert.That(history.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("kind").GetString()), Is.EqualTo(new[] { "donation", "restock" }));
         Assert.That(history.GetProperty("items")[0].GetProperty("actor").GetString(), Is.EqualTo("user:shopkeeper"));
+        Assert.That(history.GetProperty("items")[0].GetProperty("actorNames").GetProperty("user:shopkeeper").GetString(),
+            Is.EqualTo("周店员（积分超市）"), "the movement list names who recorded it");
         var shopMovements = await keeper.GetFromJsonAsync<JsonElement>(Api($"/shops/{_shop}/movements?kind=donation"));
         Assert.That(shopMovements.GetProperty("items").EnumerateArray().Any(m => m.GetProperty("productId").GetInt64() == id));
         var audited = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM audit_log WHERE action = 'UpdateProduct' AND actor = 'user:shopkeeper'");

@@ -16,15 +16,19 @@ public static class ActorNames
     private const string Select = "SELECT display_name FROM users WHERE username = @username";
 
     /// <summary>Actor → display name for the <c>user:</c> actors among <paramref name="actors"/> that name an existing user.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> LookupAsync(DbConnection connection, IEnumerable<string?> actors,
-        CancellationToken ct)
+    public static Task<IReadOnlyDictionary<string, string>> LookupAsync(DbConnection connection, IEnumerable<string?> actors,
+        CancellationToken ct) => LookupAsync(connection, null, actors, ct);
+
+    /// <summary>The same inside an open transaction on <paramref name="connection"/> (a unit of work's answer).</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> LookupAsync(DbConnection connection, DbTransaction? transaction,
+        IEnumerable<string?> actors, CancellationToken ct)
     {
         var usernames = actors.OfType<string>().Where(a => a.StartsWith(UserPrefix, StringComparison.Ordinal))
             .Select(a => a[UserPrefix.Length..]).Distinct(StringComparer.Ordinal).ToList();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var username in usernames)
         {
-            if (await connection.ExecuteScalarAsync<string?>(new CommandDefinition(Select, new { username }, cancellationToken: ct)) is { } name)
+            if (await connection.ExecuteScalarAsync<string?>(new CommandDefinition(Select, new { username }, transaction, cancellationToken: ct)) is { } name)
             {
                 names[UserPrefix + username] = name;
             }

@@ -78,14 +78,27 @@ public sealed record ClaimView
 
     /// <summary>
     /// The display names of the staff users this claim names (submitter, reviewer, withdrawer, objectors, deciders):
-    /// actor → name, e.g. <c>user:reviewer</c> → 李审核. Filled by the list (<see cref="ListClaims"/>).
+    /// actor → name, e.g. <c>user:reviewer</c> → 李审核. Filled by the list (<see cref="ListClaims"/>) and by every answer
+    /// that returns one claim.
     /// </summary>
     public IReadOnlyDictionary<string, string> ActorNames { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Every actor this claim names, for <see cref="ActorNames"/>.</summary>
+    internal IEnumerable<string?> Actors() =>
+        new[] { SubmittedBy, ReviewedBy, WithdrawnBy }.Concat(Objections.SelectMany(o => new[] { o.ByActor, o.DecidedBy }));
 }
 
 /// <summary>What the claim slice shares: its rows, its reads and its one way onto the ledger.</summary>
 internal static class ClaimStore
 {
+    /// <summary>One claim as a write request answers it, read in the unit: its view, with the names of who did what.</summary>
+    public static async Task<ClaimView> ViewAsync(UnitOfWork work, long communityId, long claimId, Caller caller, CancellationToken ct)
+    {
+        var view = (await FindAsync(work, communityId, claimId, ct))!.ToView(PersonalData.Visible(caller, communityId));
+        var names = await Identity.ActorNames.LookupAsync(work.Connection, work.Transaction, view.Actors(), ct);
+        return view with { ActorNames = names };
+    }
+
     private const string Columns = """
         SELECT c.id AS Id, c.status AS Status, c.account_id AS AccountId, c.member_id AS MemberId, r.full_name AS MemberName,
                c.rule_code AS RuleCode, c.rule_version AS RuleVersion, c.facts_json AS FactsJson, c.occurred_on AS OccurredOn,

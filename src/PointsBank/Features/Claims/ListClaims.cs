@@ -39,13 +39,9 @@ sealed class ListClaimsHandler(DbDataSource db, CallerContext callers) : IReques
             .ToLookup(o => o.ClaimId);
         var visible = PersonalData.Visible(callers.Current, request.CommunityId);
         var views = rows.Select(r => r.ToView(visible, objections[r.Id].ToList())).ToList();
-        var names = await ActorNames.LookupAsync(connection, views.SelectMany(Actors), ct);
-        return views.Select(v => v with { ActorNames = ActorNames.Of(names, [.. Actors(v)]) }).ToList();
+        var names = await ActorNames.LookupAsync(connection, views.SelectMany(v => v.Actors()), ct);
+        return views.Select(v => v with { ActorNames = ActorNames.Of(names, [.. v.Actors()]) }).ToList();
     }
-
-    private static IEnumerable<string?> Actors(ClaimView claim) =>
-        new[] { claim.SubmittedBy, claim.ReviewedBy, claim.WithdrawnBy }
-            .Concat(claim.Objections.SelectMany(o => new[] { o.ByActor, o.DecidedBy }));
 }
 
 /// <summary>One claim on the public 公示 list: the rule, the masked name, the day, and until when one may object.</summary>

@@ -95,5 +95,5 @@ sealed class ReviewClaimHandler(UnitOfWork work, PointsLedger ledger, CallerCont
     }
 
     private async Task<Outcome<ClaimView>> ViewAsync(long communityId, long claimId, CancellationToken ct) =>
-        (await ClaimStore.FindAsync(work, communityId, claimId, ct))!.ToView(PersonalData.Visible(callers.Current, communityId));
+        await ClaimStore.ViewAsync(work, communityId, claimId, callers.Current, ct);
 }

@@ -145,7 +145,6 @@ sealed class SubmitClaimHandler(UnitOfWork work, CallerContext callers) : IReque
             actor,
             now = work.Now,
         }, ct);
-        var row = await ClaimStore.FindAsync(work, request.CommunityId, id, ct);
-        return row!.ToView(Communities.PersonalData.Visible(caller, request.CommunityId));
+        return await ClaimStore.ViewAsync(work, request.CommunityId, id, caller, ct);
     }
 }

@@ -74,6 +74,6 @@ sealed class WithdrawClaimHandler(UnitOfWork work, CallerContext callers) : IReq
         {
             return new Failure("claim_not_withdrawable", $"claim {request.ClaimId} is {claim.Status}: only a submitted or noticed claim can be withdrawn");
         }
-        return (await ClaimStore.FindAsync(work, request.CommunityId, request.ClaimId, ct))!.ToView(PersonalData.Visible(caller, request.CommunityId));
+        return await ClaimStore.ViewAsync(work, request.CommunityId, request.ClaimId, caller, ct);
     }
 }

@@ -63,8 +63,14 @@ public abstract class ClaimsApiTests(DatabaseProvider provider) : EngineFixture(
         Assert.That(own.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await Json(own)).GetProperty("code").GetString(), Is.EqualTo("self_approval"));
 
+        Assert.That(claim.GetProperty("actorNames").GetProperty("user:reviewer").GetString(), Is.EqualTo("李评议（评议员）"),
+            "the submission's answer names its submitter in words");
         var approved = await committee.PostAsJsonAsync(Api($"/claims/{id}/approve"), new { note = "属实" });
-        Assert.That((await Json(approved)).GetProperty("status").GetString(), Is.EqualTo("noticed"));
+        var approvedClaim = await Json(approved);
+        Assert.That(approvedClaim.GetProperty("status").GetString(), Is.EqualTo("noticed"));
+        Assert.That(approvedClaim.GetProperty("actorNames").EnumerateObject().Select(p => (p.Name, p.Value.GetString())),
+            Is.EquivalentTo(new[] { ("user:reviewer", "李评议（评议员）"), ("user:committee", "王书记（两委）") }),
+            "the review's answer names the submitter and the reviewer, as the queue does");
         var objected = await reviewer.PostAsJsonAsync(Api($"/claims/{id}/objections"), new { reason = "协议书未签字" });
         Assert.That(objected.StatusCode, Is.EqualTo(HttpStatusCode.OK), await objected.Content.ReadAsStringAsync());
 

@@ -140,18 +140,26 @@ public static class RuleEvaluator
         return hours * 60 + credited;
     }
 
-    private static long PerHour(RuleFormula formula, int minutes, List<EvaluationStep> steps)
+    /// <summary>
+    /// The points <paramref name="minutes"/> of service earn by a per-hour formula alone (rounding table, hours cap, rate),
+    /// before the rule's limits: what a page tells an organizer a record will earn. A formula without its own table
+    /// counts by <see cref="RuleFormula.DefaultRounding"/>.
+    /// </summary>
+    public static long PerHourPoints(RuleFormula formula, int minutes) =>
+        PerHour(formula.Rounding is { Count: > 0 } ? formula : formula with { Rounding = RuleFormula.DefaultRounding }, Math.Max(0, minutes), null);
+
+    private static long PerHour(RuleFormula formula, int minutes, List<EvaluationStep>? steps)
     {
         long credited = CreditedMinutes(minutes, formula.Rounding!);
-        steps.Add(new EvaluationStep(StepKind.Rounding, Minutes: minutes, Credited: credited));
+        steps?.Add(new EvaluationStep(StepKind.Rounding, Minutes: minutes, Credited: credited));
         if (formula.MaxHours is { } maxHours && credited > maxHours * 60L)
         {
-            steps.Add(new EvaluationStep(StepKind.HourCap, Credited: credited, Limit: maxHours * 60L));
+            steps?.Add(new EvaluationStep(StepKind.HourCap, Credited: credited, Limit: maxHours * 60L));
             credited = maxHours * 60L;
         }
         var rate = formula.PointsPerHour!.Value;
         var points = credited * rate / 60;
-        steps.Add(new EvaluationStep(StepKind.HourlyPoints, Points: points, Credited: credited, Rate: rate));
+        steps?.Add(new EvaluationStep(StepKind.HourlyPoints, Points: points, Credited: credited, Rate: rate));
         return points;
     }
 

@@ -88,17 +88,10 @@ public static class HourWords
 
     /// <summary>
     /// The points <paramref name="minutes"/> of service earn by the formula alone (the rule's limits — a daily cap, a
-    /// minimum duration — may take some off when the record is certified).
+    /// minimum duration — may take some off when the record is certified): the evaluator's own arithmetic.
     /// </summary>
-    public static long Points(RuleFormula formula, int minutes)
-    {
-        long credited = RuleEvaluator.CreditedMinutes(Math.Max(0, minutes), formula.Rounding is { Count: > 0 } r ? r : RuleFormula.DefaultRounding);
-        if (formula.MaxHours is { } max && credited > max * 60L)
-        {
-            credited = max * 60L;
-        }
-        return credited * (formula.PointsPerHour ?? 0) / 60;
-    }
+    public static long Points(RuleFormula formula, int minutes) =>
+        formula.PointsPerHour is null ? 0 : RuleEvaluator.PerHourPoints(formula, minutes);
 
     private static string Pts(long points) => points.ToString(CultureInfo.InvariantCulture) + (points == 1 ? " point" : " points");
 }

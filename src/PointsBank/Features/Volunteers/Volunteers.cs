@@ -192,7 +192,6 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
       IRequestHandler<GetVolunteerSettings, Outcome<VolunteerSettingsView>>, IRequestHandler<GetCardVolunteering, Outcome<CardVolunteering>>,
       IRequestHandler<GetVolunteerHoursRanking, Outcome<VolunteerHoursRanking>>
 {
-    private const string CommunityNameOnly = "SELECT name FROM communities WHERE id = @communityId";
     private const string CommunityName = "SELECT name AS Name, time_zone AS TimeZone FROM communities WHERE id = @communityId";
 
     private const string VolunteersOfAccount = """
@@ -348,6 +347,12 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
     {
         var from = DateOnly.ParseExact(request.Month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
         await using var connection = await db.OpenConnectionAsync(ct);
+        var community = await connection.QuerySingleOrDefaultAsync<(string Name, string TimeZone)>(new CommandDefinition(CommunityName,
+            new { communityId = request.CommunityId }, cancellationToken: ct));
+        if (community.Name is null)
+        {
+            return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        }
         var stars = await VolunteerStore.StarsAsync(connection, request.CommunityId, ct);
         var rows = (await connection.QueryAsync<MonthRow>(new CommandDefinition(MonthRecords,
             new { communityId = request.CommunityId, from, to = from.AddMonths(1) }, cancellationToken: ct)))
@@ -363,11 +368,7 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
             lines.Add(new VolunteerHoursLine(rank, r.VolunteerId, r.VolunteerNo, PersonalData.MaskName(r.Name), r.Minutes, Hours.Of(r.Minutes), (int)r.Records,
                 StarLevels.Level(cumulative.GetValueOrDefault(r.VolunteerId), stars)));
         }
-        var community = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(CommunityNameOnly,
-            new { communityId = request.CommunityId }, cancellationToken: ct));
-        return community is { } name
-            ? new VolunteerHoursRanking(request.Month, lines, name)
-            : new Failure("community_not_found", $"community {request.CommunityId} does not exist");
+        return new VolunteerHoursRanking(request.Month, lines, community.Name);
     }
 
     private static async Task<VolunteerRecordsView?> RecordsAsync(DbConnection connection, long communityId, long residentId, bool personalData,

@@ -56,14 +56,9 @@ public static class RuleEvaluator
         var ofRule = priorEntries.Where(e => e.RuleCode == definition.Code).ToList();
         foreach (var period in Periods)
         {
-            if (limits.MaxOccurrences(period) is { } max)
+            if (OccurrenceLimitReached(definition, period, ofRule, effectiveDate) is { } reached)
             {
-                var count = ofRule.Count(e => SamePeriod(period, e.EffectiveDate, effectiveDate));
-                if (count >= max)
-                {
-                    return Refuse(RuleRefusal.OccurrenceLimitReached,
-                        new EvaluationStep(StepKind.OccurrenceLimit, Period: period, Limit: max, Already: count));
-                }
+                return Refuse(RuleRefusal.OccurrenceLimitReached, reached);
             }
         }
 
@@ -119,6 +114,24 @@ public static class RuleEvaluator
             }
         }
         return Result(points);
+    }
+
+    /// <summary>
+    /// The occurrence limit of <paramref name="period"/> (<c>MaxPerDay</c>, <c>MaxPerMonth</c>, <c>MaxPerYear</c>) that
+    /// <paramref name="priorEntries"/> of the rule already reach on <paramref name="effectiveDate"/> — the step that
+    /// explains why one more entry is refused — or null when the rule has no such limit or room is left. The one
+    /// occurrence count: <see cref="Evaluate"/> refuses by it, and a page that must know beforehand (the inspection
+    /// round's "done") asks it too.
+    /// </summary>
+    public static EvaluationStep? OccurrenceLimitReached(RuleDefinition rule, LimitPeriod period, IEnumerable<PriorEntry> priorEntries,
+        DateOnly effectiveDate)
+    {
+        if (rule.EffectiveLimits.MaxOccurrences(period) is not { } max)
+        {
+            return null;
+        }
+        var count = priorEntries.Count(e => e.RuleCode == rule.Code && SamePeriod(period, e.EffectiveDate, effectiveDate));
+        return count >= max ? new EvaluationStep(StepKind.OccurrenceLimit, Period: period, Limit: max, Already: count) : null;
     }
 
     /// <summary>True when two effective dates fall in the same calendar day, month or year (the community's local dates).</summary>

@@ -28,6 +28,8 @@ public sealed class AppStatementTests
             Assert.That(statements, Has.One.EqualTo(new AppStatement("LedgerSql.InsertPosting", LedgerSql.InsertPosting)));
             Assert.That(statements, Has.One.EqualTo(new AppStatement("SqlDialect.LockChainHead.SqlServer", SqlDialect.LockChainHead.SqlServer)));
             Assert.That(statements.Select(s => s.Name), Is.Unique);
+            // Dapper's list parameters are checked as sent: `IN @usernames` as a parenthesised list.
+            Assert.That(statements.Single(s => s.Name == "ActorNames.Select").Sql, Does.EndWith("WHERE username IN (@usernames)"));
         }
     }
 

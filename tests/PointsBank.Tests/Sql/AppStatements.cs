@@ -35,7 +35,7 @@ internal static class AppStatements
             {
                 if (field.IsLiteral && field.GetRawConstantValue() is string text && IsStatement(text))
                 {
-                    statements.Add(new AppStatement($"{Name(type)}.{field.Name}", text));
+                    statements.Add(new AppStatement($"{Name(type)}.{field.Name}", AsSent(text)));
                 }
                 else if (!field.IsLiteral && field.FieldType == typeof(DialectSql) && field.GetValue(null) is DialectSql sql)
                 {
@@ -53,6 +53,14 @@ internal static class AppStatements
         }
         return statements.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>
+    /// A constant as the app sends it to SQL Server: Dapper's list expansion sends <c>IN @names</c> with a list argument
+    /// as <c>IN (@names1, @names2, …)</c>, so it is checked as the one-item form <c>IN (@names)</c> (a bare
+    /// <c>IN @names</c> is not T-SQL, and not what is sent).
+    /// </summary>
+    public static string AsSent(string sql) => System.Text.RegularExpressions.Regex.Replace(sql, @"\bIN\s+@(\w+)", "IN (@$1)",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static bool IsStatement(string text)
     {

@@ -5,6 +5,7 @@ using Dapper;
 using MediatR;
 using PointsBank.Data;
 using PointsBank.Features.Points;
+using PointsBank.Features.Rules;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
 using PointsBank.Ledger;
@@ -13,15 +14,18 @@ using PointsBank.Rules;
 namespace PointsBank.Features.Inspections;
 
 /// <summary>
-/// What the households of one grid already have for one month under one rule: every entry of the rule on their
-/// household accounts whose effective date lies in that month and that was not corrected (reversed) — the entries
-/// <see cref="RecordInspections"/> replays or refuses, and the ones the rule's monthly limit counts. An entry posted by
-/// an inspection (its derived ledger key, <see cref="Inspections.Key"/>) is marked <see cref="InspectionGrading.ByInspection"/>.
-/// The inspection page reads it so a round over several days shows who is done; it has no route of its own.
+/// What the households of one grid already have for one month under one rule, household by household: every entry of
+/// the rule on their household accounts whose effective date lies in that month and that was not corrected (reversed)
+/// — the entries <see cref="RecordInspections"/> replays or refuses, and the ones the rule's monthly limit counts. An
+/// entry posted by an inspection (its derived ledger key, <see cref="Inspections.Key"/>) is marked
+/// <see cref="InspectionGrading.ByInspection"/>. Each household says whether it is done (<see cref="Inspections.IsDone"/>:
+/// graded by an inspection, or the rule's monthly occurrence limit reached by the rule's current version), so the
+/// inspection page only shows who is done on a round over several days; it has no route of its own. Households
+/// without an entry are not listed (none of them is done).
 /// </summary>
 [Allow(Role.Committee, Role.Inspector)]
 public sealed record ListInspectionGradings(long CommunityId, long GridId, string RuleCode, string Period)
-    : IRequest<Outcome<IReadOnlyList<InspectionGrading>>>, IValidated, IQuery, IGridScoped
+    : IRequest<Outcome<IReadOnlyList<HouseholdGradings>>>, IValidated, IQuery, IGridScoped
 {
     long? IGridScoped.GridId => GridId;
 
@@ -40,7 +44,17 @@ public sealed record ListInspectionGradings(long CommunityId, long GridId, strin
 public sealed record InspectionGrading(long HouseholdId, string HouseholdCode, long AccountId, long Seq, string? Grade, long Points,
     bool ByInspection);
 
-sealed class ListInspectionGradingsHandler(DbDataSource db) : IRequestHandler<ListInspectionGradings, Outcome<IReadOnlyList<InspectionGrading>>>
+/// <summary>
+/// One household's entries of the rule in the month, an inspection's grading first, and whether the household is done
+/// for the month (the inspection round does not offer it again).
+/// </summary>
+public sealed record HouseholdGradings(long HouseholdId, string HouseholdCode, bool Done, IReadOnlyList<InspectionGrading> Entries)
+{
+    /// <summary>The entry that makes the household done (an inspection's grading first), or null while it is not done.</summary>
+    public InspectionGrading? Grading => Done ? Entries[0] : null;
+}
+
+sealed class ListInspectionGradingsHandler(DbDataSource db) : IRequestHandler<ListInspectionGradings, Outcome<IReadOnlyList<HouseholdGradings>>>
 {
     private const string Entries = """
         SELECT h.id AS HouseholdId, h.code AS HouseholdCode, a.id AS AccountId, t.seq AS Seq, t.idempotency_key AS LedgerKey,
@@ -68,10 +82,16 @@ sealed class ListInspectionGradingsHandler(DbDataSource db) : IRequestHandler<Li
         public long Points { get; set; }
     }
 
-    public async Task<Outcome<IReadOnlyList<InspectionGrading>>> Handle(ListInspectionGradings request, CancellationToken ct)
+    public async Task<Outcome<IReadOnlyList<HouseholdGradings>>> Handle(ListInspectionGradings request, CancellationToken ct)
     {
         var month = Inspections.ParsePeriod(request.Period)!.Value;
         await using var connection = await db.OpenConnectionAsync(ct);
+        // The rule's current version: the one a batch would grade by, so its monthly limit is the one that refuses.
+        if (await RuleCatalog.FindCurrentAsync(connection, request.CommunityId, request.RuleCode, ct) is not { } current)
+        {
+            return new Failure("rule_not_found", $"community {request.CommunityId} has no rule '{request.RuleCode}'");
+        }
+        var rule = current.ToRuleVersion().Rule;
         var rows = await connection.QueryAsync<EntryRow>(new CommandDefinition(Entries, new
         {
             communityId = request.CommunityId,
@@ -82,6 +102,12 @@ sealed class ListInspectionGradingsHandler(DbDataSource db) : IRequestHandler<Li
         }, cancellationToken: ct));
         return rows.Select(r => new InspectionGrading(r.HouseholdId, r.HouseholdCode, r.AccountId, r.Seq, GradeOf(r.Facts), r.Points,
                 Inspections.IsKey(r.LedgerKey, r.HouseholdId, request.Period, request.RuleCode)))
+            .GroupBy(g => (g.HouseholdId, g.HouseholdCode))
+            .Select(g =>
+            {
+                var entries = g.OrderByDescending(e => e.ByInspection).ThenBy(e => e.Seq).ToList();
+                return new HouseholdGradings(g.Key.HouseholdId, g.Key.HouseholdCode, Inspections.IsDone(rule, month, entries), entries);
+            })
             .ToList();
     }
 

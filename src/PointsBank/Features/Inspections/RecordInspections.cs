@@ -118,6 +118,18 @@ internal static class Inspections
 
     /// <summary>At most this many corrected gradings of one household and month; then the batch is refused.</summary>
     public const int MaxCorrections = 50;
+
+    /// <summary>
+    /// Whether a household is done for a month under a rule, from its uncorrected entries of the rule in that month
+    /// (<see cref="ListInspectionGradings"/>): graded by an inspection (<see cref="InspectionGrading.ByInspection"/>),
+    /// or holding as many entries as the rule's monthly occurrence limit allows (graded otherwise, e.g. an award on its
+    /// account page) — asked of the evaluator (<see cref="RuleEvaluator.OccurrenceLimitReached"/>), the same count by
+    /// which a batch's entry for that household is refused (<c>inspection_household_refused</c>).
+    /// </summary>
+    public static bool IsDone(RuleDefinition rule, DateOnly month, IReadOnlyList<InspectionGrading> entries) =>
+        entries.Any(e => e.ByInspection)
+        // Every entry lies in the month (that is what the query reads), so the month's first day stands for its date.
+        || RuleEvaluator.OccurrenceLimitReached(rule, LimitPeriod.Month, entries.Select(e => new PriorEntry(rule.Code, month, e.Points)), month) is not null;
 }
 
 sealed class RecordInspectionsHandler(UnitOfWork work, PointsLedger ledger, CallerContext callers)

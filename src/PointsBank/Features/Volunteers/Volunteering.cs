@@ -149,7 +149,8 @@ internal static class VolunteerStore
                s.starts_at AS StartsAt, s.ends_at AS EndsAt, s.actual_minutes AS ActualMinutes, s.counted_minutes AS CountedMinutes,
                s.source AS Source, s.status AS Status, s.recorded_by AS RecordedBy, s.recorded_at AS RecordedAt, s.certified_by AS CertifiedBy,
                s.certified_at AS CertifiedAt, s.points AS Points, s.posted_seq AS PostedSeq, s.supersedes_id AS SupersedesId,
-               s.superseded_by_id AS SupersededById, s.reversal_seq AS ReversalSeq, v.user_id AS VolunteerUser, s.community_id AS CommunityId
+               s.superseded_by_id AS SupersededById, s.reversal_seq AS ReversalSeq, v.user_id AS VolunteerUser, s.community_id AS CommunityId,
+               a.rule_code AS RuleCode, a.rule_version AS RuleVersion
           FROM service_records s
           JOIN volunteers v ON v.id = s.volunteer_id
           JOIN residents r ON r.id = v.resident_id
@@ -191,6 +192,9 @@ internal static class VolunteerStore
         public long? SupersededById { get; init; }
         public long? ReversalSeq { get; init; }
         public long? VolunteerUser { get; init; }
+        // The rule (and its version) of the record's activity: what its hours count by.
+        public string RuleCode { get; init; } = "";
+        public int RuleVersion { get; init; }
 
         public ServiceRecordView ToView(bool personalData) => new(Id, VolunteerId, VolunteerNo, ResidentId,
             personalData ? VolunteerName : PersonalData.MaskName(VolunteerName), ActivityId, ActivityTitle, ServiceDate, Place, Content,

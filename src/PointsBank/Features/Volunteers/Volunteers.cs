@@ -48,6 +48,13 @@ public sealed record VolunteerRecordsView(string CommunityName, VolunteerView Vo
     /// <summary>The display names of the staff users who recorded or certified these records: actor → name (<c>user:organizer</c> → 周组织).</summary>
     public IReadOnlyDictionary<string, string> ActorNames { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The rule versions these records count by (their activities' rules), each once, in order: what the records page
+    /// explains the hours by. Not part of the JSON or the CSV.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<(string Code, int Version)> RuleVersions { get; init; } = [];
+
     public CsvTable ToCsv() => new($"volunteer-records-{Volunteer.VolunteerNo}.csv",
         ["记录号", "志愿者编号", "志愿者", "活动名称", "服务日期", "服务地点", "服务内容", "开始时间", "结束时间", "实际时长（分钟）", "计入时长（小时）",
          "记录来源", "状态", "记录人", "证明人", "积分", "更正自记录号"],
@@ -382,13 +389,14 @@ sealed class VolunteerQueries(DbDataSource db, CallerContext callers, TimeProvid
             return null;
         }
         var stars = await VolunteerStore.StarsAsync(connection, communityId, ct);
-        var records = await connection.QueryAsync<VolunteerStore.RecordRow>(new CommandDefinition(VolunteerStore.SelectRecordsOfVolunteer,
-            new { communityId, volunteerId = volunteer.Id }, cancellationToken: ct));
+        var records = (await connection.QueryAsync<VolunteerStore.RecordRow>(new CommandDefinition(VolunteerStore.SelectRecordsOfVolunteer,
+            new { communityId, volunteerId = volunteer.Id }, cancellationToken: ct))).ToList();
         var community = await connection.QuerySingleAsync<(string Name, string TimeZone)>(new CommandDefinition(CommunityName, new { communityId }, cancellationToken: ct));
         var views = records.Select(r => r.ToView(personalData)).ToList();
         return new VolunteerRecordsView(community.Name, volunteer.ToView(personalData, stars), views, community.TimeZone)
         {
             ActorNames = await ActorNames.LookupAsync(connection, views.SelectMany(r => new[] { r.RecordedBy, r.CertifiedBy }), ct),
+            RuleVersions = records.Select(r => (r.RuleCode, r.RuleVersion)).Distinct().Order().ToList(),
         };
     }
 }

@@ -51,21 +51,17 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
 
     public string? Error { get; private set; }
 
-    /// <summary>The month's entries of the rule on the grid's households, by household (an inspection's grading first).</summary>
-    public IReadOnlyDictionary<long, IReadOnlyList<InspectionGrading>> Gradings { get; private set; } =
-        new Dictionary<long, IReadOnlyList<InspectionGrading>>();
+    /// <summary>The month's entries of the rule on the grid's households, by household, each saying whether it is done.</summary>
+    public IReadOnlyDictionary<long, HouseholdGradings> Gradings { get; private set; } = new Dictionary<long, HouseholdGradings>();
 
     /// <summary>
-    /// A household the batch does not offer again: graded by an inspection this month, or holding as many entries of the
-    /// rule this month as the rule allows (graded otherwise, e.g. an award on its account page).
+    /// A household the batch does not offer again, as <see cref="ListInspectionGradings"/> answers it (graded by an
+    /// inspection this month, or the rule's monthly limit reached otherwise).
     /// </summary>
-    public bool IsDone(HouseholdView household) =>
-        Gradings.TryGetValue(household.Id, out var entries) && entries.Count > 0
-        && (entries[0].ByInspection || (Rule?.Limits.MaxPerMonth is { } max && entries.Count >= max));
+    public bool IsDone(HouseholdView household) => Gradings.GetValueOrDefault(household.Id)?.Done == true;
 
     /// <summary>The entry that makes <paramref name="household"/> done (see <see cref="IsDone"/>).</summary>
-    public InspectionGrading? GradingOf(HouseholdView household) =>
-        IsDone(household) ? Gradings[household.Id][0] : null;
+    public InspectionGrading? GradingOf(HouseholdView household) => Gradings.GetValueOrDefault(household.Id)?.Grading;
 
     public int DoneCount => Households.Count(IsDone);
 
@@ -208,7 +204,7 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
     {
         if (Features.Inspections.Inspections.ParsePeriod(Period) is null)
         {
-            Gradings = new Dictionary<long, IReadOnlyList<InspectionGrading>>();
+            Gradings = new Dictionary<long, HouseholdGradings>();
             return;
         }
         var found = await mediator.Send(new ListInspectionGradings(CommunityId, grid, rule, Period!), ct);
@@ -217,8 +213,6 @@ public sealed class GradeModel(IMediator mediator) : ShellPage
             Error ??= PageText.Problem(this, found.Failure!);
             return;
         }
-        Gradings = found.Value!
-            .GroupBy(g => g.HouseholdId)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<InspectionGrading>)g.OrderByDescending(e => e.ByInspection).ThenBy(e => e.Seq).ToList());
+        Gradings = found.Value!.ToDictionary(g => g.HouseholdId);
     }
 }

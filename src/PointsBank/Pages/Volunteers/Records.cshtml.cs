@@ -36,12 +36,9 @@ public sealed class RecordsModel(IMediator mediator) : VolunteerPage(mediator)
         {
             return NotFound();
         }
-        var error = Error;
-        var activities = (await SendAsync(new ListActivities(CommunityId), ct) ?? []).ToDictionary(a => a.Id);
-        Error = error;
+        // The records' own rule versions (their activities' rules, read with the records): each version read once.
         var lines = new List<string>();
-        foreach (var (code, version) in View.Records.Select(r => activities.GetValueOrDefault(r.ActivityId)).OfType<ActivityView>()
-                     .Select(a => (a.RuleCode, a.RuleVersion)).Distinct().Order())
+        foreach (var (code, version) in View.RuleVersions)
         {
             if (await RuleVersionAsync(CommunityId, code, version, ct) is { } rule && Rules.HourWords.Of(this, rule.Formula) is { } words)
             {

@@ -273,14 +273,76 @@ public abstract class RecordInspectionsTests(DatabaseProvider provider) : Engine
             Is.EqualTo(("优", true, again.GetProperty("transactions")[0].GetProperty("seq").GetInt64())));
     }
 
-    private async Task<IReadOnlyList<PointsBank.Features.Inspections.InspectionGrading>> GradingsAsync(long grid, string period)
+    private async Task<IReadOnlyList<PointsBank.Features.Inspections.InspectionGrading>> GradingsAsync(long grid, string period) =>
+        (await HouseholdGradingsAsync(grid, period)).SelectMany(h => h.Entries).ToList();
+
+    private async Task<IReadOnlyList<PointsBank.Features.Inspections.HouseholdGradings>> HouseholdGradingsAsync(long grid, string period,
+        string rule = "waste_sorting")
     {
         using var scope = _app.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<PointsBank.Identity.CallerContext>().Current = PointsBank.Identity.Caller.Cli("inspection-test");
         var found = await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>()
-            .Send(new PointsBank.Features.Inspections.ListInspectionGradings(_community, grid, "waste_sorting", period));
+            .Send(new PointsBank.Features.Inspections.ListInspectionGradings(_community, grid, rule, period));
         Assert.That(found.Succeeded, Is.True, found.Failure?.ToString());
         return found.Value!;
+    }
+
+    // A graded hygiene rule that may be recorded twice a month: a household with one entry is below its limit.
+    private static readonly PointsBank.Rules.RuleDefinition TwiceAMonth = new("test_hygiene_twice", "测试卫生检查（每月两次）",
+        "Test hygiene check (twice a month)", PointsBank.Ledger.Categories.Hygiene,
+        PointsBank.Rules.RuleFormula.Graded(new("优", "excellent", 10), new("差", "poor", 0)),
+        new PointsBank.Rules.RuleLimits(MaxPerMonth: 2), ["committee", "inspector"]);
+
+    [Test]
+    public async Task AHousehold_IsDone_AtTheRulesMonthlyLimit_ByAwardsOtherThanAnInspection_AndNotBelowIt()
+    {
+        await TestRules.EnsureAsync(_app.Services, _community, TwiceAMonth);
+        var hh = await HouseholdsAsync(_grid1, 4);
+        using var committee = await _app.ClientAsAsync("committee");
+        using var inspector = await _app.ClientAsAsync("inspector");
+        async Task AwardAsync(long account, string rule, int day)
+        {
+            var on = new DateOnly(LastMonth.Year, LastMonth.Month, day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var award = await committee.SendAsync(Send(Api("/awards"), new { accountId = account, ruleCode = rule, facts = new { grade = "优" }, occurredOn = on }));
+            Assert.That(award.StatusCode, Is.EqualTo(HttpStatusCode.Created), await award.Content.ReadAsStringAsync());
+        }
+        await AwardAsync(hh[0].Account, TwiceAMonth.Code, 10);
+        await AwardAsync(hh[0].Account, TwiceAMonth.Code, 11); // at the limit: two of two
+        await AwardAsync(hh[1].Account, TwiceAMonth.Code, 10); // below it: one of two
+        await AwardAsync(hh[2].Account, "waste_sorting", 10);  // at the once-a-month limit of waste_sorting
+        await AwardAsync(hh[3].Account, TwiceAMonth.Code, 12); // one entry, graded below by an inspection too
+
+        var batch = await inspector.SendAsync(Send(Api("/inspections"), new
+        {
+            gridId = _grid1, ruleCode = TwiceAMonth.Code, period = Period, grades = new[] { new { householdId = hh[3].Household, grade = "差" } },
+        }));
+        Assert.That(batch.StatusCode, Is.EqualTo(HttpStatusCode.OK), await batch.Content.ReadAsStringAsync());
+
+        var twice = (await HouseholdGradingsAsync(_grid1, Period, TwiceAMonth.Code)).ToDictionary(h => h.HouseholdId);
+        Assert.That((twice[hh[0].Household].Done, twice[hh[0].Household].Entries.Count), Is.EqualTo((true, 2)), "at the monthly limit");
+        Assert.That(twice[hh[0].Household].Grading?.Seq, Is.EqualTo(twice[hh[0].Household].Entries.Min(e => e.Seq)), "the first entry shows");
+        Assert.That((twice[hh[1].Household].Done, twice[hh[1].Household].Entries.Count, twice[hh[1].Household].Grading),
+            Is.EqualTo((false, 1, (PointsBank.Features.Inspections.InspectionGrading?)null)), "below the monthly limit");
+        Assert.That((twice[hh[3].Household].Done, twice[hh[3].Household].Grading?.ByInspection, twice[hh[3].Household].Grading?.Grade),
+            Is.EqualTo((true, (bool?)true, "差")), "graded by an inspection, below the limit: done, the inspection's grading shows");
+        Assert.That(twice.ContainsKey(hh[2].Household), Is.False, "another rule's entry is not this rule's");
+        var waste = (await HouseholdGradingsAsync(_grid1, Period)).Single(h => h.HouseholdId == hh[2].Household);
+        Assert.That((waste.Done, waste.Grading?.ByInspection), Is.EqualTo((true, (bool?)false)), "waste_sorting allows one a month");
+
+        // The batch agrees with the answer: the household at the limit is refused (nothing posted), the one below is graded.
+        var refused = await inspector.SendAsync(Send(Api("/inspections"), new
+        {
+            gridId = _grid1, ruleCode = TwiceAMonth.Code, period = Period, grades = new[] { new { householdId = hh[0].Household, grade = "优" } },
+        }));
+        Assert.That((await Json(refused)).GetProperty("code").GetString(), Is.EqualTo("inspection_household_refused"));
+        Assert.That(await CountAsync("SELECT COUNT(*) FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id WHERE p.account_id = @account",
+            new { account = hh[0].Account }), Is.EqualTo(2), "nothing posted for the refused household");
+        var graded = await inspector.SendAsync(Send(Api("/inspections"), new
+        {
+            gridId = _grid1, ruleCode = TwiceAMonth.Code, period = Period, grades = new[] { new { householdId = hh[1].Household, grade = "优" } },
+        }));
+        Assert.That(graded.StatusCode, Is.EqualTo(HttpStatusCode.OK), await graded.Content.ReadAsStringAsync());
+        Assert.That((await HouseholdGradingsAsync(_grid1, Period, TwiceAMonth.Code)).Single(h => h.HouseholdId == hh[1].Household).Done, Is.True);
     }
 
     [Test]

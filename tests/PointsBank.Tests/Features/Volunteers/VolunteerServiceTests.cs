@@ -141,11 +141,11 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
         return new Volunteer(resident, account, IssuedCards.TokenOf(card), card.CardId);
     }
 
-    private async Task<long> NewActivityAsync(DateTimeOffset start, DateTimeOffset end, string title = "清扫村道")
+    private async Task<long> NewActivityAsync(DateTimeOffset start, DateTimeOffset end, string title = "清扫村道", string ruleCode = "volunteer_service")
     {
         var response = await _organizer.PostAsJsonAsync(Api("/activities"), new
         {
-            title, content = "清扫主干道落叶", place = "村委会门口", startsAt = start, endsAt = end, ruleCode = "volunteer_service", open = true,
+            title, content = "清扫主干道落叶", place = "村委会门口", startsAt = start, endsAt = end, ruleCode, open = true,
         });
         var body = await Json(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
@@ -515,6 +515,50 @@ public abstract class VolunteerServiceTests(DatabaseProvider provider) : EngineF
         Assert.That(checkedOut.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         Assert.That(after, Does.Contain("签退成功，服务 90 分钟，计 1.5 小时，按细则可得 1 分（证明后入账）").And.Contain(words));
         Assert.That(records, Does.Contain("志愿服务（第 ").And.Contain("版）：每满 1 小时记 1 分；").And.Contain("例如服务 1.5 小时记 1 分。"));
+    }
+
+    [Test]
+    public async Task TheRecordsList_ExplainsTheRulesOfItsOwnRecordsActivities_EachVersionOnce()
+    {
+        var twice = new RuleDefinition("test_volunteer_twice", "测试志愿服务（每小时 2 分）", "Test volunteer service (2 an hour)",
+            PointsBank.Ledger.Categories.Volunteer, RuleFormula.PerHour(2, maxHours: 3), null, ["committee", "organizer"]);
+        var unused = new RuleDefinition("test_volunteer_unused", "测试志愿服务（未用于本人）", "Test volunteer service (not theirs)",
+            PointsBank.Ledger.Categories.Volunteer, RuleFormula.PerHour(3), null, ["committee", "organizer"]);
+        await TestRules.EnsureAsync(_app.Services, _community, twice);
+        await TestRules.EnsureAsync(_app.Services, _community, unused);
+        var v = await NewVolunteerAsync();
+        var other = await NewVolunteerAsync();
+        // Two activities under volunteer_service, one under the second rule; another volunteer's under a third.
+        var first = await NewActivityAsync(Local(23, 9), Local(23, 11), "整治河道");
+        var second = await NewActivityAsync(Local(23, 13), Local(23, 15), "看望老人", twice.Code);
+        var theirs = await NewActivityAsync(Local(23, 16), Local(23, 18), "另一位的活动", unused.Code);
+        var third = await NewActivityAsync(Local(24, 9), Local(24, 11), "清扫村道");
+        foreach (var (activity, who, day, hour) in new[] { (first, v, 23, 9), (second, v, 23, 13), (theirs, other, 23, 16), (third, v, 24, 9) })
+        {
+            _clock.Set(Local(day, hour));
+            Assert.That((await ScanAsync(activity, who, "checkIn")).Status, Is.EqualTo(HttpStatusCode.OK));
+            _clock.Set(Local(day, hour + 1));
+            var (status, body) = await ScanAsync(activity, who, "checkOut");
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        }
+        var service = (await Cli(new PointsBank.Features.Rules.GetRule(_community, "volunteer_service"))).Value!.Version;
+        var twiceVersion = (await Cli(new PointsBank.Features.Rules.GetRule(_community, twice.Code))).Value!.Version;
+
+        var view = (await Cli(new GetVolunteerRecords(_community, v.Resident))).Value!;
+
+        Assert.That(view.Records, Has.Count.EqualTo(3));
+        Assert.That(view.RuleVersions, Is.EqualTo(new[] { ("volunteer_service", service), (twice.Code, twiceVersion) }.Order().ToList()),
+            "the rules of the volunteer's own records' activities, each version once");
+        var json = await Json(await _organizer.GetAsync(Api($"/volunteers/{v.Resident}/records")));
+        Assert.That(json.TryGetProperty("ruleVersions", out _), Is.False, "the JSON keeps its fields");
+
+        using var page = await _app.PageClientAsync("organizer");
+        var raw = await page.GetStringAsync($"/volunteers/{_community}/records/{v.Resident}");
+        var html = WebUtility.HtmlDecode(raw);
+        Assert.That(raw.Split("data-testid=\"hours-to-points\"").Length - 1, Is.EqualTo(2), "one line a rule version");
+        Assert.That(html, Does.Contain($"志愿服务（第 {service} 版）：每满 1 小时记 1 分")
+            .And.Contain($"测试志愿服务（每小时 2 分）（第 {twiceVersion} 版）：每满 1 小时记 2 分")
+            .And.Not.Contain("测试志愿服务（未用于本人）"));
     }
 
     [TestCase(0, "0")]

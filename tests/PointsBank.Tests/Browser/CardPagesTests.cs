@@ -87,10 +87,16 @@ public abstract class CardPagesTests(DatabaseProvider provider) : BrowserTest(pr
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=issue]"));
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已发卡"));
         Assert.That(await Page.Locator("[data-testid=has-pin]").InnerTextAsync(), Is.EqualTo("未设置"));
+        // A new card has no PIN, and without one it can neither order nor pay: the page says so and leads to the PIN form.
+        await Assertions.Expect(Page.Locator("[data-testid=no-pin-yet]")).ToContainTextAsync("这张卡还没有密码：没有密码不能下单");
+        Assert.That(await Page.Locator("[data-testid=set-pin-link]").GetAttributeAsync("href"), Is.EqualTo("#pin"));
+        await Assertions.Expect(Page.Locator("#pin")).ToBeFocusedAsync();
+        await ScreenshotAsync("card-committee-issued-no-pin");
 
         await Page.Locator("#pin").FillAsync("2468");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pin-form] button[type=submit]"));
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Is.EqualTo("密码已设置。"));
+        Assert.That(await Page.Locator("[data-testid=no-pin-yet]").CountAsync(), Is.EqualTo(0), "once the PIN is set the warning is gone");
         Assert.That(await Page.Locator("[data-testid=has-pin]").InnerTextAsync(), Is.EqualTo("已设置"));
         Assert.That(await Page.ContentAsync(), Does.Not.Contain("2468"));
         await ScreenshotAsync("card-committee-account");

@@ -13,7 +13,7 @@ namespace PointsBank.Pages.Cards;
 /// The resident's card page, <c>/c/{token}</c>: what any phone camera opens from the card's QR. No sign-in: the token
 /// makes the request a card holder's (<see cref="CardHolders"/>), which may read its own account and nothing else.
 /// Shows the community, the masked name and door-plate code, balance, held and available points, this month's points
-/// and the latest entries with their explanations. A malformed, unknown or revoked token gets one plain "card not
+/// the vouchers still to be collected (QR, code, items, expiry, a cancel button) and the latest entries with their explanations. A malformed, unknown or revoked token gets one plain "card not
 /// valid" page with 404, the same for each; nothing is cached and no referrer leaves the page.
 /// </summary>
 [AllowAnonymous]
@@ -31,10 +31,46 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
 
     public IReadOnlyList<HistoryItem> Entries { get; private set; } = [];
 
+    /// <summary>The card's vouchers still to be collected, with their QR and code: a voucher is not lost when its page is left.</summary>
+    public IReadOnlyList<Features.Redemption.VoucherView> OpenVouchers { get; private set; } = [];
+
+    /// <summary>Set after a voucher was cancelled here (<c>?cancelled=1</c>, the redirect after the post).</summary>
+    [BindProperty(SupportsGet = true)]
+    public bool Cancelled { get; set; }
+
+    public string? Error { get; private set; }
+
     /// <summary>The card's volunteers with their certified hours, star level and latest records (empty when none).</summary>
     public IReadOnlyList<Features.Volunteers.VolunteerRecordsView> Volunteering { get; private set; } = [];
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    public Task<IActionResult> OnGetAsync(CancellationToken ct) => ShowAsync(ct);
+
+    /// <summary>
+    /// 取消兑换券 from the card page: the card token is the proof, as on the order page (no PIN: cancelling gives points
+    /// back and spends nothing, <see cref="Features.Redemption.CancelVoucher"/>); another account's voucher is "not found".
+    /// </summary>
+    public async Task<IActionResult> OnPostCancelAsync(long voucherId, CancellationToken ct)
+    {
+        if (await cards.ActAsAsync(callers, Token, ct) is { } card)
+        {
+            try
+            {
+                var outcome = await mediator.Send(new Features.Redemption.CancelVoucher(card.CommunityId, voucherId, Token), ct);
+                if (outcome.Succeeded)
+                {
+                    return Redirect($"/c/{Uri.EscapeDataString(Token)}?cancelled=true");
+                }
+                Error = PageText.Problem(this, outcome.Failure!);
+            }
+            catch (RequestValidationException e)
+            {
+                Error = PageText.Invalid(this, e);
+            }
+        }
+        return await ShowAsync(ct);
+    }
+
+    private async Task<IActionResult> ShowAsync(CancellationToken ct)
     {
         Response.Headers.CacheControl = "no-store";
         Response.Headers.Pragma = "no-cache";
@@ -48,6 +84,7 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
             if (holder.Succeeded && balance.Succeeded && history.Succeeded)
             {
                 (Holder, Balance, Entries) = (holder.Value, balance.Value, history.Value!.Items);
+                OpenVouchers = (await mediator.Send(new Features.Redemption.GetOrderCatalog(card.CommunityId, CardToken: Token), ct)).Value?.OpenVouchers ?? [];
                 Volunteering = (await mediator.Send(new Features.Volunteers.GetCardVolunteering(card.CommunityId, card.AccountId), ct)).Value?.Volunteers ?? [];
                 return Page();
             }

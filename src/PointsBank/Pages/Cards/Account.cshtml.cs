@@ -42,7 +42,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         SendAsync(new IssueCard(CommunityId, AccountId, key, FirstCardOnly: !confirmReplace),
             issued => issued.ReplacedCardId is { } old
                 ? T($"已补办新卡（第 {issued.CardId} 号），旧卡（第 {old} 号）已作废。请打印新卡。", $"New card {issued.CardId} issued; the old card {old} no longer works. Print the new card.")
-                : T($"已发卡（第 {issued.CardId} 号）。请打印这张卡。", $"Card {issued.CardId} issued. Print it."), ct, pinNext: true);
+                : T($"已发卡（第 {issued.CardId} 号），还没有密码。请先设置密码，再打印这张卡。", $"Card {issued.CardId} issued, without a PIN yet. Set the PIN, then print it."), ct, pinNext: true);
 
     public Task<IActionResult> OnPostPinAsync(long cardId, string? pin, CancellationToken ct) =>
         SendAsync(new SetCardPin(CommunityId, cardId, pin ?? ""), _ => T("密码已设置。", "The PIN is set."), ct);

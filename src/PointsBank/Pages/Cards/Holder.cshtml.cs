@@ -93,6 +93,27 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
         return Page();
     }
 
+    /// <summary>
+    /// Why an entry happened, in a resident's words. A correction names the entry it undid — its day, what it was and
+    /// its points — instead of the ledger's "更正第 N 笔" (card pages never show entry numbers), then the reason.
+    /// </summary>
+    public string Why(HistoryItem item)
+    {
+        if (item.ReversesSeq is null)
+        {
+            return item.Explanation;
+        }
+        // The ledger words a correction "更正第 {seq} 笔：{reason}"; the reason is what follows the first colon.
+        var colon = item.Explanation.IndexOf('：', StringComparison.Ordinal);
+        var reason = colon >= 0 ? item.Explanation[(colon + 1)..].Trim() : "";
+        var undone = -item.Amount;
+        var points = undone > 0 ? $"+{undone}" : undone.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var day = item.EffectiveDate is { } d ? T($"{d.Month}月{d.Day}日 ", d.ToString("yyyy-MM-dd ", System.Globalization.CultureInfo.InvariantCulture)) : "";
+        var what = item.ReversesExplanation ?? "";
+        var said = T($"更正：撤销 {day}{what} {points}", $"Correction: undoes {day}{what} {points}");
+        return reason.Length == 0 ? said : said + T($"（{reason}）", $" ({reason})");
+    }
+
     /// <summary>The day an entry belongs to: its effective date, else the community's local day it was posted.</summary>
     public string Day(HistoryItem item) =>
         (item.EffectiveDate ?? Time.Day(item.OccurredAt)).ToString(Ledger.Projections.DateFormat, System.Globalization.CultureInfo.InvariantCulture);

@@ -418,6 +418,8 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
             "这张卡还没有设置密码，还不能下单。请带卡到村（居）委会，请工作人员帮您设置密码（由您本人输入），设好后就能下单。");
         Assert.That((await Page.Locator("#pin").CountAsync(), await Page.Locator("[data-testid=order]").CountAsync()), Is.EqualTo((0, 0)),
             "no form the resident would fill only to be refused");
+        Assert.That(await Page.Locator("[data-testid=cannot-order] ~ [data-testid=open-vouchers]").CountAsync(), Is.EqualTo(1),
+            "the notice comes first; the card's open voucher still shows below it, to collect or cancel");
         Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("resident-order-no-pin");
         Assert.That(ConsoleErrors, Is.Empty);

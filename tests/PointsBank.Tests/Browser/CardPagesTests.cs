@@ -87,10 +87,16 @@ public abstract class CardPagesTests(DatabaseProvider provider) : BrowserTest(pr
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=issue]"));
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Does.StartWith("已发卡"));
         Assert.That(await Page.Locator("[data-testid=has-pin]").InnerTextAsync(), Is.EqualTo("未设置"));
+        // A new card has no PIN, and without one it can neither order nor pay: the page says so and leads to the PIN form.
+        await Assertions.Expect(Page.Locator("[data-testid=no-pin-yet]")).ToContainTextAsync("这张卡还没有密码：没有密码不能下单");
+        Assert.That(await Page.Locator("[data-testid=set-pin-link]").GetAttributeAsync("href"), Is.EqualTo("#pin"));
+        await Assertions.Expect(Page.Locator("#pin")).ToBeFocusedAsync();
+        await ScreenshotAsync("card-committee-issued-no-pin");
 
         await Page.Locator("#pin").FillAsync("2468");
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=pin-form] button[type=submit]"));
         Assert.That(await Page.Locator("[data-testid=done]").InnerTextAsync(), Is.EqualTo("密码已设置。"));
+        Assert.That(await Page.Locator("[data-testid=no-pin-yet]").CountAsync(), Is.EqualTo(0), "once the PIN is set the warning is gone");
         Assert.That(await Page.Locator("[data-testid=has-pin]").InnerTextAsync(), Is.EqualTo("已设置"));
         Assert.That(await Page.ContentAsync(), Does.Not.Contain("2468"));
         await ScreenshotAsync("card-committee-account");
@@ -168,6 +174,41 @@ public abstract class CardPagesTests(DatabaseProvider provider) : BrowserTest(pr
         Assert.That(ConsoleErrors, Is.Empty);
         using var outsideCard = await api.GetAsync($"/api/v1/communities/{community}/accounts/{outside}/card");
         Assert.That((int)outsideCard.StatusCode, Is.EqualTo(404));
+    }
+
+    [Test]
+    public async Task ACorrection_OnTheCardPage_StrikesTheEntryItUndid_AndSaysWhatItUndid_WithoutEntryNumbers()
+    {
+        var community = await DemoCommunityAsync();
+        var account = await NewHouseholdAccountAsync(community, null, $"更正-{Guid.NewGuid():N}"[..8], "欧阳秀英");
+        var ledger = App.Services.GetRequiredService<PointsBank.Ledger.PointsLedger>();
+        var issuance = (await ledger.SystemAccountIdAsync(community, PointsBank.Ledger.SystemAccount.Issuance))!.Value;
+        var award = await ledger.PostAsync(new PointsBank.Ledger.LedgerEntry(community, PointsBank.Ledger.TransactionKind.Award,
+            PointsBank.Ledger.Categories.GoodDeed, $"patrol-{Guid.NewGuid():N}", "参加治安巡防", "cli:test",
+            [new PointsBank.Ledger.PostingLine(issuance, -10), new PointsBank.Ledger.PostingLine(account, 10)]));
+        Assert.That(award.Error, Is.Null, award.Detail);
+        var seq = award.Transaction!.Seq;
+        var reversed = await Cli(new PointsBank.Features.Points.ReverseTransaction(community, seq, "记错了户", $"rev-{Guid.NewGuid():N}"));
+        Assert.That(reversed.Failure, Is.Null, reversed.Failure?.Detail);
+        var issued = await Cli(new PointsBank.Features.Cards.IssueCard(community, account));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/c/{IssuedCards.TokenOf(issued.Value!)}");
+        var entries = Page.Locator("[data-testid=entry]");
+        Assert.That(await entries.CountAsync(), Is.EqualTo(2));
+        // Newest first: the correction, worded by what it undid; then the award, struck through and marked 已更正.
+        var day = award.Transaction.EffectiveDate!.Value;
+        Assert.That(await entries.Nth(0).Locator("[data-testid=explanation]").InnerTextAsync(),
+            Is.EqualTo($"更正：撤销 {day.Month}月{day.Day}日 参加治安巡防 +10（记错了户）"));
+        Assert.That(await entries.Nth(0).Locator("[data-testid=corrected]").CountAsync(), Is.Zero);
+        Assert.That(await entries.Nth(1).Locator("[data-testid=corrected]").InnerTextAsync(), Is.EqualTo("已更正"));
+        Assert.That(await entries.Nth(1).Locator(".amount").EvaluateAsync<string>("e => getComputedStyle(e).textDecorationLine"), Is.EqualTo("line-through"));
+        Assert.That(await entries.Nth(0).Locator(".amount").EvaluateAsync<string>("e => getComputedStyle(e).textDecorationLine"), Is.EqualTo("none"));
+        Assert.That(await Page.Locator("[data-testid=entries]").InnerTextAsync(), Does.Not.Contain($"第 {seq} 笔").And.Not.Contain("更正第"));
+        Assert.That(await Page.Locator("[data-testid=available]").InnerTextAsync(), Is.EqualTo("0"));
+        await ScreenshotAsync("card-resident-correction");
+        Assert.That(ConsoleErrors, Is.Empty);
     }
 }
 

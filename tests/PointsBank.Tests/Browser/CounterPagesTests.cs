@@ -205,7 +205,7 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
         Assert.That(await Page.Locator("[data-testid=household-code]").InnerTextAsync(), Is.EqualTo(voucher.MaskedName.Split(' ')[0]));
         Assert.That(await Page.Locator("[data-testid=masked-name]").InnerTextAsync(), Is.EqualTo("李*兰"));
         Assert.That(await Page.Locator("[data-testid=available]").InnerTextAsync(), Is.EqualTo("38"));
-        Assert.That(await Page.Locator("[data-testid=card-holder] + form [data-testid=confirm]").CountAsync(), Is.EqualTo(1), "the holder shows above the order form");
+        Assert.That(await Page.Locator("[data-testid=card-holder] ~ form[data-testid=card-order] [data-testid=confirm]").CountAsync(), Is.EqualTo(1), "the holder shows above the order form");
         Assert.That(await Page.ContentAsync(), Does.Not.Contain("李桂兰").And.Not.Contain("13912345678"));
         Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
         await ScreenshotAsync("counter-card-holder-phone");
@@ -256,7 +256,7 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
         Assert.That((await AsOperatorAsync(new PointsBank.Features.Cards.SetCardPin(community, issued.Value!.CardId, "1234"))).Failure, Is.Null);
         await Page.ReloadAsync();
         Assert.That(await Page.Locator("[data-testid=cannot-pay]").CountAsync(), Is.EqualTo(0));
-        Assert.That(await Page.Locator("[data-testid=card-holder] + form[data-testid=card-order] #pin").CountAsync(), Is.EqualTo(1));
+        Assert.That(await Page.Locator("[data-testid=card-holder] ~ form[data-testid=card-order] #pin").CountAsync(), Is.EqualTo(1));
         for (var i = 0; i < PointsBank.Features.Cards.CardSecrets.MaxPinFailures; i++)
         {
             await AsOperatorAsync(new ConfirmRedemption(community, voucher.ShopId, CardToken: token, Pin: "9999",
@@ -269,7 +269,8 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
     }
 
     private async Task<(int Forms, int Pins, int Confirms, int Quantities)> NoOrderFormAsync() =>
-        (await Page.Locator("main form").CountAsync(), await Page.Locator("#pin").CountAsync(),
+        // A waiting voucher's own confirm form needs no PIN and stays; it is not an order form.
+        (await Page.Locator("main form:not(.confirm-form)").CountAsync(), await Page.Locator("#pin").CountAsync(),
             await Page.Locator("[data-testid=confirm]").CountAsync(), await Page.Locator("main input[id^=qty-]").CountAsync());
 
     [Test]
@@ -307,6 +308,120 @@ public abstract class CounterPagesTests(DatabaseProvider provider) : BrowserTest
 
         await ClickAndWaitForPageAsync(Page.Locator("[data-testid=cancel]"));
         await Assertions.Expect(Page.Locator("p.notice")).ToContainTextAsync("已取消");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    private async Task<string> VoucherStatusAsync(long voucherId)
+    {
+        await using var connection = await App.Services.GetRequiredService<DbDataSource>().OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<string>("SELECT status FROM vouchers WHERE id = @voucherId", new { voucherId }) ?? "";
+    }
+
+    [Test]
+    public async Task AVoucherLeftBehind_ShowsOnTheCardPage_WithItsQrAndCode_AndTheResidentCancelsItThere()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await DemoCommunityAsync(), voucher.AccountId);
+        await Page.SetViewportSizeAsync(390, 844);
+
+        // The resident left the voucher's page; the card page still shows it, with what the counter needs.
+        await Page.GotoAsync($"/c/{token}");
+        var open = Page.Locator("[data-testid=open-voucher]");
+        Assert.That(await open.CountAsync(), Is.EqualTo(1));
+        Assert.That(await open.Locator("[data-testid=voucher-code]").InnerTextAsync(), Is.EqualTo(voucher.Code));
+        await Assertions.Expect(open.Locator("[data-testid=voucher-qr]")).ToBeVisibleAsync();
+        Assert.That(await open.InnerTextAsync(), Does.Contain("共 12 分").And.Contain($"{voucher.Items[0].Name} × 2").And.Contain("前到柜台出示此码"));
+        Assert.That(await Page.Locator("[data-testid=open-vouchers] h2").InnerTextAsync(), Is.EqualTo("待领取的兑换券（1 张，冻结 12 分）"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("resident-card-open-voucher");
+
+        await ClickAndWaitForPageAsync(open.Locator("[data-testid=cancel-open]"));
+        Assert.That(CurrentPath, Is.EqualTo($"/c/{token}"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToHaveTextAsync("兑换券已取消，积分已退回。");
+        Assert.That(await Page.Locator("[data-testid=open-voucher]").CountAsync(), Is.EqualTo(0));
+        Assert.That((await Page.Locator("[data-testid=held]").InnerTextAsync(), await Page.Locator("[data-testid=available]").InnerTextAsync()),
+            Is.EqualTo(("0", "50")));
+        Assert.That(await VoucherStatusAsync(voucher.VoucherId), Is.EqualTo(VoucherStatus.Cancelled));
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task AScannedCard_ShowsItsWaitingVoucher_AndTheShopkeeperConfirmsIt_WithoutThePhone()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var token = await CardAsync(await DemoCommunityAsync(), voucher.AccountId);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync("/counter");
+        await ScanAsync($"https://jf.example.cn/c/{token}");
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/counter/card");
+
+        await Page.SetViewportSizeAsync(390, 844);
+        Assert.That(await Page.Locator("[data-testid=held-by-vouchers]").InnerTextAsync(), Is.EqualTo("另有 12 分被未领取的兑换券冻结"));
+        var waiting = Page.Locator("[data-testid=waiting-voucher]");
+        Assert.That(await waiting.CountAsync(), Is.EqualTo(1));
+        Assert.That(await waiting.InnerTextAsync(), Does.Contain(voucher.Code).And.Contain("共 12 分").And.Contain($"{voucher.Items[0].Name} × 2 袋"));
+        Assert.That(await Page.Locator("[data-testid=waiting-vouchers] h2").InnerTextAsync(), Is.EqualTo("这张卡有 1 张兑换券等待领取"));
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("counter-card-waiting-voucher");
+
+        await ClickAndWaitForPageAsync(waiting.Locator("[data-testid=confirm-voucher]"));
+        Assert.That(CurrentPath, Does.StartWith("/counter/receipts/"));
+        await Assertions.Expect(Page.Locator("[data-testid=done]")).ToHaveTextAsync("兑换成功");
+        Assert.That(await VoucherStatusAsync(voucher.VoucherId), Is.EqualTo(VoucherStatus.Redeemed));
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task AnOrderRefusedForPoints_SaysHowManyTheOpenVouchersHold_OnThePhoneAndAtTheCounter()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var product = voucher.Items[0].ProductId;
+        var token = await CardAsync(await DemoCommunityAsync(), voucher.AccountId);
+        await Page.SetViewportSizeAsync(390, 844);
+
+        // 50 points, 12 held by the open voucher: seven bags (42) are more than the 38 available.
+        await Page.GotoAsync($"/c/{token}/order");
+        Assert.That(await Page.Locator($"li.good:has(#qty-{product}) .good-stock").InnerTextAsync(), Is.EqualTo("库存 20 袋"), "the stock says its unit");
+        Assert.That(await Page.Locator("[data-testid=open-voucher] [data-testid=voucher-code]").InnerTextAsync(), Is.EqualTo(voucher.Code));
+        await Page.Locator($"#qty-{product}").FillAsync("7");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=order]"));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToHaveTextAsync(
+            "可用积分不足：有 12 分被未领取的兑换券冻结。请到柜台出示兑换券领取商品，或取消不要的兑换券，积分会马上退回。");
+        await ScreenshotAsync("resident-order-held-by-voucher");
+        Assert.That(await VoucherStatusAsync(voucher.VoucherId), Is.EqualTo(VoucherStatus.Issued), "the refusal changed nothing");
+
+        await Page.Context.ClearCookiesAsync();
+        await Page.SetViewportSizeAsync(1280, 800);
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("shopkeeper", "shopkeeper" + Suffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync($"/counter/card?token={token}");
+        await Page.Locator($"#qty-{product}").FillAsync("7");
+        await Page.Locator("#pin").FillAsync("1234");
+        await ClickAndWaitForPageAsync(Page.Locator("[data-testid=confirm]"));
+        await Assertions.Expect(Page.Locator("[data-testid=refusal]")).ToContainTextAsync("可用积分不足：有 12 分被未领取的兑换券冻结");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task ACardWithoutAPin_TellsTheResidentOnTheOrderPage_BeforeAnythingIsTyped()
+    {
+        var (_, voucher) = await VoucherAsync();
+        var issued = await AsOperatorAsync(new PointsBank.Features.Cards.IssueCard(await DemoCommunityAsync(), voucher.AccountId));
+        Assert.That(issued.Failure, Is.Null, issued.Failure?.Detail);
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/c/{IssuedCards.TokenOf(issued.Value!)}/order");
+        await Assertions.Expect(Page.Locator("[data-testid=cannot-order]")).ToHaveTextAsync(
+            "这张卡还没有设置密码，还不能下单。请带卡到村（居）委会，请工作人员帮您设置密码（由您本人输入），设好后就能下单。");
+        Assert.That((await Page.Locator("#pin").CountAsync(), await Page.Locator("[data-testid=order]").CountAsync()), Is.EqualTo((0, 0)),
+            "no form the resident would fill only to be refused");
+        Assert.That(await Page.Locator("[data-testid=cannot-order] ~ [data-testid=open-vouchers]").CountAsync(), Is.EqualTo(1),
+            "the notice comes first; the card's open voucher still shows below it, to collect or cancel");
+        Assert.That(await Page.EvaluateAsync<int>("document.documentElement.scrollWidth"), Is.LessThanOrEqualTo(390));
+        await ScreenshotAsync("resident-order-no-pin");
         Assert.That(ConsoleErrors, Is.Empty);
     }
 

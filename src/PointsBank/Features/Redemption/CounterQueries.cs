@@ -1,5 +1,6 @@
 using System.Data.Common;
 using MediatR;
+using PointsBank.Data;
 using PointsBank.Features.Cards;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
@@ -94,8 +95,24 @@ public sealed record CatalogShop(long ShopId, string Name, string Kind);
 
 public sealed record CatalogProduct(long ProductId, string Name, string Unit, long PointsPrice, long OnHand);
 
-/// <summary>What an order page offers: the community's active shops and the chosen shop's products in stock.</summary>
-public sealed record OrderCatalog(IReadOnlyList<CatalogShop> Shops, long? ShopId, IReadOnlyList<CatalogProduct> Products, long? Available);
+/// <summary>
+/// What an order page offers: the community's active shops and the chosen shop's products in stock; with a card, its
+/// available points, whether it can pay (a PIN set, not locked) and its vouchers still to be collected.
+/// </summary>
+public sealed record OrderCatalog(IReadOnlyList<CatalogShop> Shops, long? ShopId, IReadOnlyList<CatalogProduct> Products, long? Available)
+{
+    /// <summary>With a card: false when the card has no PIN yet (it cannot order until the committee sets one).</summary>
+    public bool? CardHasPin { get; init; }
+
+    /// <summary>With a card: true when too many wrong PINs locked it.</summary>
+    public bool? CardLocked { get; init; }
+
+    /// <summary>With a card: its account's vouchers issued and not yet expired, soonest to expire first.</summary>
+    public IReadOnlyList<VoucherView> OpenVouchers { get; init; } = [];
+
+    /// <summary>The points the open vouchers hold: why fewer points are available than the balance.</summary>
+    public long OpenVoucherPoints => OpenVouchers.Sum(v => v.Points);
+}
 
 /// <summary>
 /// The order pages' catalogue (the staff's 下单 page, the resident's <c>/c/{token}/order</c>): active shops and the
@@ -106,7 +123,7 @@ public sealed record OrderCatalog(IReadOnlyList<CatalogShop> Shops, long? ShopId
 public sealed record GetOrderCatalog(long CommunityId, long? ShopId = null, [property: Secret] string? CardToken = null)
     : IRequest<Outcome<OrderCatalog>>, IQuery, ICardPresented;
 
-sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderCatalog, Outcome<OrderCatalog>>
+sealed class GetOrderCatalogHandler(DbDataSource db, TimeProvider clock) : IRequestHandler<GetOrderCatalog, Outcome<OrderCatalog>>
 {
     private const string Shops = "SELECT id AS ShopId, name AS Name, kind AS Kind FROM shops WHERE community_id = @communityId AND is_active = 1 ORDER BY id";
 
@@ -116,10 +133,21 @@ sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderC
          ORDER BY name, id
         """;
 
-    private const string CardAvailable = """
-        SELECT b.balance - b.held FROM cards c JOIN balances b ON b.account_id = c.account_id
+    private const string CardState = """
+        SELECT c.account_id AS AccountId, b.balance - b.held AS Available, CASE WHEN c.pin_hash IS NULL THEN 0 ELSE 1 END AS HasPin,
+               CASE WHEN c.locked_at IS NULL THEN 0 ELSE 1 END AS Locked
+          FROM cards c JOIN balances b ON b.account_id = c.account_id
          WHERE c.token_hash = @tokenHash AND c.community_id = @communityId AND c.status = 'active'
         """;
+
+    /// <summary>Settable properties: Dapper maps SQLite's 64-bit integers onto settable members only.</summary>
+    private sealed class CardRow
+    {
+        public long AccountId { get; set; }
+        public long Available { get; set; }
+        public long HasPin { get; set; }
+        public long Locked { get; set; }
+    }
 
     public async Task<Outcome<OrderCatalog>> Handle(GetOrderCatalog request, CancellationToken ct)
     {
@@ -128,10 +156,19 @@ sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderC
         var shops = await reads.QueryAsync<CatalogShop>(Shops, new { communityId = request.CommunityId }, ct);
         var shopId = request.ShopId is { } wanted && shops.Any(s => s.ShopId == wanted) ? wanted : shops.FirstOrDefault()?.ShopId;
         var products = shopId is null ? [] : await reads.QueryAsync<CatalogProduct>(Products, new { communityId = request.CommunityId, shopId }, ct);
-        long? available = request.CardToken is { } token && CardSecrets.LooksLikeToken(token)
-            ? await reads.ScalarAsync<long?>(CardAvailable, new { tokenHash = CardSecrets.HashToken(token), communityId = request.CommunityId }, ct)
+        var card = request.CardToken is { } token && CardSecrets.LooksLikeToken(token)
+            ? await reads.SingleOrDefaultAsync<CardRow>(CardState, new { tokenHash = CardSecrets.HashToken(token), communityId = request.CommunityId }, ct)
             : null;
-        return new OrderCatalog(shops, shopId, products, available);
+        if (card is null)
+        {
+            return new OrderCatalog(shops, shopId, products, null);
+        }
+        return new OrderCatalog(shops, shopId, products, card.Available)
+        {
+            CardHasPin = card.HasPin != 0,
+            CardLocked = card.Locked != 0,
+            OpenVouchers = await Vouchers.OpenOfAccountAsync(reads, request.CommunityId, card.AccountId, Clock.Now(clock), ct),
+        };
     }
 }
 
@@ -141,7 +178,14 @@ sealed class GetOrderCatalogHandler(DbDataSource db) : IRequestHandler<GetOrderC
 /// masks names for everyone, as on the voucher and the receipt), the account, and whether the card can pay at all
 /// (a PIN set, not locked). Never the full name, the PIN or its hash.
 /// </summary>
-public sealed record CounterCard(long CardId, long AccountId, string? HouseholdCode, string MaskedName, bool HasPin, bool Locked);
+public sealed record CounterCard(long CardId, long AccountId, string? HouseholdCode, string MaskedName, bool HasPin, bool Locked)
+{
+    /// <summary>
+    /// The card's vouchers waiting to be collected (issued, not expired), at any shop of the community: the counter
+    /// confirms those of its own shop and tells the resident where the others wait.
+    /// </summary>
+    public IReadOnlyList<VoucherView> OpenVouchers { get; init; } = [];
+}
 
 /// <summary>
 /// The card + PIN page's look at a scanned card before the order (<c>/counter/card</c>): the shop's shopkeeper and the
@@ -150,7 +194,7 @@ public sealed record CounterCard(long CardId, long AccountId, string? HouseholdC
 [Allow(Role.Committee, Role.Shopkeeper)]
 public sealed record GetCounterCard(long CommunityId, long ShopId, [property: Secret] string? CardToken) : IRequest<Outcome<CounterCard>>, IQuery, IShopScoped;
 
-sealed class GetCounterCardHandler(DbDataSource db) : IRequestHandler<GetCounterCard, Outcome<CounterCard>>
+sealed class GetCounterCardHandler(DbDataSource db, TimeProvider clock) : IRequestHandler<GetCounterCard, Outcome<CounterCard>>
 {
     private const string Select = $"""
         SELECT c.id AS CardId, CASE WHEN c.pin_hash IS NULL THEN 0 ELSE 1 END AS HasPin,
@@ -180,10 +224,16 @@ sealed class GetCounterCardHandler(DbDataSource db) : IRequestHandler<GetCounter
             return new Failure("card_not_found", "the text is not a card token");
         }
         await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await new Reads(connection, null).SingleOrDefaultAsync<Row>(Select,
+        var reads = new Reads(connection, null);
+        var row = await reads.SingleOrDefaultAsync<Row>(Select,
             new { tokenHash = CardSecrets.HashToken(request.CardToken!), communityId = request.CommunityId }, ct);
-        return row is null
-            ? new Failure("card_not_found", "no active card of this community has this token")
-            : new CounterCard(row.CardId, row.AccountId, row.HouseholdCode, Communities.PersonalData.MaskName(row.FullName), row.HasPin != 0, row.Locked != 0);
+        if (row is null)
+        {
+            return new Failure("card_not_found", "no active card of this community has this token");
+        }
+        return new CounterCard(row.CardId, row.AccountId, row.HouseholdCode, Communities.PersonalData.MaskName(row.FullName), row.HasPin != 0, row.Locked != 0)
+        {
+            OpenVouchers = await Vouchers.OpenOfAccountAsync(reads, request.CommunityId, row.AccountId, Clock.Now(clock), ct),
+        };
     }
 }

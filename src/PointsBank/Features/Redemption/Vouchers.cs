@@ -92,6 +92,13 @@ internal static class Vouchers
 
     internal const string ById = Select + " WHERE v.community_id = @communityId AND v.id = @voucherId";
 
+    // An account's vouchers still to be collected: issued and not yet past their expiry (the job may not have run yet).
+    internal const string OpenOfAccount = Select + """
+
+         WHERE v.community_id = @communityId AND v.account_id = @accountId AND v.status = 'issued' AND v.expires_at > @now
+         ORDER BY v.expires_at, v.id
+        """;
+
     internal const string Items = """
         SELECT i.product_id AS ProductId, p.name AS Name, p.unit AS Unit, i.quantity AS Quantity, i.points_price AS PointsPrice,
                i.quantity * i.points_price AS Points
@@ -127,6 +134,21 @@ internal static class Vouchers
 
     public static Task<IReadOnlyList<VoucherItemView>> ItemsAsync(Reads reads, long voucherId, CancellationToken ct) =>
         reads.QueryAsync<VoucherItemView>(Items, new { voucherId }, ct);
+
+    /// <summary>
+    /// The account's open vouchers (issued, not expired at <paramref name="now"/>), soonest to expire first, with their
+    /// items: what the card page, the resident's order page and the counter show as waiting to be collected.
+    /// </summary>
+    public static async Task<IReadOnlyList<VoucherView>> OpenOfAccountAsync(Reads reads, long communityId, long accountId, DateTime now, CancellationToken ct)
+    {
+        var rows = await reads.QueryAsync<VoucherRow>(OpenOfAccount, new { communityId, accountId, now }, ct);
+        var views = new List<VoucherView>(rows.Count);
+        foreach (var row in rows)
+        {
+            views.Add(View(row, await ItemsAsync(reads, row.Id, ct)));
+        }
+        return views;
+    }
 
     public static VoucherView View(VoucherRow row, IReadOnlyList<VoucherItemView> items) =>
         new(row.Id, row.Code, row.Points, row.ExpiresAt, QrCodes.PngDataUri(row.Code, 8), items, row.ShopId, row.ShopName, row.AccountId,

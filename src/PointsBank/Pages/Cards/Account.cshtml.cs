@@ -42,7 +42,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         SendAsync(new IssueCard(CommunityId, AccountId, key, FirstCardOnly: !confirmReplace),
             issued => issued.ReplacedCardId is { } old
                 ? T($"已补办新卡（第 {issued.CardId} 号），旧卡（第 {old} 号）已作废。请打印新卡。", $"New card {issued.CardId} issued; the old card {old} no longer works. Print the new card.")
-                : T($"已发卡（第 {issued.CardId} 号）。请打印这张卡。", $"Card {issued.CardId} issued. Print it."), ct);
+                : T($"已发卡（第 {issued.CardId} 号），还没有密码。请先设置密码，再打印这张卡。", $"Card {issued.CardId} issued, without a PIN yet. Set the PIN, then print it."), ct, pinNext: true);
 
     public Task<IActionResult> OnPostPinAsync(long cardId, string? pin, CancellationToken ct) =>
         SendAsync(new SetCardPin(CommunityId, cardId, pin ?? ""), _ => T("密码已设置。", "The PIN is set."), ct);
@@ -53,7 +53,15 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     public Task<IActionResult> OnPostRevokeAsync(long cardId, string? reason, CancellationToken ct) =>
         SendAsync(new RevokeCard(CommunityId, cardId, reason ?? ""), _ => T("已挂失，这张卡不能再用。", "The card is revoked and no longer works."), ct);
 
-    private async Task<IActionResult> SendAsync<TValue>(IRequest<Outcome<TValue>> request, Func<TValue, string> done, CancellationToken ct)
+    /// <summary>
+    /// Set by the redirect after 发卡/补办: a new card never has a PIN, and a card without one cannot order or pay, so
+    /// the page says so beside the message and takes the committee member to the PIN form.
+    /// </summary>
+    [TempData]
+    public bool? PinNext { get; set; }
+
+    private async Task<IActionResult> SendAsync<TValue>(IRequest<Outcome<TValue>> request, Func<TValue, string> done, CancellationToken ct,
+        bool pinNext = false)
     {
         try
         {
@@ -61,6 +69,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
             if (outcome.Succeeded)
             {
                 Done = done(outcome.Value!);
+                PinNext = pinNext ? true : null;
                 return Redirect($"/cards/{CommunityId}/{AccountId}");
             }
             Error = outcome.Failure!.Code == "card_exists"

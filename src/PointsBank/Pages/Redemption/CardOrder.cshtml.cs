@@ -10,7 +10,9 @@ namespace PointsBank.Pages.Redemption;
 /// shopkeeper picks the items, the resident types the PIN, one confirmation issues and redeems in one go. Above the
 /// goods: whose card it is (door plate and masked name, as the card prints them) and the points available to spend
 /// (<see cref="GetBalance"/>: balance less what open vouchers hold). A card without a PIN, or locked, says so instead of
-/// the order form, which could only be refused; an unknown or revoked card is refused when confirmed, as before.
+/// the order form, which could only be refused; an unknown or revoked card is refused when confirmed, as before. The
+/// card's vouchers waiting to be collected are listed with their order, and those of this shop can be confirmed here
+/// (the counter's own confirm), so a resident whose voucher page was lost is served from the card alone.
 /// </summary>
 public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
 {
@@ -52,6 +54,8 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
             await ReadCardAsync(ct);
             return Page();
         }
+        // Read first: a refusal for want of points says how many the card's uncollected vouchers hold.
+        await ReadCardAsync(ct);
         if (await SendAsync(new ConfirmRedemption(CommunityId, ShopId, CardToken: Token ?? "", Pin: pin ?? "", Items: items, IdempotencyKey: key), ct) is { } receipt)
         {
             return Redirect($"/counter/receipts/{Uri.EscapeDataString(receipt.ReceiptNo)}?shopId={ShopId}");
@@ -68,6 +72,7 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
             return;
         }
         Card = card;
+        HeldByVouchers = card.OpenVouchers.Sum(v => v.Points);
         Available = (await Mediator.Send(new GetBalance(CommunityId, card.AccountId), ct)).Value?.Available;
     }
 }

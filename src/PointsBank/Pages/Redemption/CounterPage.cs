@@ -91,6 +91,9 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
         return null;
     }
 
+    /// <summary>Points held by the vouchers of the card being served, to explain a "可用积分不足" (0 when none or no card).</summary>
+    protected long HeldByVouchers { get; set; }
+
     /// <summary>Sends a request of the slice; a refusal becomes <see cref="Error"/> in the reader's language.</summary>
     protected async Task<T?> SendAsync<T>(IRequest<Outcome<T>> request, CancellationToken ct) where T : class
     {
@@ -101,7 +104,7 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
             {
                 return outcome.Value;
             }
-            Error = PageText.Problem(this, outcome.Failure!);
+            Error = OpenVoucherText.Refusal(this, outcome.Failure!, HeldByVouchers);
         }
         catch (RequestValidationException e)
         {

@@ -8,7 +8,9 @@ namespace PointsBank.Pages.Redemption;
 /// <summary>
 /// The resident's own order page (<c>/c/{token}/order</c>, no sign-in): the shop's goods, quantities, the card's PIN,
 /// then the voucher's QR large with its code and expiry, and a cancel button. The card token in the address is the
-/// resident's proof of who they are; the PIN is the second.
+/// resident's proof of who they are; the PIN is the second. Above the form: the card's vouchers still to be collected
+/// (each with its QR, code and a cancel button, so a voucher is not lost when the resident leaves its page), and a card
+/// without a PIN, or locked, says so and whom to ask before the resident types anything (the form could only be refused).
 /// </summary>
 [AllowAnonymous]
 public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.Cards.CardHolders cards) : ShellPage
@@ -40,6 +42,7 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
         var items = Request.Form.Keys.Where(k => k.StartsWith("qty-", StringComparison.Ordinal))
             .Select(k => (Id: long.TryParse(k[4..], out var id) ? id : 0, Q: int.TryParse(Request.Form[k], out var q) ? q : 0))
             .Where(l => l.Id > 0 && l.Q > 0).Select(l => new OrderItem(l.Id, l.Q)).ToList();
+        // The refusal explains points held by open vouchers: the catalogue was read just above, with them.
         Voucher = await SendAsync(new IssueVoucher(CommunityId, Catalog!.ShopId ?? 0, Items: items, CardToken: Token, Pin: pin ?? "",
             IdempotencyKey: key), ct);
         return Page();
@@ -82,7 +85,7 @@ public sealed class ResidentOrderModel(IMediator mediator, PointsBank.Features.C
             {
                 return outcome.Value;
             }
-            Error = PageText.Problem(this, outcome.Failure!);
+            Error = OpenVoucherText.Refusal(this, outcome.Failure!, Catalog?.OpenVoucherPoints ?? 0);
         }
         catch (Infrastructure.RequestValidationException e)
         {

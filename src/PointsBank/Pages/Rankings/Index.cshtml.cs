@@ -7,8 +7,10 @@ using PointsBank.Infrastructure;
 namespace PointsBank.Pages.Rankings;
 
 /// <summary>
-/// 积分排行榜 (the committee's): a month's live ranking, the button that publishes it (a new revision each time), and
-/// the month's published revisions with their root hashes, the public page, the poster and a check against the ledger.
+/// 积分排行榜 (the committee's): a month's live ranking, the button that publishes it (a new revision only when the
+/// board changed since the latest one), and the month's published revisions with their root hashes, the public page,
+/// the poster and a check against the ledger. Publishing answers with a redirect (Post/Redirect/Get) to
+/// <c>?month=…&amp;published=N</c>, so refreshing the result page does not publish again.
 /// </summary>
 public sealed class IndexModel(IMediator mediator) : ShellPage
 {
@@ -26,6 +28,17 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
 
     public string? Done { get; private set; }
 
+    /// <summary>The month's latest published revision, if any (<see cref="Revisions"/> is newest first).</summary>
+    public RankingRevisionSummary? Latest => Revisions.FirstOrDefault();
+
+    /// <summary>
+    /// Whether the live ranking below is exactly the latest published revision (the same root hash as publishing it
+    /// now would give); null when the month has no revision or the ranking could not be read.
+    /// </summary>
+    public bool? LiveIsPublished => Latest is { } latest && Ranking is { } ranking
+        ? latest.RankedBy == ranking.By && latest.SnapshotHash == Snapshots.Root(CommunityId, ranking.Month, ranking.By, ranking.Rows)
+        : null;
+
     public string? Error { get; private set; }
 
     public string ThisMonth => Time.ThisMonth;
@@ -33,7 +46,20 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
     /// <summary>Whether <see cref="Month"/> is over in the community's own time zone, so it may be published (the request checks the same).</summary>
     public bool MonthOver => Month is { } month && Time.IsOver(month);
 
-    public Task<IActionResult> OnGetAsync(int? verify, CancellationToken ct) => ShowAsync(verify, ct);
+    public async Task<IActionResult> OnGetAsync(int? verify, int? published, bool unchanged, CancellationToken ct)
+    {
+        var shown = await ShowAsync(verify, ct);
+        // After the redirect of a publish: say what it did, of a revision that exists (the query string alone proves nothing).
+        if (published is { } n && Revisions.FirstOrDefault(r => r.Revision == n) is { } r)
+        {
+            Done = unchanged
+                ? T($"排名没有变化，仍是第 {r.Revision} 版（{Time.Local(r.PublishedAt, "yyyy-MM-dd")} 公布），没有产生新的一版。",
+                    $"The ranking has not changed: it is still revision {r.Revision} (published {Time.Local(r.PublishedAt, "yyyy-MM-dd")}); no new revision was made.")
+                : T($"已公布 {r.Month} 第 {r.Revision} 版，共 {r.Rows} 行。居民可以在公开页面和海报上看到。",
+                    $"Published {r.Month} revision {r.Revision}, {r.Rows} rows. Residents see it on the public page and the poster.");
+        }
+        return shown;
+    }
 
     public async Task<IActionResult> OnPostPublishAsync(string? key, CancellationToken ct)
     {
@@ -43,7 +69,8 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
             var published = await mediator.Send(new PublishRanking(CommunityId, Month, key), ct);
             if (published.Value is { } p)
             {
-                Done = T($"已公布 {p.Month} 第 {p.Revision} 版，{p.Rows} 行，校验码 {p.SnapshotHash}", $"Published {p.Month} revision {p.Revision}, {p.Rows} rows, root {p.SnapshotHash}");
+                // Post/Redirect/Get: the result page is a GET, so a refresh shows it again instead of publishing again.
+                return RedirectToPage(new { communityId = CommunityId, month = p.Month, published = p.Revision, unchanged = p.Unchanged ? true : (bool?)null });
             }
             else
             {

@@ -93,6 +93,10 @@ public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest
 
         await ClickAndWaitForPageAsync(Page.Locator("a", new() { HasText = "积分排行榜" }).First);
         Assert.That(CurrentPath, Is.EqualTo($"/rankings/{community}"));
+        // The page says which month it shows and links the other (this month so far, or last month to publish).
+        Assert.That(await Page.Locator("[data-testid=month-shown]").InnerTextAsync(), Does.Contain("正在看"));
+        var thisMonth = Projections.Month(DateTime.UtcNow, Projections.Zone("Asia/Shanghai"));
+        await Page.GotoAsync($"/rankings/{community}?month={thisMonth}");
         // This month is not over: its ranking so far, and no button to publish it.
         Assert.That(await Page.Locator("[data-testid=not-over]").InnerTextAsync(), Does.Contain("还没有结束"));
         Assert.That(await Page.Locator("[data-testid=publish]").CountAsync(), Is.Zero);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using PointsBank.Features.Rankings;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
+using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Rankings;
 
@@ -42,6 +43,15 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
     public string? Error { get; private set; }
 
     public string ThisMonth => Time.ThisMonth;
+
+    /// <summary>The month before <see cref="ThisMonth"/> in the community's time zone.</summary>
+    public string LastMonth => Projections.Month(new DateOnly(Time.Today.Year, Time.Today.Month, 1).AddDays(-1));
+
+    /// <summary>
+    /// The first days of a month in which the page opens on the month before (month-end work: publishing it); the page
+    /// also opens on the month before, whatever the day, until that month has a published revision.
+    /// </summary>
+    public const int MonthEndDays = 10;
 
     /// <summary>Whether <see cref="Month"/> is over in the community's own time zone, so it may be published (the request checks the same).</summary>
     public bool MonthOver => Month is { } month && Time.IsOver(month);
@@ -90,9 +100,9 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
 
     private async Task<IActionResult> ShowAsync(int? verify, CancellationToken ct)
     {
-        Month = string.IsNullOrWhiteSpace(Month) ? ThisMonth : Month.Trim();
         try
         {
+            Month = string.IsNullOrWhiteSpace(Month) ? await DefaultMonthAsync(ct) : Month.Trim();
             var ranking = await mediator.Send(new GetRanking(CommunityId, Month), ct);
             Ranking = ranking.Value;
             if (!ranking.Succeeded)
@@ -119,5 +129,19 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
             Error ??= PageText.Problem(this, new Failure(e.Code, e.Message));
         }
         return Page();
+    }
+
+    /// <summary>
+    /// The month a committee member opening the page wants: last month while this one is young (its first
+    /// <see cref="MonthEndDays"/> days) or while last month has no published revision; else this month.
+    /// </summary>
+    private async Task<string> DefaultMonthAsync(CancellationToken ct)
+    {
+        if (Time.Today.Day <= MonthEndDays)
+        {
+            return LastMonth;
+        }
+        var published = (await mediator.Send(new ListRankingRevisions(CommunityId, LastMonth), ct)).Value ?? [];
+        return published.Count == 0 ? LastMonth : ThisMonth;
     }
 }

@@ -27,6 +27,9 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
 
     public RankingVerification? Verified { get; private set; }
 
+    /// <summary>The month's claims not yet posted (in 公示 or awaiting review): the ranking counts them once posted.</summary>
+    public ClaimsInNotice? Pending { get; private set; }
+
     public string? Done { get; private set; }
 
     /// <summary>The month's latest published revision, if any (<see cref="Revisions"/> is newest first).</summary>
@@ -110,6 +113,7 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
                 Error ??= PageText.Problem(this, ranking.Failure!);
             }
             Revisions = (await mediator.Send(new ListRankingRevisions(CommunityId, Month), ct)).Value ?? [];
+            Pending = (await mediator.Send(new CountClaimsInNotice(CommunityId, Month), ct)).Value;
             if (verify is { } n)
             {
                 var verified = await mediator.Send(new VerifyRankingRevision(CommunityId, Month, n), ct);

@@ -169,6 +169,25 @@ public abstract partial class RepublishPagesTests(DatabaseProvider provider) : E
         Assert.That(TestId(corrected, "done"), Does.StartWith($"已公布 {month} 第 2 版"));
         Assert.That(await RevisionsAsync(month), Is.EqualTo(2));
     }
+
+    [Test, Order(3)]
+    public async Task ThePage_SaysWhenClaimsOfTheMonthAreNotPostedYet()
+    {
+        var month = LastMonth;
+        var account = await HouseholdAsync();
+        Assert.That(Html(await (await _app.PageClientAsync("committee")).GetStringAsync($"/rankings/{_community}?month={month}")),
+            Does.Not.Contain("data-testid=\"claims-pending\""), "no claim of the month waits");
+        var lastDay = DateOnly.ParseExact(month + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+        var submitted = await Cli(new PointsBank.Features.Claims.SubmitClaim(_community, account, null, "mediation", null, lastDay, "调解纠纷"));
+        Assert.That(submitted.Failure, Is.Null, submitted.Failure?.Detail);
+
+        using var pages = await _app.PageClientAsync("committee");
+        var page = Html(await pages.GetStringAsync($"/rankings/{_community}?month={month}"));
+        var other = Html(await pages.GetStringAsync($"/rankings/{_community}?month={Projections.Month(lastDay.AddMonths(-1))}"));
+
+        Assert.That(TestId(page, "claims-pending"), Does.Contain("0 条申报在公示中、1 条申报等待审核").And.Contain("记入积分以后才算进排名"));
+        Assert.That(other, Does.Not.Contain("data-testid=\"claims-pending\""), "a claim counts in the month its deed happened");
+    }
 }
 
 [TestFixture]

@@ -18,7 +18,7 @@ namespace PointsBank.Tests.Http;
 /// 30 November 23:00. The demo committee member works in both, so the same user sees each village's own today: the
 /// rankings page lets November be published in the demo village only, the points page's default day is each village's
 /// (and the ledger accepts it there), the card page shows each card's issue time in its village's clock, and the
-/// township page opens on the latest month begun and names both zones.
+/// township page opens on the month before the latest begun (in its first ten days) and names both zones.
 /// </summary>
 public abstract class CommunityTimePagesTests(DatabaseProvider provider) : EngineFixture(provider)
 {
@@ -159,7 +159,7 @@ public abstract class CommunityTimePagesTests(DatabaseProvider provider) : Engin
     }
 
     [Test]
-    public async Task TheTownshipPage_OpensOnTheLatestMonthBegun_AndNamesEachZone()
+    public async Task TheTownshipPage_OpensOnTheMonthBeforeTheLatestBegun_InItsFirstDays_AndNamesEachZone()
     {
         using var township = await _app.PageClientAsync("township");
         var html = await HtmlAsync(township, "/township");

@@ -40,6 +40,15 @@ public interface IReplayable
     object AsReplayed();
 }
 
+/// <summary>
+/// A replayable answer that may be an existing resource answered again because nothing needed making (e.g. a ranking
+/// published again with nothing changed): the edge answers 200 instead of 201, without <c>Idempotent-Replayed</c>.
+/// </summary>
+public interface IMaybeUnchanged
+{
+    bool Unchanged { get; }
+}
+
 /// <summary>A created resource that may be the stored answer to an earlier request with the same Idempotency-Key.</summary>
 public interface IReplayable<out TResource> : IReplayable
 {
@@ -205,6 +214,10 @@ public static partial class EndpointMapping
         if (value.Replayed)
         {
             http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+            return TypedResults.Ok(resource);
+        }
+        if (value is IMaybeUnchanged { Unchanged: true })
+        {
             return TypedResults.Ok(resource);
         }
         return TypedResults.Created(Locate(http, location, resource), resource);

@@ -93,6 +93,10 @@ public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest
 
         await ClickAndWaitForPageAsync(Page.Locator("a", new() { HasText = "积分排行榜" }).First);
         Assert.That(CurrentPath, Is.EqualTo($"/rankings/{community}"));
+        // The page says which month it shows and links the other (this month so far, or last month to publish).
+        Assert.That(await Page.Locator("[data-testid=month-shown]").InnerTextAsync(), Does.Contain("正在看"));
+        var thisMonth = Projections.Month(DateTime.UtcNow, Projections.Zone("Asia/Shanghai"));
+        await Page.GotoAsync($"/rankings/{community}?month={thisMonth}");
         // This month is not over: its ranking so far, and no button to publish it.
         Assert.That(await Page.Locator("[data-testid=not-over]").InnerTextAsync(), Does.Contain("还没有结束"));
         Assert.That(await Page.Locator("[data-testid=publish]").CountAsync(), Is.Zero);
@@ -108,7 +112,13 @@ public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest
 
         await Page.SetViewportSizeAsync(360, 740);
         await Page.GotoAsync($"/p/{community}/rankings/{month}");
+        Assert.That(await Page.Locator("[data-testid=root-short]").InnerTextAsync(), Is.EqualTo($"{revision.SnapshotHash[..8]}…{revision.SnapshotHash[^8..]}"),
+            "a short check code to compare by eye");
+        Assert.That(await Page.Locator("[data-testid=root]").IsHiddenAsync(), Is.True, "the whole hash is folded away");
+        await Page.Locator("[data-testid=proof] summary").ClickAsync();
         Assert.That(await Page.Locator("[data-testid=root]").InnerTextAsync(), Is.EqualTo(revision.SnapshotHash));
+        Assert.That(await Page.Locator("[data-testid=board]").InnerTextAsync(), Does.Not.Contain("docs/rankings.md").And.Not.Contain("默克尔根"),
+            "no repository path, no jargon as the label");
         Assert.That(await Page.Locator("[data-testid=deductions]").CountAsync(), Is.Zero, "the 红黑榜 is off by default");
         var width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "the public page does not scroll sideways on a phone");
@@ -156,6 +166,40 @@ public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest
         width = await Page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
         Assert.That(width[0], Is.LessThanOrEqualTo(width[1]), "the proofs page does not scroll sideways on a phone");
         await ScreenshotAsync("ranking-card-proofs-phone");
+        Assert.That(ConsoleErrors, Is.Empty);
+    }
+
+    [Test]
+    public async Task ThePublicBoard_FitsA390PxPhone_EveryColumnReadable_VolunteerHoursWithTheirDecimal()
+    {
+        var community = await DemoCommunityAsync();
+        var (account, month) = await AwardedHouseholdAsync(community, $"宽-{Guid.NewGuid():N}"[..8], 66);
+        // 150 volunteer minutes in the same month: 2.5 hours on every ranking page.
+        var ledger = App.Services.GetRequiredService<PointsLedger>();
+        var issuance = (await ledger.SystemAccountIdAsync(community, SystemAccount.Issuance))!.Value;
+        var lastDay = DateOnly.ParseExact(month + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddMonths(1).AddDays(-1);
+        Assert.That((await ledger.PostAsync(new LedgerEntry(community, TransactionKind.Award, Categories.Volunteer, $"rk-{Guid.NewGuid():N}",
+            "志愿服务", "cli:test", [new PostingLine(issuance, -1), new PostingLine(account, 1)], EffectiveDate: lastDay, Minutes: 150))).Error, Is.Null);
+        var published = await Cli(new PublishRanking(community, month));
+        Assert.That(published.Failure, Is.Null, published.Failure?.Detail);
+
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/p/{community}/rankings/{month}");
+
+        // Neither the page nor a table's own box scrolls sideways: a table wider than its box hides its last column.
+        var overflow = await Page.EvaluateAsync<int[]>("""
+            () => [document.documentElement.scrollWidth - window.innerWidth,
+                   ...Array.from(document.querySelectorAll('[data-testid=board] .table-scroll')).map(b => b.scrollWidth - b.clientWidth)]
+            """);
+        Assert.That(overflow, Is.All.LessThanOrEqualTo(0), "no sideways scroll at 390 px (page, then each table box)");
+        var row = Page.Locator("[data-testid=rows] tbody tr", new() { HasText = "67" }).Filter(new() { HasText = "2.5" });
+        Assert.That(await row.CountAsync(), Is.EqualTo(1), "the household's row shows 67 points and 2.5 volunteer hours");
+        var fits = await row.EvaluateAsync<bool>("""
+            tr => { const box = tr.closest('.table-scroll').getBoundingClientRect();
+                    return Array.from(tr.cells).every(c => c.getBoundingClientRect().right <= box.right + 0.5 && c.scrollWidth <= c.clientWidth); }
+            """);
+        Assert.That(fits, Is.True, "every cell of the row is inside the visible box and not cut off");
+        await ScreenshotAsync("ranking-public-390");
         Assert.That(ConsoleErrors, Is.Empty);
     }
 

@@ -18,7 +18,7 @@ namespace PointsBank.Tests.Http;
 /// 30 November 23:00. The demo committee member works in both, so the same user sees each village's own today: the
 /// rankings page lets November be published in the demo village only, the points page's default day is each village's
 /// (and the ledger accepts it there), the card page shows each card's issue time in its village's clock, and the
-/// township page opens on the latest month begun and names both zones.
+/// township page opens on the month before the latest begun (in its first ten days) and names both zones.
 /// </summary>
 public abstract class CommunityTimePagesTests(DatabaseProvider provider) : EngineFixture(provider)
 {
@@ -75,9 +75,16 @@ public abstract class CommunityTimePagesTests(DatabaseProvider provider) : Engin
         Assert.That(shanghai, Does.Contain("data-testid=\"publish\"").And.Not.Contain("data-testid=\"not-over\""), "November is over in Shanghai");
         Assert.That(urumqi, Does.Contain("data-testid=\"not-over\"").And.Not.Contain("data-testid=\"publish\""), "November is not over in Ürümqi");
 
-        // Without a month each page opens on its village's own current month.
-        Assert.That(await HtmlAsync(committee, $"/rankings/{_demo}"), Does.Match("name=\"month\" value=\"2026-12\""));
-        Assert.That(await HtmlAsync(committee, $"/rankings/{_west}"), Does.Match("name=\"month\" value=\"2026-11\""));
+        // Without a month each page opens on the month its village would want: on 1 December in Shanghai, November (the
+        // first ten days of a month open on the month before, to publish it); on 30 November in Ürümqi, October while it
+        // has no published revision (another test of this class publishes it), else November; each says so and links
+        // the other month.
+        var demo = await HtmlAsync(committee, $"/rankings/{_demo}");
+        Assert.That(demo, Does.Match("name=\"month\" value=\"2026-11\"").And.Contain("data-testid=\"publish\""));
+        Assert.That(demo, Does.Contain("正在看上个月（2026-11）的排名").And.Contain("href=\"?month=2026-12\""));
+        var octoberPublished = await _app.ScalarAsync<long>("SELECT COUNT(*) FROM ranking_snapshots WHERE community_id = @c AND month = '2026-10'",
+            new { c = _west }) > 0;
+        Assert.That(await HtmlAsync(committee, $"/rankings/{_west}"), Does.Match($"name=\"month\" value=\"{(octoberPublished ? "2026-11" : "2026-10")}\""));
     }
 
     [Test]
@@ -152,11 +159,13 @@ public abstract class CommunityTimePagesTests(DatabaseProvider provider) : Engin
     }
 
     [Test]
-    public async Task TheTownshipPage_OpensOnTheLatestMonthBegun_AndNamesEachZone()
+    public async Task TheTownshipPage_OpensOnTheMonthBeforeTheLatestBegun_InItsFirstDays_AndNamesEachZone()
     {
         using var township = await _app.PageClientAsync("township");
         var html = await HtmlAsync(township, "/township");
-        Assert.That(html, Does.Contain("id=\"month\" name=\"month\" type=\"month\" value=\"2026-12\" max=\"2026-12\""));
+        // 1 December in Shanghai: the first days of a month open on the month before, whose figures are complete.
+        Assert.That(html, Does.Contain("id=\"month\" name=\"month\" type=\"month\" value=\"2026-11\" max=\"2026-12\""));
+        Assert.That(html, Does.Contain("正在看上个月（2026-11）").And.Contain("href=\"?month=2026-12\""));
         Assert.That(Regex.Match(html, "data-testid=\"zones\">([^<]+)<").Groups[1].Value, Does.Contain("北京时间、Asia/Urumqi（UTC+6）"));
     }
 }

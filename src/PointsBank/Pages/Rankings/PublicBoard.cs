@@ -31,6 +31,10 @@ public abstract class PublicBoard(IMediator mediator, CardLinks links) : ShellPa
         ? T($"{d.Year}年{d.Month}月", d.ToString("MMMM yyyy", CultureInfo.InvariantCulture))
         : Month;
 
+    /// <summary>A hash short enough to read aloud and compare by eye: its first and last eight digits ("89b593d3…f2690eb2").</summary>
+    public static string Short(string hash) => hash.Length <= 16 ? hash : $"{hash[..8]}…{hash[^8..]}";
+
+    /// <summary>Volunteer minutes as hours with one decimal (150 → "2.5"), empty for none: the unit of every ranking page.</summary>
     public static string Minutes(long minutes) => minutes == 0 ? "" : (minutes / 60m).ToString("0.#", CultureInfo.InvariantCulture);
 
     protected async Task<IActionResult> LoadAsync(CancellationToken ct)

@@ -4,6 +4,7 @@ using PointsBank.Features.Communities;
 using PointsBank.Features.Township;
 using PointsBank.Identity;
 using PointsBank.Infrastructure;
+using PointsBank.Ledger;
 
 namespace PointsBank.Pages.Township;
 
@@ -11,8 +12,8 @@ namespace PointsBank.Pages.Township;
 /// 镇/街道概况 (the township's): the communities the user oversees side by side for a month — participation, points
 /// issued, redeemed and deducted, goods donated — ranked, with a CSV download. Totals only: no one's name or phone.
 /// A month is each community's own (its aggregates count by its time zone); the month shown first is the latest one
-/// that has begun in any of them (at a month's turn, a village further west is still in the month before), and the
-/// page names the zones.
+/// that has begun in any of them (at a month's turn, a village further west is still in the month before) — or the
+/// month before it during its first ten days, when a month's figures are complete —, and the page names the zones.
 /// </summary>
 public sealed class IndexModel(IMediator mediator, CommunityClock clocks, CallerContext callers, TimeProvider clock) : ShellPage
 {
@@ -29,6 +30,18 @@ public sealed class IndexModel(IMediator mediator, CommunityClock clocks, Caller
     /// <summary>The latest month begun in any overseen community: the default and the latest month to pick.</summary>
     public string ThisMonth => Clocks.Max(c => c.ThisMonth)!;
 
+    /// <summary>The month before <see cref="ThisMonth"/>.</summary>
+    public string LastMonth => Projections.Month(DateOnly.ParseExact(ThisMonth + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddDays(-1));
+
+    /// <summary>The first days of a month in which the page opens on the month before (its figures are complete then).</summary>
+    public const int MonthEndDays = 10;
+
+    /// <summary>
+    /// The month the page opens on: last month during the first <see cref="MonthEndDays"/> days of the latest month
+    /// begun (in the community where it began), else that month.
+    /// </summary>
+    public string DefaultMonth => Clocks.Where(c => c.ThisMonth == ThisMonth).Max(c => c.Today.Day) <= MonthEndDays ? LastMonth : ThisMonth;
+
     /// <summary>The time zones the months are counted in, for the page to say.</summary>
     public string Zones => string.Join("、", Clocks.DistinctBy(c => c.Zone.Id).OrderBy(c => c.Zone.Id, StringComparer.Ordinal)
         .Select(c => T(c.ZoneName.Zh, c.ZoneName.En)));
@@ -43,7 +56,7 @@ public sealed class IndexModel(IMediator mediator, CommunityClock clocks, Caller
             read.Add(await clocks.ForAsync(id, ct));
         }
         Clocks = read.Count > 0 ? read : [new CommunityTime(TimeZoneInfo.Utc, Data.Clock.Now(clock))];
-        Month = string.IsNullOrWhiteSpace(Month) ? ThisMonth : Month.Trim();
+        Month = string.IsNullOrWhiteSpace(Month) ? DefaultMonth : Month.Trim();
         try
         {
             var summary = await mediator.Send(new GetTownshipSummary(Month), ct);

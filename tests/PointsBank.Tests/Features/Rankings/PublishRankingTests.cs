@@ -65,6 +65,13 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
         return published.Value!;
     }
 
+    /// <summary>A correction of the month: D-4's award (transaction 4) reversed, so the board changes (B-2 stays 2nd).</summary>
+    private async Task CorrectAsync() =>
+        Assert.That((await _db.Ledger.ReverseAsync(_c.Id, 4, "D-4 的 5 分记错了", "test:committee", $"fix-{Guid.NewGuid():N}")).Error, Is.Null);
+
+    private async Task<long> SnapshotCountAsync() =>
+        Convert.ToInt64(await _db.ScalarRawAsync($"SELECT COUNT(*) FROM ranking_snapshots WHERE community_id = {_c.Id}"));
+
     private async Task<RankingRevisionView> RevisionAsync(int n) => (await _db.Mediator.Send(new GetRankingRevision(_c.Id, Month, n))).Value!;
 
     private async Task<RankingVerification> VerifyAsync(int n) => (await _db.SendAs(Committee, new VerifyRankingRevision(_c.Id, Month, n))).Value!;
@@ -153,12 +160,41 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
     public async Task TheCardHoldersProofs_ListEveryRevisionTheirAccountIsOn()
     {
         await PublishAsync();
+        await CorrectAsync();
         await PublishAsync();
 
         var proofs = await _db.SendAs(Acting.As(Role.Committee, _c.Id), new GetAccountRankingProofs(_c.Id, _accounts[1]));
 
         Assert.That(proofs.Value!.Select(p => (p.Month, p.Revision, p.Proofs.Single().Rank, p.Proofs.Single().Checks)),
             Is.EqualTo(new[] { (Month, 2, 2, true), (Month, 1, 2, true) }));
+    }
+
+    [Test]
+    public async Task PublishingAgain_WithNothingChanged_MakesNoRevision_AndAnswersTheLatestOne_WithItsOwnChainHead()
+    {
+        var first = await PublishAsync();
+        // The ledger moves on (an award of December), but nothing of November's board changes.
+        await _c.PostAsync(_c.Award(_accounts[0], 3));
+        var rowsBefore = Convert.ToInt64(await _db.ScalarRawAsync("SELECT COUNT(*) FROM ranking_snapshot_rows"));
+
+        var again = await PublishAsync();
+
+        Assert.That(first.Unchanged, Is.False);
+        Assert.That(again.Unchanged, Is.True, "the board is the same: no new revision");
+        Assert.That((again.Revision, again.SnapshotHash, again.ChainHeadSeq, again.ChainHeadHash, again.PublishedBy, again.PublishedAt, again.Rows),
+            Is.EqualTo((first.Revision, first.SnapshotHash, first.ChainHeadSeq, first.ChainHeadHash, first.PublishedBy, first.PublishedAt, first.Rows)),
+            "the answer is revision 1 as it was published, its chain head included");
+        Assert.That(await SnapshotCountAsync(), Is.EqualTo(1));
+        Assert.That(Convert.ToInt64(await _db.ScalarRawAsync("SELECT COUNT(*) FROM ranking_snapshot_rows")), Is.EqualTo(rowsBefore));
+        Assert.That((await RevisionAsync(1)).LatestRevision, Is.EqualTo(1), "residents still see 第 1 版（共 1 版）");
+
+        // A correction of November changes the board: now publishing makes revision 2.
+        await CorrectAsync();
+        var corrected = await PublishAsync();
+        Assert.That((corrected.Revision, corrected.Unchanged), Is.EqualTo((2, false)));
+        Assert.That(await SnapshotCountAsync(), Is.EqualTo(2));
+        Assert.That((await PublishAsync()).Revision, Is.EqualTo(2), "and again, unchanged, stays at 2");
+        Assert.That(await SnapshotCountAsync(), Is.EqualTo(2));
     }
 
     [Test]
@@ -172,6 +208,7 @@ public abstract class PublishRankingTests(DatabaseProvider provider)
     public async Task VerifyVerbsCheck_FindsEveryRevision()
     {
         await PublishAsync();
+        await CorrectAsync();
         await PublishAsync();
 
         var all = await RankingVerifier.VerifyAllAsync(_db.Db, _c.Id, null, null, default);

@@ -115,14 +115,23 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     {
         try
         {
-            var outcome = await mediator.Send(new Features.Redemption.CancelVoucher(CommunityId, voucherId), ct);
-            if (outcome.Succeeded && outcome.Value!.AccountId == AccountId)
+            // Only a voucher holding this account's points: the page never cancels another account's from here.
+            var balance = await mediator.Send(new GetBalance(CommunityId, AccountId), ct);
+            if (balance.Value?.Holds.Any(h => h.VoucherId == voucherId) != true)
             {
-                Done = T($"已取消兑换券 {outcome.Value.Code}，冻结的 {outcome.Value.Points} 分已退回可用",
-                    $"Voucher {outcome.Value.Code} cancelled; its {outcome.Value.Points} held points are available again");
+                Error = T("这张兑换券不是本账户未核销的兑换券", "The voucher is not an open voucher of this account");
+                await LoadRulesAsync(ct);
+                await LoadAsync(ct);
+                return Page();
+            }
+            var outcome = await mediator.Send(new Features.Redemption.CancelVoucher(CommunityId, voucherId), ct);
+            if (outcome.Value is { } cancelled)
+            {
+                Done = T($"已取消兑换券 {cancelled.Code}，冻结的 {cancelled.Points} 分已退回可用",
+                    $"Voucher {cancelled.Code} cancelled; its {cancelled.Points} held points are available again");
                 return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
             }
-            Error = outcome.Failure is { } failure ? PageText.Problem(this, failure) : T("这张兑换券不是本账户的", "The voucher is not this account's");
+            Error = PageText.Problem(this, outcome.Failure!);
         }
         catch (Identity.ForbiddenException e)
         {

@@ -105,6 +105,54 @@ public abstract class CommitteePagesTests(DatabaseProvider provider) : EngineFix
     }
 
     [Test]
+    public async Task TheRosterPage_AddsAHouseholdOnce_WhenItsFormIsSentTwice_AndBothAnswersNameIt()
+    {
+        using var page = await _app.PageClientAsync("committee");
+        var code = $"双击户-{Guid.NewGuid():N}"[..10];
+        var form = Html(await page.GetStringAsync($"/roster/{_community}"));
+        var key = Regex.Match(Between(form, "data-testid=\"add-form\"", "</form>"), "name=\"key\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.That(key, Is.Not.Empty, "the form carries its one-time key");
+        var fields = new Dictionary<string, string>
+        {
+            ["key"] = key, ["Add.Code"] = code, ["Add.HolderName"] = "韩冬梅", ["__RequestVerificationToken"] = AppFactory.Antiforgery(form),
+        };
+        var residents = await ResidentsAsync();
+
+        using var first = await page.PostAsync($"/roster/{_community}?handler=Add", new FormUrlEncodedContent(fields));
+        var firstPage = Html(await page.GetStringAsync($"/roster/{_community}"));
+        using var second = await page.PostAsync($"/roster/{_community}?handler=Add", new FormUrlEncodedContent(fields));
+        var secondPage = Html(await page.GetStringAsync($"/roster/{_community}"));
+
+        Assert.That((first.StatusCode, second.StatusCode), Is.EqualTo((HttpStatusCode.Redirect, HttpStatusCode.Redirect)), "the second is not 门牌编号重复");
+        Assert.That(Between(secondPage, "data-testid=\"added\"", "</div>"), Is.EqualTo(Between(firstPage, "data-testid=\"added\"", "</div>")));
+        Assert.That((await HouseholdsAsync(code), await ResidentsAsync() - residents), Is.EqualTo((1L, 1L)), "one household, one holder");
+    }
+
+    [Test]
+    public async Task TheApi_ListsOneAccountsClaims_AndTheBalanceSaysWhatHoldsItsPoints()
+    {
+        var shop = await _app.ScalarAsync<long>("SELECT r.shop_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.username = 'shopkeeper'");
+        var product = await RedemptionApiTests.NewProductAsync(_app, _community, shop, price: 3, stock: 10, "牙刷");
+        var (account, _) = await RedemptionApiTests.NewResidentAsync(_app, _community, 20);
+        using var committee = await _app.ClientAsAsync("committee");
+        using var shopkeeper = await _app.ClientAsAsync("shopkeeper");
+        var other = await HouseholdAccountAsync(committee);
+        var mine = await ClaimAsync(committee, Api("/claims"), account, "本户的申报");
+        var theirs = await ClaimAsync(committee, Api("/claims"), other, "别户的申报");
+        var voucher = await Json(await shopkeeper.PostAsJsonAsync(Api("/vouchers"), new { shopId = shop, accountId = account, items = new[] { new { productId = product, quantity = 2 } } }));
+
+        var claims = await committee.GetFromJsonAsync<JsonElement>(Api($"/claims?accountId={account}"));
+        Assert.That(claims.EnumerateArray().Select(c => c.GetProperty("id").GetInt64()), Is.EqualTo(new[] { mine }), $"not {theirs}");
+        var balance = await committee.GetFromJsonAsync<JsonElement>(Api($"/accounts/{account}/balance"));
+        var hold = balance.GetProperty("holds").EnumerateArray().Single();
+        Assert.That((hold.GetProperty("points").GetInt64(), hold.GetProperty("voucherId").GetInt64(), hold.GetProperty("voucherCode").GetString()),
+            Is.EqualTo((6L, voucher.GetProperty("voucherId").GetInt64(), voucher.GetProperty("code").GetString())));
+        Assert.That(hold.GetProperty("expiresAt").GetString(), Does.EndWith("Z"));
+        var none = await committee.GetFromJsonAsync<JsonElement>(Api($"/accounts/{other}/balance"));
+        Assert.That(none.GetProperty("holds").GetArrayLength(), Is.Zero);
+    }
+
+    [Test]
     public async Task TheRosterPage_RefusesATakenDoorPlate_AndADeactivatedGrid_InWords_KeepsTheInput_AndWritesNothing()
     {
         using var committee = await _app.ClientAsAsync("committee");

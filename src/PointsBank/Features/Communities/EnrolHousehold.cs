@@ -21,9 +21,12 @@ public sealed record HouseholdEnrolled(long HouseholdId, string Code, long Accou
 /// </summary>
 [Allow(Role.Committee, Role.Admin)]
 public sealed record EnrolHousehold(long CommunityId, long? GridId, string Code, string? Address, [Personal] string HolderName,
-    [Personal] string? HolderPhone = null, [Personal] IReadOnlyList<string>? Members = null)
-    : IRequest<Outcome<HouseholdEnrolled>>, IValidated, ICommunityScoped
+    [Personal] string? HolderPhone = null, [Personal] IReadOnlyList<string>? Members = null, string? IdempotencyKey = null)
+    : IRequest<Outcome<HouseholdEnrolled>>, IValidated, ICommunityScoped, IIdempotent
 {
+    /// <summary>The page's form sends its one-time key, so a double click adds the household once and answers the same.</summary>
+    bool IIdempotent.KeyRequired => false;
+
     public const int MaxMembers = 20;
 
     public IEnumerable<FieldError> Validate()

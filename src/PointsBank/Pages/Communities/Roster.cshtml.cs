@@ -54,13 +54,13 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
     /// 新增一户: the household, its holder and members and its account in one request (<see cref="EnrolHousehold"/>);
     /// then back to the page (Post/Redirect/Get) naming it, with links to its account and its card.
     /// </summary>
-    public async Task<IActionResult> OnPostAddAsync(CancellationToken ct)
+    public async Task<IActionResult> OnPostAddAsync(string? key, CancellationToken ct)
     {
         var members = (Add.Members ?? "").Split(['\n', '\r', ',', '，', '、', ';', '；'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         try
         {
             var outcome = await mediator.Send(new EnrolHousehold(CommunityId, Add.GridId, Add.Code ?? "", Add.Address,
-                Add.HolderName ?? "", Add.HolderPhone, members), ct);
+                Add.HolderName ?? "", Add.HolderPhone, members, string.IsNullOrWhiteSpace(key) ? null : key), ct);
             if (outcome.Succeeded)
             {
                 var v = outcome.Value!;

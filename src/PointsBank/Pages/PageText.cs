@@ -52,7 +52,7 @@ public static class PageText
         "donor" => page.T("捐赠人", "Donor"),
         "valueYuan" => page.T("估价", "Value"),
         "note" => page.T("备注", "Note"),
-        "code" => page.T("门牌编号", "Door-plate code"),
+        "householdCode" => page.T("门牌编号", "Door-plate code"),
         "gridId" => page.T("网格", "Grid"),
         "address" => page.T("地址", "Address"),
         "holderName" => page.T("户主姓名", "Holder's name"),

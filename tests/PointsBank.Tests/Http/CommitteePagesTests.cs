@@ -174,9 +174,9 @@ public abstract class CommitteePagesTests(DatabaseProvider provider) : EngineFix
         using var inactive = await AddAsync(page, new() { ["Add.Code"] = fresh, ["Add.GridId"] = Id(grid), ["Add.HolderName"] = "孙大海" });
         Assert.That(Between(Html(await inactive.Content.ReadAsStringAsync()), "data-testid=\"add-error\"", "</p>"), Does.Contain("网格已停用"));
 
-        using var nameless = await AddAsync(page, new() { ["Add.Code"] = fresh, ["Add.HolderName"] = "", ["Add.HolderPhone"] = "电话" });
+        using var nameless = await AddAsync(page, new() { ["Add.Code"] = "", ["Add.HolderName"] = "", ["Add.HolderPhone"] = "电话" });
         Assert.That(Between(Html(await nameless.Content.ReadAsStringAsync()), "data-testid=\"add-error\"", "</p>"),
-            Does.Contain("户主姓名").And.Contain("户主电话"));
+            Does.Contain("门牌编号").And.Contain("户主姓名").And.Contain("户主电话"), "each refused field in words");
 
         Assert.That((await HouseholdsAsync(code), await HouseholdsAsync(fresh)), Is.EqualTo((1L, 0L)), "no household added");
         Assert.That((await ResidentsAsync(), await AccountsAsync()), Is.EqualTo((residents, accounts)), "no resident, no account: all or nothing");

@@ -31,7 +31,11 @@ public sealed record EnrolHousehold(long CommunityId, long? GridId, string Code,
 
     public IEnumerable<FieldError> Validate()
     {
-        foreach (var e in HouseholdFields.Validate(GridId, Code, Address)) yield return e;
+        // "householdCode": the page names it 门牌编号 (a bare "code" is a voucher's or a community's elsewhere).
+        foreach (var e in HouseholdFields.Validate(GridId, Code, Address))
+        {
+            yield return e.Field == "code" ? e with { Field = "householdCode" } : e;
+        }
         foreach (var e in ResidentFields.Validate(null, HolderName, HolderPhone))
         {
             yield return e with { Field = e.Field == "fullName" ? "holderName" : "holderPhone" };

@@ -31,12 +31,12 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
     /// <summary>The community's active grids, for the form's grid list.</summary>
     public IReadOnlyList<GridView> Grids { get; private set; } = [];
 
-    /// <summary>The household just added (after the redirect): "code|householdId|accountId|people".</summary>
+    /// <summary>The household just added (after the redirect): "householdId|accountId|people|code" (the code last: it may hold a '|').</summary>
     [TempData]
     public string? Added { get; set; }
 
     public (string Code, long HouseholdId, long AccountId, int People)? AddedHousehold =>
-        Added?.Split('|') is [var code, var household, var account, var people]
+        Added?.Split('|', 4) is [var household, var account, var people, var code]
             ? (code, long.Parse(household, System.Globalization.CultureInfo.InvariantCulture),
                 long.Parse(account, System.Globalization.CultureInfo.InvariantCulture), int.Parse(people, System.Globalization.CultureInfo.InvariantCulture))
             : null;
@@ -64,7 +64,7 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
             if (outcome.Succeeded)
             {
                 var v = outcome.Value!;
-                Added = string.Join('|', v.Code, v.HouseholdId, v.AccountId, 1 + v.MemberIds.Count);
+                Added = string.Join('|', v.HouseholdId, v.AccountId, 1 + v.MemberIds.Count, v.Code);
                 return Redirect($"/roster/{CommunityId}#added");
             }
             AddError = PageText.Problem(this, outcome.Failure!);

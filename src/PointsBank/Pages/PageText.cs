@@ -52,6 +52,13 @@ public static class PageText
         "donor" => page.T("捐赠人", "Donor"),
         "valueYuan" => page.T("估价", "Value"),
         "note" => page.T("备注", "Note"),
+        "householdCode" => page.T("门牌编号", "Door-plate code"),
+        "gridId" => page.T("网格", "Grid"),
+        "address" => page.T("地址", "Address"),
+        "holderName" => page.T("户主姓名", "Holder's name"),
+        "holderPhone" => page.T("户主电话", "Holder's phone"),
+        "members" => page.T("其他成员", "Other members"),
+        _ when field.StartsWith("members[", StringComparison.Ordinal) => page.T("其他成员", "Other members"),
         _ when field.StartsWith("rule.", StringComparison.Ordinal) => RuleField(page, field),
         _ => field,
     };

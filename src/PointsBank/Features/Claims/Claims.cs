@@ -118,6 +118,7 @@ internal static class ClaimStore
 
     public const string SelectByStatus = Columns + """
          WHERE c.community_id = @communityId AND (@status IS NULL OR c.status = @status)
+           AND (@accountId IS NULL OR c.account_id = @accountId)
          ORDER BY c.id DESC
         """;
 

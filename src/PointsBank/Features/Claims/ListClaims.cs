@@ -12,10 +12,11 @@ namespace PointsBank.Features.Claims;
 /// <summary>
 /// The community's claims, newest first, optionally of one status, each with its objections: the reviewer's queue
 /// (<c>?status=submitted</c>) and the committee's (<c>?status=noticed</c> for objections to decide). Names masked for
-/// callers who may not see personal data.
+/// callers who may not see personal data. <c>?accountId=</c> narrows it to one account's claims (the account page's
+/// waiting claims).
 /// </summary>
 [Allow(Role.Reviewer, Role.Committee)]
-public sealed record ListClaims(long CommunityId, string? Status = null)
+public sealed record ListClaims(long CommunityId, string? Status = null, long? AccountId = null)
     : IRequest<Outcome<IReadOnlyList<ClaimView>>>, IValidated, IQuery, ICommunityWide
 {
     public IEnumerable<FieldError> Validate()
@@ -32,7 +33,7 @@ sealed class ListClaimsHandler(DbDataSource db, CallerContext callers) : IReques
     public async Task<Outcome<IReadOnlyList<ClaimView>>> Handle(ListClaims request, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var args = new { communityId = request.CommunityId, status = request.Status };
+        var args = new { communityId = request.CommunityId, status = request.Status, accountId = request.AccountId };
         var rows = await connection.QueryAsync<ClaimStore.Row>(new CommandDefinition(ClaimStore.SelectByStatus, args, cancellationToken: ct));
         var objections = (await connection.QueryAsync<ObjectionView>(new CommandDefinition(ClaimStore.SelectObjections, args, cancellationToken: ct)))
             .Select(o => o with { CreatedAt = Clock.AsUtc(o.CreatedAt), DecidedAt = o.DecidedAt is { } d ? Clock.AsUtc(d) : null })

@@ -14,7 +14,17 @@ namespace PointsBank.Features.Communities;
 /// would do once corrected.
 /// </summary>
 public sealed record RosterImportResult(bool DryRun, bool Imported, IReadOnlyList<RosterImportError> Errors, int Created, int Updated,
-    int Unchanged, int GridsCreated, int ResidentsCreated, int ResidentsUpdated, int ResidentsDeactivated, int AccountsOpened);
+    int Unchanged, int GridsCreated, int ResidentsCreated, int ResidentsUpdated, int ResidentsDeactivated, int AccountsOpened)
+{
+    /// <summary>
+    /// The households the file adds, in the file's order: by code on a check; once imported also with their ids and
+    /// the account their points go to (the household's, or the head's own in person mode), so the page can link them.
+    /// </summary>
+    public IReadOnlyList<RosterNewHousehold> NewHouseholds { get; init; } = [];
+}
+
+/// <summary>One household a roster import adds: its code, and after the import its id and account.</summary>
+public sealed record RosterNewHousehold(string Code, long? HouseholdId = null, long? AccountId = null);
 
 /// <summary>
 /// Imports the committee's roster workbook (<see cref="RosterWorkbook"/>): every problem is reported by sheet, row and
@@ -159,6 +169,7 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
             AccountsOpened: community.AccountMode == "household"
                 ? plans.Count(p => p.Household is null)
                 : plans.Sum(p => p.People.Count(person => person.Match is null)));
+        result = result with { NewHouseholds = plans.Where(p => p.Household is null).Select(p => new RosterNewHousehold(p.Line.Code)).ToList() };
         if (request.DryRun || result.Errors.Count > 0)
         {
             return result;
@@ -174,14 +185,15 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
             grids[name] = new GridRow { Id = added.Value!.GridId, Name = name, IsActive = true };
         }
         var personAccounts = community.AccountMode != "household";
+        var created = new List<RosterNewHousehold>();
         foreach (var plan in plans.Where(p => !p.Unchanged))
         {
-            if (await WriteAsync(request.CommunityId, plan, plan.Line.Grid.Length == 0 ? null : grids[plan.Line.Grid].Id, personAccounts, ct) is { } failed)
+            if (await WriteAsync(request.CommunityId, plan, plan.Line.Grid.Length == 0 ? null : grids[plan.Line.Grid].Id, personAccounts, created, ct) is { } failed)
             {
                 return failed;
             }
         }
-        return result with { Imported = true };
+        return result with { Imported = true, NewHouseholds = created };
     }
 
     private static Plan PlanFor(RosterHouseholdLine line, HouseholdRow? household, List<ResidentRow> current, Dictionary<string, GridRow> grids)
@@ -205,9 +217,11 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
     }
 
     // Each change through the roster's own request, which joins this unit of work and records its history.
-    private async Task<Failure?> WriteAsync(long communityId, Plan plan, long? gridId, bool personAccounts, CancellationToken ct)
+    private async Task<Failure?> WriteAsync(long communityId, Plan plan, long? gridId, bool personAccounts, List<RosterNewHousehold> created,
+        CancellationToken ct)
     {
         long householdId;
+        RosterNewHousehold? fresh = null;
         if (plan.Household is null)
         {
             var added = await mediator.Send(new AddHousehold(communityId, gridId, plan.Line.Code, plan.Line.Address), ct);
@@ -216,9 +230,16 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
                 return added.Failure;
             }
             householdId = added.Value!.HouseholdId;
-            if (!personAccounts && Failed(await mediator.Send(new OpenAccount(communityId, "household", householdId), ct)) is { } noAccount)
+            fresh = new RosterNewHousehold(plan.Line.Code, householdId);
+            created.Add(fresh);
+            if (!personAccounts)
             {
-                return noAccount;
+                var opened = await mediator.Send(new OpenAccount(communityId, "household", householdId), ct);
+                if (Failed(opened) is { } noAccount)
+                {
+                    return noAccount;
+                }
+                created[^1] = fresh with { AccountId = opened.Value!.AccountId };
             }
         }
         else
@@ -252,9 +273,18 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
                 {
                     return added.Failure;
                 }
-                if (personAccounts && Failed(await mediator.Send(new OpenAccount(communityId, "person", added.Value!.ResidentId), ct)) is { } noAccount)
+                if (personAccounts)
                 {
-                    return noAccount;
+                    var opened = await mediator.Send(new OpenAccount(communityId, "person", added.Value!.ResidentId), ct);
+                    if (Failed(opened) is { } noAccount)
+                    {
+                        return noAccount;
+                    }
+                    // A new household's first person (the head) is whose account the page links to.
+                    if (fresh is not null && created[^1] is { AccountId: null } last && ReferenceEquals(last, fresh))
+                    {
+                        created[^1] = fresh with { AccountId = opened.Value!.AccountId };
+                    }
                 }
                 continue;
             }

@@ -11,7 +11,26 @@ namespace PointsBank.Features.Points;
 /// a household's first active member — its head), the name in full only for callers who may see personal data.
 /// </summary>
 public sealed record BalanceView(long AccountId, string Kind, string Name, long Balance, long Held, long Available,
-    string? HouseholdCode = null, string? HolderName = null, bool HolderNameMasked = true);
+    string? HouseholdCode = null, string? HolderName = null, bool HolderNameMasked = true)
+{
+    /// <summary>What holds the <see cref="Held"/> points: each open hold, oldest first, with its voucher when a voucher placed it.</summary>
+    public IReadOnlyList<HoldView> Holds { get; init; } = [];
+}
+
+/// <summary>
+/// One open hold on an account (冻结): its points and until when (UTC), and the voucher that placed it — its id (for
+/// cancelling it), code and shop. Vouchers are what place holds; a hold without one shows its points alone.
+/// </summary>
+public sealed record HoldView
+{
+    public long HoldId { get; init; }
+    public long Points { get; init; }
+    public DateTime? ExpiresAt { get; init => field = value is { } v ? Data.Clock.AsUtc(v) : null; }
+    public long? VoucherId { get; init; }
+    public string? VoucherCode { get; init; }
+    public long? ShopId { get; init; }
+    public string? ShopName { get; init; }
+}
 
 /// <summary>An account's balance, the points held by open vouchers, and what is available to spend.</summary>
 [AnyStaff]
@@ -25,6 +44,16 @@ sealed class GetBalanceHandler(DbDataSource db, CallerContext callers) : IReques
           FROM accounts a JOIN balances b ON b.account_id = a.id
           {Cards.CardStore.HolderJoins}
          WHERE a.id = @accountId AND a.community_id = @communityId
+        """;
+
+    private const string OpenHolds = """
+        SELECT hd.id AS HoldId, hd.amount AS Points, hd.expires_at AS ExpiresAt, v.id AS VoucherId, v.code AS VoucherCode,
+               v.shop_id AS ShopId, s.name AS ShopName
+          FROM holds hd
+          LEFT JOIN vouchers v ON v.hold_id = hd.id AND v.community_id = hd.community_id
+          LEFT JOIN shops s ON s.id = v.shop_id
+         WHERE hd.account_id = @accountId AND hd.community_id = @communityId AND hd.status = 'open'
+         ORDER BY hd.id
         """;
 
     private sealed class Row
@@ -43,9 +72,13 @@ sealed class GetBalanceHandler(DbDataSource db, CallerContext callers) : IReques
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Select,
             new { accountId = request.AccountId, communityId = request.CommunityId }, cancellationToken: ct));
-        return row is null
-            ? new Failure("account_not_found", $"account {request.AccountId} does not exist in community {request.CommunityId}")
-            : Visible(row, request.CommunityId);
+        if (row is null)
+        {
+            return new Failure("account_not_found", $"account {request.AccountId} does not exist in community {request.CommunityId}");
+        }
+        List<HoldView> holds = row.Held == 0 ? [] : (await connection.QueryAsync<HoldView>(new CommandDefinition(OpenHolds,
+            new { accountId = request.AccountId, communityId = request.CommunityId }, cancellationToken: ct))).ToList();
+        return Visible(row, request.CommunityId) with { Holds = holds };
     }
 
     private BalanceView Visible(Row row, long communityId)

@@ -28,6 +28,35 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
     [TempData]
     public string? Done { get; set; }
 
+    /// <summary>What a decision was refused for, after the redirect (Post/Redirect/Get, like <see cref="Done"/>).</summary>
+    [TempData]
+    public string? Refused { get; set; }
+
+    /// <summary>The decided claims the page lists (<c>?status=posted|rejected|withdrawn|objected</c>); none when not asked.</summary>
+    [BindProperty(SupportsGet = true, Name = "status")]
+    public string? DecidedStatus { get; set; }
+
+    /// <summary>The statuses of decided claims, each with its words, for the filter.</summary>
+    public IReadOnlyList<(string Status, string Words)> DecidedStatuses =>
+    [
+        (ClaimStatus.Posted, T("已入账", "Posted")), (ClaimStatus.Rejected, T("未通过", "Rejected")),
+        (ClaimStatus.Withdrawn, T("已撤回", "Withdrawn")), (ClaimStatus.Objected, T("因异议终止", "Stopped by an objection")),
+    ];
+
+    /// <summary>How many decided claims the page shows, newest first.</summary>
+    public const int DecidedShown = 50;
+
+    public IReadOnlyList<ClaimView> Decided { get; private set; } = [];
+
+    public long DecidedTotal { get; private set; }
+
+    /// <summary>
+    /// Whether this caller may decide the claim: nobody reviews what they submitted themselves (the request refuses it
+    /// as self_approval), so the page offers them no 通过/不通过 and says who decides instead.
+    /// </summary>
+    public bool CanReview(ClaimView claim) =>
+        HttpContext.RequestServices.GetRequiredService<CallerContext>().Current.Actor != claim.SubmittedBy;
+
     public bool CanDecide => IsCommittee(CommunityId);
 
     /// <summary>The submitter may withdraw their own claim, the committee any (the request decides; the page offers).</summary>
@@ -95,18 +124,18 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
                 Done = done(outcome.Value!);
                 return Redirect($"/claims/{CommunityId}");
             }
-            Error = PageText.Problem(this, outcome.Failure!);
+            Refused = PageText.Problem(this, outcome.Failure!);
         }
         catch (RequestValidationException e)
         {
-            Error = PageText.Invalid(this, e);
+            Refused = PageText.Invalid(this, e);
         }
         catch (ForbiddenException e)
         {
-            Error = PageText.Problem(this, new Failure(e.Code, e.Message));
+            Refused = PageText.Problem(this, new Failure(e.Code, e.Message));
         }
-        await LoadAsync(ct);
-        return Page();
+        // Refused too, the answer is a redirect: the address stays /claims/{id}, never ?handler=Approve.
+        return Redirect($"/claims/{CommunityId}");
     }
 
     private async Task LoadAsync(CancellationToken ct)
@@ -116,6 +145,12 @@ public sealed class ReviewModel(IMediator mediator) : ShellPage
             Submitted = (await mediator.Send(new ListClaims(CommunityId, ClaimStatus.Submitted), ct)).Value ?? [];
             Noticed = (await mediator.Send(new ListClaims(CommunityId, ClaimStatus.Noticed), ct)).Value ?? [];
             Rules = ((await mediator.Send(new ListRules(CommunityId), ct)).Value ?? []).ToDictionary(r => r.Code);
+            if (DecidedStatuses.Any(d => d.Status == DecidedStatus))
+            {
+                var decided = (await mediator.Send(new ListClaims(CommunityId, DecidedStatus), ct)).Value ?? [];
+                DecidedTotal = decided.Count;
+                Decided = decided.Take(DecidedShown).ToList();
+            }
         }
         catch (ForbiddenException e)
         {

@@ -21,7 +21,77 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
 
     public string? Error { get; private set; }
 
-    public IActionResult OnGet() => Page();
+    /// <summary>What the "新增一户" form says went wrong, next to the form (its input is kept).</summary>
+    public string? AddError { get; private set; }
+
+    /// <summary>The "新增一户" form's fields, kept when it is refused.</summary>
+    [BindProperty]
+    public NewHouseholdForm Add { get; set; } = new();
+
+    /// <summary>The community's active grids, for the form's grid list.</summary>
+    public IReadOnlyList<GridView> Grids { get; private set; } = [];
+
+    /// <summary>The household just added (after the redirect): "householdId|accountId|people|code" (the code last: it may hold a '|').</summary>
+    [TempData]
+    public string? Added { get; set; }
+
+    public (string Code, long HouseholdId, long AccountId, int People)? AddedHousehold =>
+        Added?.Split('|', 4) is [var household, var account, var people, var code]
+            ? (code, long.Parse(household, System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(account, System.Globalization.CultureInfo.InvariantCulture), int.Parse(people, System.Globalization.CultureInfo.InvariantCulture))
+            : null;
+
+    /// <summary>How many new households an import's answer names with links; the rest are counted.</summary>
+    public const int NamedHouseholds = 20;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        await LoadGridsAsync(ct);
+        return Page();
+    }
+
+    /// <summary>
+    /// 新增一户: the household, its holder and members and its account in one request (<see cref="EnrolHousehold"/>);
+    /// then back to the page (Post/Redirect/Get) naming it, with links to its account and its card.
+    /// </summary>
+    public async Task<IActionResult> OnPostAddAsync(string? key, CancellationToken ct)
+    {
+        var members = (Add.Members ?? "").Split(['\n', '\r', ',', '，', '、', ';', '；'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        try
+        {
+            var outcome = await mediator.Send(new EnrolHousehold(CommunityId, Add.GridId, Add.Code ?? "", Add.Address,
+                Add.HolderName ?? "", Add.HolderPhone, members, string.IsNullOrWhiteSpace(key) ? null : key), ct);
+            if (outcome.Succeeded)
+            {
+                var v = outcome.Value!;
+                Added = string.Join('|', v.HouseholdId, v.AccountId, 1 + v.MemberIds.Count, v.Code);
+                return Redirect($"/roster/{CommunityId}#added");
+            }
+            AddError = PageText.Problem(this, outcome.Failure!);
+        }
+        catch (RequestValidationException e)
+        {
+            AddError = PageText.Invalid(this, e);
+        }
+        catch (ForbiddenException e)
+        {
+            AddError = PageText.Problem(this, new Failure(e.Code, e.Message));
+        }
+        await LoadGridsAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadGridsAsync(CancellationToken ct)
+    {
+        try
+        {
+            Grids = (await mediator.Send(new ListGrids(CommunityId, PageSize: Paging.MaxPageSize), ct)).Value?.Items.Where(g => g.IsActive).ToList() ?? [];
+        }
+        catch (ForbiddenException)
+        {
+            Grids = [];
+        }
+    }
 
     public IActionResult OnGetExport(long residentId) =>
         residentId > 0 ? Redirect($"/roster/{CommunityId}/residents/{residentId}/export") : Page();
@@ -46,6 +116,7 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
             Result = outcome.Value;
             return outcome.Failure;
         });
+        await LoadGridsAsync(ct);
         return Page();
     }
 
@@ -62,6 +133,7 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
             Erased = outcome.Value;
             return outcome.Failure;
         });
+        await LoadGridsAsync(ct);
         return Page();
     }
 
@@ -83,4 +155,17 @@ public sealed class RosterModel(IMediator mediator) : ShellPage
             Error = PageText.Problem(this, new Failure(e.Code, e.Message));
         }
     }
+}
+
+/// <summary>The roster page's "新增一户" form.</summary>
+public sealed class NewHouseholdForm
+{
+    public long? GridId { get; set; }
+    public string? Code { get; set; }
+    public string? Address { get; set; }
+    public string? HolderName { get; set; }
+    public string? HolderPhone { get; set; }
+
+    /// <summary>Other members' names, one a line (or separated by 、 or commas).</summary>
+    public string? Members { get; set; }
 }

@@ -73,6 +73,75 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     /// <summary>Whether the community's policy allows gifts of points (赠送): the page offers the link only then.</summary>
     public bool TransfersAllowed { get; private set; }
 
+    /// <summary>
+    /// The account's claims still waiting (待审核, 公示中), newest first — for the roles that may read claims (reviewers,
+    /// the committee); none for others.
+    /// </summary>
+    public IReadOnlyList<ClaimView> WaitingClaims { get; private set; } = [];
+
+    /// <summary>Every rule of the catalogue by code, to name a waiting claim's rule and what it would earn.</summary>
+    public IReadOnlyDictionary<string, RuleView> AllRules { get; private set; } = new Dictionary<string, RuleView>();
+
+    /// <summary>Cancelling a voucher (which releases its held points) is the committee's here; the request decides.</summary>
+    public bool CanCancelVouchers => IsCommittee(CommunityId);
+
+    /// <summary>
+    /// What a waiting claim would earn under the rule as it reads now (the posting evaluates its own version and the
+    /// rule's caps, so the page says 约): null when the page cannot tell.
+    /// </summary>
+    public long? ExpectedPoints(ClaimView claim) => AllRules.TryGetValue(claim.RuleCode, out var rule)
+        ? rule.Formula.Kind switch
+        {
+            FormulaKind.Fixed => rule.Formula.Points,
+            FormulaKind.Grade => rule.Formula.Grades?.FirstOrDefault(g => g.Grade == claim.Facts.Grade)?.Points,
+            FormulaKind.PerHour when claim.Facts.Minutes is { } minutes => RuleEvaluator.PerHourPoints(rule.Formula, minutes),
+            FormulaKind.Discretion => claim.Facts.Amount,
+            _ => null,
+        }
+        : null;
+
+    public string ClaimStatusWords(ClaimView claim) => claim.Status switch
+    {
+        ClaimStatus.Submitted => T("待审核", "Waiting for review"),
+        ClaimStatus.Noticed => T($"已通过，公示中，至 {Time.Local(claim.NoticeUntil)}，期满无异议入账", $"Approved; on public notice until {Time.Local(claim.NoticeUntil)}, then posted"),
+        _ => claim.Status,
+    };
+
+    public string ClaimRuleName(ClaimView claim) =>
+        AllRules.TryGetValue(claim.RuleCode, out var rule) ? T(rule.NameZh, rule.NameEn) : claim.RuleCode;
+
+    /// <summary>Cancels an open voucher of this account: its held points are released (the request checks who may).</summary>
+    public async Task<IActionResult> OnPostCancelVoucherAsync(long voucherId, CancellationToken ct)
+    {
+        try
+        {
+            // Only a voucher holding this account's points: the page never cancels another account's from here.
+            var balance = await mediator.Send(new GetBalance(CommunityId, AccountId), ct);
+            if (balance.Value?.Holds.Any(h => h.VoucherId == voucherId) != true)
+            {
+                Error = T("这张兑换券不是本账户未核销的兑换券", "The voucher is not an open voucher of this account");
+                await LoadRulesAsync(ct);
+                await LoadAsync(ct);
+                return Page();
+            }
+            var outcome = await mediator.Send(new Features.Redemption.CancelVoucher(CommunityId, voucherId), ct);
+            if (outcome.Value is { } cancelled)
+            {
+                Done = T($"已取消兑换券 {cancelled.Code}，冻结的 {cancelled.Points} 分已退回可用",
+                    $"Voucher {cancelled.Code} cancelled; its {cancelled.Points} held points are available again");
+                return Redirect($"/points/{CommunityId}/accounts/{AccountId}");
+            }
+            Error = PageText.Problem(this, outcome.Failure!);
+        }
+        catch (Identity.ForbiddenException e)
+        {
+            Error = PageText.Problem(this, new Failure(e.Code, e.Message));
+        }
+        await LoadRulesAsync(ct);
+        await LoadAsync(ct);
+        return Page();
+    }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         await LoadRulesAsync(ct);
@@ -168,6 +237,7 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     private async Task LoadRulesAsync(CancellationToken ct)
     {
         var rules = await mediator.Send(new ListRules(CommunityId), ct);
+        AllRules = (rules.Value ?? []).ToDictionary(r => r.Code);
         var caller = HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current;
         var roles = caller.Grants.Where(g => g.CommunityId == CommunityId).Select(g => g.Role.ToString().ToLowerInvariant()).ToHashSet();
         Rules = (rules.Value ?? [])
@@ -188,6 +258,12 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         Balance = balance.Value;
         var history = await mediator.Send(new GetHistory(CommunityId, AccountId, Math.Max(1, P), GetHistory.DefaultPageSize), ct);
         History = history.Value;
+        var caller = HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current;
+        if (caller.Kind == Identity.CallerKind.System || caller.Holds(CommunityId, Identity.Role.Reviewer) || caller.Holds(CommunityId, Identity.Role.Committee))
+        {
+            WaitingClaims = ((await mediator.Send(new ListClaims(CommunityId, AccountId: AccountId), ct)).Value ?? [])
+                .Where(c => c.Status is ClaimStatus.Submitted or ClaimStatus.Noticed).ToList();
+        }
         if (CanCorrect)
         {
             TransfersAllowed = (await mediator.Send(new GetPolicy(CommunityId), ct)).Value?.TransfersAllowed ?? false;

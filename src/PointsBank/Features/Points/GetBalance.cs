@@ -19,7 +19,9 @@ public sealed record BalanceView(long AccountId, string Kind, string Name, long 
 
 /// <summary>
 /// One open hold on an account (冻结): its points and until when (UTC), and the voucher that placed it — its id (for
-/// cancelling it), code and shop. Vouchers are what place holds; a hold without one shows its points alone.
+/// cancelling it) and shop. Vouchers are what place holds; a hold without one shows its points alone. Never the voucher's
+/// code: any staff role reads a balance, and a code is what a counter redeems; the card holder sees their codes on the card
+/// page (<c>Vouchers.OpenOfAccountAsync</c>).
 /// </summary>
 public sealed record HoldView
 {
@@ -27,7 +29,6 @@ public sealed record HoldView
     public long Points { get; init; }
     public DateTime? ExpiresAt { get; init => field = value is { } v ? Data.Clock.AsUtc(v) : null; }
     public long? VoucherId { get; init; }
-    public string? VoucherCode { get; init; }
     public long? ShopId { get; init; }
     public string? ShopName { get; init; }
 }
@@ -47,7 +48,7 @@ sealed class GetBalanceHandler(DbDataSource db, CallerContext callers) : IReques
         """;
 
     private const string OpenHolds = """
-        SELECT hd.id AS HoldId, hd.amount AS Points, hd.expires_at AS ExpiresAt, v.id AS VoucherId, v.code AS VoucherCode,
+        SELECT hd.id AS HoldId, hd.amount AS Points, hd.expires_at AS ExpiresAt, v.id AS VoucherId,
                v.shop_id AS ShopId, s.name AS ShopName
           FROM holds hd
           LEFT JOIN vouchers v ON v.hold_id = hd.id AND v.community_id = hd.community_id

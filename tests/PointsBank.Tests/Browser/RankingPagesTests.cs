@@ -200,6 +200,24 @@ public abstract class RankingPagesTests(DatabaseProvider provider) : BrowserTest
             """);
         Assert.That(fits, Is.True, "every cell of the row is inside the visible box and not cut off");
         await ScreenshotAsync("ranking-public-390");
+
+        // The committee's own page on a phone: its live table (two columns more) fits too, volunteer hours included.
+        await Page.GotoAsync("/");
+        await SubmitSignInAsync("committee", "committee" + AppFactory.DemoPasswordSuffix);
+        await WaitForPathAsync("/");
+        await Page.GotoAsync($"/rankings/{community}?month={month}");
+        var live = Page.Locator("[data-testid=live] tbody tr", new() { HasText = "67" }).Filter(new() { HasText = "2.5" });
+        Assert.That(await live.CountAsync(), Is.EqualTo(1), "the committee's live row shows 67 points and 2.5 volunteer hours");
+        var liveFits = await live.EvaluateAsync<bool>("""
+            tr => { const box = (tr.closest('.table-scroll') ?? tr.closest('table').parentElement).getBoundingClientRect();
+                    return document.documentElement.scrollWidth <= window.innerWidth
+                        && Array.from(tr.cells).every(c => c.getBoundingClientRect().right <= box.right + 0.5 && c.scrollWidth <= c.clientWidth); }
+            """);
+        await ScreenshotAsync("ranking-committee-390");
+        Assert.That(liveFits, Is.True, "every cell of the committee's live row is inside its box at 390 px: " + await live.EvaluateAsync<string>("""
+            tr => document.documentElement.scrollWidth + ' ' + JSON.stringify((tr.closest('.table-scroll') ?? tr.closest('table').parentElement).getBoundingClientRect())
+                + ' ' + Array.from(tr.cells).map(c => Math.round(c.getBoundingClientRect().right) + '/' + c.scrollWidth + '/' + c.clientWidth).join(' ')
+            """));
         Assert.That(ConsoleErrors, Is.Empty);
     }
 

@@ -266,6 +266,23 @@ public abstract class CommitteePagesTests(DatabaseProvider provider) : EngineFix
     }
 
     [Test]
+    public async Task TheClaimsPage_NamesEachFactOfAClaim_SoTheAmountAskedForDoesNotReadAsAPlainScore()
+    {
+        using var committee = await _app.ClientAsAsync("committee");
+        var account = await HouseholdAccountAsync(committee);
+        var submitted = await committee.PostAsJsonAsync(Api("/claims"), new
+        {
+            accountId = account, ruleCode = "lost_property", facts = new { amount = 8 }, occurredOn = Yesterday, evidenceNote = "拾到钱包交还失主",
+        });
+        var claim = await Json(submitted);
+        Assert.That(submitted.StatusCode, Is.EqualTo(HttpStatusCode.OK), claim.ToString());
+        using var page = await _app.PageClientAsync("committee");
+
+        var html = Html(await page.GetStringAsync($"/claims/{_community}"));
+        Assert.That(Between(html, $"data-testid=\"facts-{claim.GetProperty("id").GetInt64()}\"", "</p>"), Does.Contain("申请分值：8 分"));
+    }
+
+    [Test]
     public async Task TheClaimsPage_ShowsDecidedClaims_ByStatus_WithWhoDecidedAndWhy()
     {
         using var committee = await _app.ClientAsAsync("committee");

@@ -14,7 +14,8 @@ public sealed record HouseholdEnrolled(long HouseholdId, string Code, long Accou
 /// 新增一户 from the roster page: a household with its holder (户主, name and phone) and optionally more members, in
 /// ONE unit of work — all or nothing, so a refused step (a door-plate code taken, a deactivated grid) leaves no
 /// half-made household behind. It does what an API client does in sequence, through the same requests
-/// (<see cref="AddHousehold"/>, <see cref="OpenAccount"/>, <see cref="AddResident"/>), each joining this unit of work
+/// (<see cref="AddHousehold"/>, <see cref="OpenAccount"/>, <see cref="AddResident"/>, through <see cref="Enrolment"/>, the steps
+/// the import takes too), each joining this unit of work
 /// and writing its own change history, exactly as <see cref="ImportRoster"/> does for one line of the workbook:
 /// the household's account in a household-mode community, each person's in a person-mode one. The answer's
 /// <c>AccountId</c> is the household's account, or the holder's own in person mode. Committee and admins.
@@ -62,42 +63,26 @@ sealed class EnrolHouseholdHandler(UnitOfWork work, IMediator mediator) : IReque
             return new Failure("community_not_found", $"community {request.CommunityId} does not exist");
         }
         var personAccounts = policy.AccountMode != "household";
-        var household = await mediator.Send(new AddHousehold(request.CommunityId, request.GridId, request.Code, request.Address ?? ""), ct);
+        var household = await Enrolment.AddHouseholdAsync(mediator, request.CommunityId, request.GridId, request.Code, request.Address ?? "",
+            personAccounts, ct);
         if (!household.Succeeded)
         {
             return household.Failure!;
         }
-        var householdId = household.Value!.HouseholdId;
-        long? accountId = null;
-        if (!personAccounts)
-        {
-            var opened = await mediator.Send(new OpenAccount(request.CommunityId, "household", householdId), ct);
-            if (!opened.Succeeded)
-            {
-                return opened.Failure!;
-            }
-            accountId = opened.Value!.AccountId;
-        }
+        var (householdId, accountId) = household.Value;
         var people = new List<long>();
         var names = new[] { (Name: request.HolderName, Phone: request.HolderPhone) }
             .Concat((request.Members ?? []).Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => (Name: m, Phone: (string?)null)));
         foreach (var (name, phone) in names)
         {
-            var added = await mediator.Send(new AddResident(request.CommunityId, householdId, name.Trim(), phone), ct);
+            var added = await Enrolment.AddPersonAsync(mediator, request.CommunityId, householdId, name.Trim(), phone, personAccounts, ct);
             if (!added.Succeeded)
             {
                 return added.Failure!;
             }
-            people.Add(added.Value!.ResidentId);
-            if (personAccounts)
-            {
-                var opened = await mediator.Send(new OpenAccount(request.CommunityId, "person", added.Value.ResidentId), ct);
-                if (!opened.Succeeded)
-                {
-                    return opened.Failure!;
-                }
-                accountId ??= opened.Value!.AccountId;
-            }
+            people.Add(added.Value.ResidentId);
+            // In person mode the holder's own account is the one the page links to.
+            accountId ??= added.Value.AccountId;
         }
         return new HouseholdEnrolled(householdId, request.Code.Trim(), accountId!.Value, people[0], people.Skip(1).ToList());
     }

@@ -221,26 +221,15 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
         CancellationToken ct)
     {
         long householdId;
-        RosterNewHousehold? fresh = null;
+        long? accountId = null;
         if (plan.Household is null)
         {
-            var added = await mediator.Send(new AddHousehold(communityId, gridId, plan.Line.Code, plan.Line.Address), ct);
+            var added = await Enrolment.AddHouseholdAsync(mediator, communityId, gridId, plan.Line.Code, plan.Line.Address, personAccounts, ct);
             if (!added.Succeeded)
             {
                 return added.Failure;
             }
-            householdId = added.Value!.HouseholdId;
-            fresh = new RosterNewHousehold(plan.Line.Code, householdId);
-            created.Add(fresh);
-            if (!personAccounts)
-            {
-                var opened = await mediator.Send(new OpenAccount(communityId, "household", householdId), ct);
-                if (Failed(opened) is { } noAccount)
-                {
-                    return noAccount;
-                }
-                created[^1] = fresh with { AccountId = opened.Value!.AccountId };
-            }
+            (householdId, accountId) = added.Value;
         }
         else
         {
@@ -268,24 +257,13 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
         {
             if (person.Match is null)
             {
-                var added = await mediator.Send(new AddResident(communityId, householdId, person.Name, person.Phone), ct);
+                var added = await Enrolment.AddPersonAsync(mediator, communityId, householdId, person.Name, person.Phone, personAccounts, ct);
                 if (!added.Succeeded)
                 {
                     return added.Failure;
                 }
-                if (personAccounts)
-                {
-                    var opened = await mediator.Send(new OpenAccount(communityId, "person", added.Value!.ResidentId), ct);
-                    if (Failed(opened) is { } noAccount)
-                    {
-                        return noAccount;
-                    }
-                    // A new household's first person (the head) is whose account the page links to.
-                    if (fresh is not null && created[^1] is { AccountId: null } last && ReferenceEquals(last, fresh))
-                    {
-                        created[^1] = fresh with { AccountId = opened.Value!.AccountId };
-                    }
-                }
+                // In person mode a new household's first person (its head) has the account the page links to.
+                accountId ??= added.Value.AccountId;
                 continue;
             }
             if (person.NewPhone && Failed(await mediator.Send(new UpdateResident(communityId, person.Match.Id, householdId, person.Name, person.Phone), ct)) is { } u)
@@ -296,6 +274,10 @@ sealed class ImportRosterHandler(UnitOfWork work, IMediator mediator) : IRequest
             {
                 return r;
             }
+        }
+        if (plan.Household is null)
+        {
+            created.Add(new RosterNewHousehold(plan.Line.Code, householdId, accountId));
         }
         return null;
     }

@@ -107,6 +107,26 @@ internal static class Vouchers
          ORDER BY p.name, i.product_id
         """;
 
+    // The items of an account's open vouchers (the same vouchers as OpenOfAccount), all in one read.
+    internal const string ItemsOfOpen = """
+        SELECT i.voucher_id AS VoucherId, i.product_id AS ProductId, p.name AS Name, p.unit AS Unit, i.quantity AS Quantity,
+               i.points_price AS PointsPrice, i.quantity * i.points_price AS Points
+          FROM voucher_items i JOIN products p ON p.id = i.product_id JOIN vouchers v ON v.id = i.voucher_id
+         WHERE v.community_id = @communityId AND v.account_id = @accountId AND v.status = 'issued' AND v.expires_at > @now
+         ORDER BY p.name, i.product_id
+        """;
+
+    private sealed class OpenItemRow
+    {
+        public long VoucherId { get; set; }
+        public long ProductId { get; set; }
+        public string Name { get; set; } = "";
+        public string Unit { get; set; } = "";
+        public long Quantity { get; set; }
+        public long PointsPrice { get; set; }
+        public long Points { get; set; }
+    }
+
     internal const string Available = "SELECT balance - held FROM balances WHERE account_id = @accountId AND community_id = @communityId";
 
     internal const string Balance = "SELECT balance FROM balances WHERE account_id = @accountId AND community_id = @communityId";
@@ -141,13 +161,17 @@ internal static class Vouchers
     /// </summary>
     public static async Task<IReadOnlyList<VoucherView>> OpenOfAccountAsync(Reads reads, long communityId, long accountId, DateTime now, CancellationToken ct)
     {
-        var rows = await reads.QueryAsync<VoucherRow>(OpenOfAccount, new { communityId, accountId, now }, ct);
-        var views = new List<VoucherView>(rows.Count);
-        foreach (var row in rows)
+        var args = new { communityId, accountId, now };
+        var rows = await reads.QueryAsync<VoucherRow>(OpenOfAccount, args, ct);
+        if (rows.Count == 0)
         {
-            views.Add(View(row, await ItemsAsync(reads, row.Id, ct)));
+            return [];
         }
-        return views;
+        var items = (await reads.QueryAsync<OpenItemRow>(ItemsOfOpen, args, ct)).ToLookup(i => i.VoucherId, i => new VoucherItemView
+        {
+            ProductId = i.ProductId, Name = i.Name, Unit = i.Unit, Quantity = i.Quantity, PointsPrice = i.PointsPrice, Points = i.Points,
+        });
+        return rows.Select(row => View(row, items[row.Id].ToList())).ToList();
     }
 
     public static VoucherView View(VoucherRow row, IReadOnlyList<VoucherItemView> items) =>

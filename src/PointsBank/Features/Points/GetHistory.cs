@@ -28,6 +28,9 @@ public sealed record HistoryItem
 
     /// <summary>On a correction: the explanation of the entry it undid, so a resident reads what was taken back.</summary>
     public string? ReversesExplanation { get; init; }
+
+    /// <summary>On a correction: its reason as the ledger stored it (the correction's facts), not parsed out of its wording.</summary>
+    public string? ReversalReason { get; init; }
 }
 
 public sealed record HistoryPage(long AccountId, int Page, int PageSize, long Total, IReadOnlyList<HistoryItem> Items) : ICsvReport
@@ -65,7 +68,8 @@ sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHa
             SELECT t.seq AS Seq, t.kind AS Kind, t.category AS Category, p.amount AS Amount, t.explanation AS Explanation,
                    t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.effective_date AS EffectiveDate, t.reverses_seq AS ReversesSeq,
                    (SELECT r.seq FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq) AS ReversedBySeq,
-                   (SELECT o.explanation FROM ledger_transactions o WHERE o.community_id = t.community_id AND o.seq = t.reverses_seq) AS ReversesExplanation
+                   (SELECT o.explanation FROM ledger_transactions o WHERE o.community_id = t.community_id AND o.seq = t.reverses_seq) AS ReversesExplanation,
+                   CASE WHEN t.reverses_seq IS NULL THEN NULL ELSE json_extract(t.facts, '$.reason') END AS ReversalReason
               FROM ledger_postings p
               JOIN ledger_transactions t ON t.id = p.transaction_id
              WHERE p.account_id = @accountId
@@ -76,7 +80,8 @@ sealed class GetHistoryHandler(DbDataSource db, SqlDialect dialect) : IRequestHa
             SELECT t.seq AS Seq, t.kind AS Kind, t.category AS Category, p.amount AS Amount, t.explanation AS Explanation,
                    t.actor AS Actor, t.member_id AS MemberId, t.occurred_at AS OccurredAt, t.effective_date AS EffectiveDate, t.reverses_seq AS ReversesSeq,
                    (SELECT r.seq FROM ledger_transactions r WHERE r.community_id = t.community_id AND r.reverses_seq = t.seq) AS ReversedBySeq,
-                   (SELECT o.explanation FROM ledger_transactions o WHERE o.community_id = t.community_id AND o.seq = t.reverses_seq) AS ReversesExplanation
+                   (SELECT o.explanation FROM ledger_transactions o WHERE o.community_id = t.community_id AND o.seq = t.reverses_seq) AS ReversesExplanation,
+                   CASE WHEN t.reverses_seq IS NULL THEN NULL ELSE JSON_VALUE(t.facts, '$.reason') END AS ReversalReason
               FROM ledger_postings p
               JOIN ledger_transactions t ON t.id = p.transaction_id
              WHERE p.account_id = @accountId

@@ -103,9 +103,7 @@ public sealed class HolderModel(IMediator mediator, CardHolders cards, CallerCon
         {
             return item.Explanation;
         }
-        // The ledger words a correction "更正第 {seq} 笔：{reason}"; the reason is what follows the first colon.
-        var colon = item.Explanation.IndexOf('：', StringComparison.Ordinal);
-        var reason = colon >= 0 ? item.Explanation[(colon + 1)..].Trim() : "";
+        var reason = item.ReversalReason?.Trim() ?? "";
         var undone = -item.Amount;
         var points = undone > 0 ? $"+{undone}" : undone.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var day = item.EffectiveDate is { } d ? T($"{d.Month}月{d.Day}日 ", d.ToString("yyyy-MM-dd ", System.Globalization.CultureInfo.InvariantCulture)) : "";

@@ -86,19 +86,15 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
     public bool CanCancelVouchers => IsCommittee(CommunityId);
 
     /// <summary>
-    /// What a waiting claim would earn under the rule as it reads now (the posting evaluates its own version and the
-    /// rule's caps, so the page says 约): null when the page cannot tell.
+    /// What a waiting claim would earn under the rule as it reads now, asked of the rule evaluator (the posting evaluates
+    /// its own version against the household's prior entries and the rule's caps, so the page says 约): null when the
+    /// page cannot tell or the rule would refuse.
     /// </summary>
-    public long? ExpectedPoints(ClaimView claim) => AllRules.TryGetValue(claim.RuleCode, out var rule)
-        ? rule.Formula.Kind switch
-        {
-            FormulaKind.Fixed => rule.Formula.Points,
-            FormulaKind.Grade => rule.Formula.Grades?.FirstOrDefault(g => g.Grade == claim.Facts.Grade)?.Points,
-            FormulaKind.PerHour when claim.Facts.Minutes is { } minutes => RuleEvaluator.PerHourPoints(rule.Formula, minutes),
-            FormulaKind.Discretion => claim.Facts.Amount,
-            _ => null,
-        }
-        : null;
+    public long? ExpectedPoints(ClaimView claim) =>
+        AllRules.TryGetValue(claim.RuleCode, out var rule)
+        && RuleEvaluator.Evaluate(rule.ToRuleVersion(), claim.Facts, [], claim.OccurredOn) is { Accepted: true } evaluation
+            ? evaluation.Points
+            : null;
 
     public string ClaimStatusWords(ClaimView claim) => claim.Status switch
     {
@@ -259,7 +255,10 @@ public sealed class AccountModel(IMediator mediator) : ShellPage
         var history = await mediator.Send(new GetHistory(CommunityId, AccountId, Math.Max(1, P), GetHistory.DefaultPageSize), ct);
         History = history.Value;
         var caller = HttpContext.RequestServices.GetRequiredService<Identity.CallerContext>().Current;
-        if (caller.Kind == Identity.CallerKind.System || caller.Holds(CommunityId, Identity.Role.Reviewer) || caller.Holds(CommunityId, Identity.Role.Committee))
+        // Only a caller ListClaims admits asks for them (its own access rule, read here, not restated): a refused read by
+        // signed-in staff is audited as a probe, which a page view must not leave behind.
+        if (caller.Kind == Identity.CallerKind.System
+            || Identity.AccessRule.For(typeof(ListClaims))!.Roles.Any(role => caller.Holds(CommunityId, role)))
         {
             WaitingClaims = ((await mediator.Send(new ListClaims(CommunityId, AccountId: AccountId), ct)).Value ?? [])
                 .Where(c => c.Status is ClaimStatus.Submitted or ClaimStatus.Noticed).ToList();

@@ -48,13 +48,7 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
     public string ThisMonth => Time.ThisMonth;
 
     /// <summary>The month before <see cref="ThisMonth"/> in the community's time zone.</summary>
-    public string LastMonth => Projections.Month(new DateOnly(Time.Today.Year, Time.Today.Month, 1).AddDays(-1));
-
-    /// <summary>
-    /// The first days of a month in which the page opens on the month before (month-end work: publishing it); the page
-    /// also opens on the month before, whatever the day, until that month has a published revision.
-    /// </summary>
-    public const int MonthEndDays = 10;
+    public string LastMonth => MonthEnd.MonthBefore(Time.Today);
 
     /// <summary>Whether <see cref="Month"/> is over in the community's own time zone, so it may be published (the request checks the same).</summary>
     public bool MonthOver => Month is { } month && Time.IsOver(month);
@@ -137,11 +131,11 @@ public sealed class IndexModel(IMediator mediator) : ShellPage
 
     /// <summary>
     /// The month a committee member opening the page wants: last month while this one is young (its first
-    /// <see cref="MonthEndDays"/> days) or while last month has no published revision; else this month.
+    /// <see cref="MonthEnd.Days"/> days) or while last month has no published revision; else this month.
     /// </summary>
     private async Task<string> DefaultMonthAsync(CancellationToken ct)
     {
-        if (Time.Today.Day <= MonthEndDays)
+        if (Time.Today.Day <= MonthEnd.Days)
         {
             return LastMonth;
         }

@@ -31,16 +31,13 @@ public sealed class IndexModel(IMediator mediator, CommunityClock clocks, Caller
     public string ThisMonth => Clocks.Max(c => c.ThisMonth)!;
 
     /// <summary>The month before <see cref="ThisMonth"/>.</summary>
-    public string LastMonth => Projections.Month(DateOnly.ParseExact(ThisMonth + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddDays(-1));
-
-    /// <summary>The first days of a month in which the page opens on the month before (its figures are complete then).</summary>
-    public const int MonthEndDays = 10;
+    public string LastMonth => MonthEnd.MonthBefore(DateOnly.ParseExact(ThisMonth + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>
-    /// The month the page opens on: last month during the first <see cref="MonthEndDays"/> days of the latest month
+    /// The month the page opens on: last month during the first <see cref="MonthEnd.Days"/> days of the latest month
     /// begun (in the community where it began), else that month.
     /// </summary>
-    public string DefaultMonth => Clocks.Where(c => c.ThisMonth == ThisMonth).Max(c => c.Today.Day) <= MonthEndDays ? LastMonth : ThisMonth;
+    public string DefaultMonth => Clocks.Where(c => c.ThisMonth == ThisMonth).Max(c => c.Today.Day) <= MonthEnd.Days ? LastMonth : ThisMonth;
 
     /// <summary>The time zones the months are counted in, for the page to say.</summary>
     public string Zones => string.Join("、", Clocks.DistinctBy(c => c.Zone.Id).OrderBy(c => c.Zone.Id, StringComparer.Ordinal)

@@ -54,13 +54,17 @@ public sealed class CardOrderModel(IMediator mediator) : CounterPage(mediator)
             await ReadCardAsync(ct);
             return Page();
         }
-        // Read first: a refusal for want of points says how many the card's uncollected vouchers hold.
-        await ReadCardAsync(ct);
         if (await SendAsync(new ConfirmRedemption(CommunityId, ShopId, CardToken: Token ?? "", Pin: pin ?? "", Items: items, IdempotencyKey: key), ct) is { } receipt)
         {
             return Redirect($"/counter/receipts/{Uri.EscapeDataString(receipt.ReceiptNo)}?shopId={ShopId}");
         }
+        // Only after a refusal is the card read again; a refusal for want of points then says how many its uncollected
+        // vouchers hold (the busy counter's confirmation itself reads nothing more).
         await ReadCardAsync(ct);
+        if (Refused is { } refused)
+        {
+            Error = OpenVoucherText.Refusal(this, refused, HeldByVouchers);
+        }
         return Page();
     }
 

@@ -94,6 +94,9 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
     /// <summary>Points held by the vouchers of the card being served, to explain a "可用积分不足" (0 when none or no card).</summary>
     protected long HeldByVouchers { get; set; }
 
+    /// <summary>The refusal of the last <see cref="SendAsync{T}"/>, so a page that reads the card only after a refusal can word it again.</summary>
+    protected Failure? Refused { get; private set; }
+
     /// <summary>Sends a request of the slice; a refusal becomes <see cref="Error"/> in the reader's language.</summary>
     protected async Task<T?> SendAsync<T>(IRequest<Outcome<T>> request, CancellationToken ct) where T : class
     {
@@ -104,7 +107,8 @@ public abstract class CounterPage(IMediator mediator) : ShellPage
             {
                 return outcome.Value;
             }
-            Error = OpenVoucherText.Refusal(this, outcome.Failure!, HeldByVouchers);
+            Refused = outcome.Failure!;
+            Error = OpenVoucherText.Refusal(this, Refused, HeldByVouchers);
         }
         catch (RequestValidationException e)
         {
